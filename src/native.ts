@@ -1,0 +1,120 @@
+/**
+ * The kernel loader: loads the C++ addon with node-gyp-build (a prebuild for this platform first,
+ * then a local `build/`), and falls back to the pure TypeScript kernels when it is missing or
+ * WSFRAME_NO_NATIVE=1 is set. Nothing else lives here.
+ *
+ * `kernels` is what the library uses. Calling into native code costs tens of nanoseconds, more
+ * than the TypeScript kernels need for a few dozen bytes, so `kernels` keeps inputs below the
+ * thresholds further down in TypeScript and sends larger ones to the addon.
+ */
+
+import * as path from 'node:path';
+import type { Kernels } from './kernels.js';
+import { typescriptKernels } from './fallback/index.js';
+
+/** The addon's exports (native/README.md), plus its ISA switch for tests and benchmarks. */
+export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
+  /** The SIMD level in use: 'avx512', 'avx2', 'sse2', 'neon' or 'scalar'. */
+  readonly isa: string;
+  /** The SIMD levels this CPU supports, best first; 'scalar' is always among them. */
+  availableIsas(): string[];
+  /** Switches every kernel to `name` (one of availableIsas()). */
+  useIsa(name: string): void;
+}
+
+/**
+ * Sizes (bytes) from which the addon is faster than TypeScript, per function, measured by
+ * bench/thresholds.mjs (results and machine in bench/RESULTS.md, "Native thresholds").
+ */
+export const NATIVE_MIN_LENGTH = {
+  mask: 64,
+  unmask: 64,
+  isValidUtf8: 64,
+  validateUtf8: 64,
+  unmaskAndValidate: 64,
+  /** Bytes from `start` to the end of the chunk. */
+  scanFrames: 64,
+} as const;
+
+/** Works from src/ (vitest) and from dist/ (compiled): both sit one level below the package root. */
+const packageRoot = path.resolve(__dirname, '..');
+
+function loadAddon(): { addon?: NativeAddon; error?: Error } {
+  if (process.env.WSFRAME_NO_NATIVE === '1') {
+    return { error: new Error('WSFRAME_NO_NATIVE=1 forces the TypeScript kernels') };
+  }
+  try {
+    const load = require('node-gyp-build') as (root: string) => NativeAddon;
+    return { addon: load(packageRoot) };
+  } catch (error) {
+    return { error: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+const loaded = loadAddon();
+
+/** The raw addon, or undefined when it did not load (see nativeLoadError). */
+export const nativeAddon: NativeAddon | undefined = loaded.addon;
+
+/** Why the addon did not load, or undefined when it did. */
+export const nativeLoadError: Error | undefined = loaded.error;
+
+export { typescriptKernels };
+
+/** The addon behind the Kernels interface, with no size thresholds: for tests and benchmarks. */
+export const nativeKernels: Kernels | undefined = nativeAddon === undefined ? undefined : wrapAddon(nativeAddon);
+
+function wrapAddon(addon: NativeAddon): Kernels {
+  return {
+    name: 'native',
+    get isa() {
+      return addon.isa;
+    },
+    mask: addon.mask,
+    unmask: addon.unmask,
+    isValidUtf8: addon.isValidUtf8,
+    validateUtf8: addon.validateUtf8,
+    unmaskAndValidate: addon.unmaskAndValidate,
+    scanFrames: addon.scanFrames,
+  };
+}
+
+/** The addon for large inputs and TypeScript for small ones; both give identical results. */
+function thresholdKernels(addon: NativeAddon): Kernels {
+  const ts = typescriptKernels;
+  return {
+    name: 'native',
+    get isa() {
+      return addon.isa;
+    },
+    mask(source, key, output, offset, length) {
+      if (length < NATIVE_MIN_LENGTH.mask) ts.mask(source, key, output, offset, length);
+      else addon.mask(source, key, output, offset, length);
+    },
+    unmask(buffer, key) {
+      if (buffer.length < NATIVE_MIN_LENGTH.unmask) ts.unmask(buffer, key);
+      else addon.unmask(buffer, key);
+    },
+    isValidUtf8(buffer) {
+      return buffer.length < NATIVE_MIN_LENGTH.isValidUtf8 ? ts.isValidUtf8(buffer) : addon.isValidUtf8(buffer);
+    },
+    validateUtf8(buffer, state, final) {
+      return buffer.length < NATIVE_MIN_LENGTH.validateUtf8
+        ? ts.validateUtf8(buffer, state, final)
+        : addon.validateUtf8(buffer, state, final);
+    },
+    unmaskAndValidate(buffer, key, keyOffset, state, final) {
+      return buffer.length < NATIVE_MIN_LENGTH.unmaskAndValidate
+        ? ts.unmaskAndValidate(buffer, key, keyOffset, state, final)
+        : addon.unmaskAndValidate(buffer, key, keyOffset, state, final);
+    },
+    scanFrames(chunk, start, out, state) {
+      return chunk.length - start < NATIVE_MIN_LENGTH.scanFrames
+        ? ts.scanFrames(chunk, start, out, state)
+        : addon.scanFrames(chunk, start, out, state);
+    },
+  };
+}
+
+/** What the library uses. */
+export const kernels: Kernels = nativeAddon === undefined ? typescriptKernels : thresholdKernels(nativeAddon);
