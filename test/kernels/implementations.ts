@@ -1,0 +1,55 @@
+/**
+ * Every kernel test runs against every implementation: the TypeScript fallback, the addon once
+ * per ISA this CPU supports (switched with useIsa, restored afterwards), and `kernels`, the
+ * size-threshold mix the library actually uses. Native cases are skipped only when the addon is
+ * not built, and then loudly (the CI build always builds it; see native-loader.test.ts).
+ */
+
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import type { Kernels } from '../../src/kernels.js';
+import { kernels, nativeAddon, nativeKernels, nativeLoadError, typescriptKernels } from '../../src/native.js';
+
+export interface Implementation {
+  label: string;
+  kernels: Kernels;
+  /** Native only: the ISA to switch to while this implementation's tests run. */
+  isa?: string;
+}
+
+export function implementations(): Implementation[] {
+  const list: Implementation[] = [{ label: 'typescript', kernels: typescriptKernels }];
+  if (nativeAddon !== undefined && nativeKernels !== undefined) {
+    for (const isa of nativeAddon.availableIsas()) {
+      list.push({ label: `native ${isa}`, kernels: nativeKernels, isa });
+    }
+    list.push({ label: 'kernels (TypeScript below the thresholds, native above)', kernels });
+  }
+  return list;
+}
+
+/** `describe(title)` once per implementation, with the right ISA selected for its tests. */
+export function describeEachImplementation(title: string, body: (kernels: Kernels) => void): void {
+  for (const implementation of implementations()) {
+    describe(`${title} [${implementation.label}]`, () => {
+      const isa = implementation.isa;
+      if (isa !== undefined && nativeAddon !== undefined) {
+        const addon = nativeAddon;
+        let previous = addon.isa;
+        beforeAll(() => {
+          previous = addon.isa;
+          addon.useIsa(isa);
+        });
+        afterAll(() => addon.useIsa(previous));
+      }
+      body(implementation.kernels);
+    });
+  }
+  if (nativeAddon === undefined) {
+    test.skip(`${title} [native]: ADDON NOT BUILT, NATIVE CASES SKIPPED (${nativeLoadError?.message.split('\n')[0]})`, () => {});
+  }
+}
+
+/** Pairs of implementations to compare outputs directly (TypeScript is the first of each pair). */
+export function nativeImplementations(): Implementation[] {
+  return implementations().filter((implementation) => implementation.kernels !== typescriptKernels);
+}
