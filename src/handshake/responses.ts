@@ -1,0 +1,73 @@
+import { STATUS_CODES } from 'node:http';
+import { computeAccept } from './accept-key.js';
+import { HandshakeError } from './errors.js';
+import { checkHeaderField, extraHeaderLines, hasHeader, type ExtraHeaders } from './header-fields.js';
+import { formatExtensionList, isToken, type Extension } from './header-values.js';
+
+export type AcceptResponseOptions = (
+  | { readonly key: string; readonly accept?: never }
+  /** A precomputed Sec-WebSocket-Accept, for callers that already hashed the key. */
+  | { readonly accept: string; readonly key?: never }
+) & {
+  /** The chosen subprotocol (see `selectSubprotocol`); omitted when undefined. */
+  readonly protocol?: string | undefined;
+  /** The accepted extensions in processing order (see `negotiateExtensions`); omitted when empty. */
+  readonly extensions?: readonly Extension[] | undefined;
+  /** Extra headers, e.g. Set-Cookie from a verify hook; may not repeat the handshake's own headers. */
+  readonly headers?: ExtraHeaders | undefined;
+};
+
+/** The complete bytes of a 101 response accepting the upgrade (RFC 6455 §4.2.2 step 5). */
+export function acceptResponse(options: AcceptResponseOptions): Buffer {
+  const accept = options.key !== undefined ? computeAccept(options.key) : options.accept;
+  const fields: Array<[string, string]> = [
+    ['Upgrade', 'websocket'],
+    ['Connection', 'Upgrade'],
+    ['Sec-WebSocket-Accept', accept],
+  ];
+  if (options.protocol !== undefined) {
+    if (!isToken(options.protocol)) {
+      throw new HandshakeError('WS_ERR_INVALID_SUBPROTOCOL', `subprotocol ${JSON.stringify(options.protocol)} is not a token`);
+    }
+    fields.push(['Sec-WebSocket-Protocol', options.protocol]);
+  }
+  if (options.extensions !== undefined && options.extensions.length > 0) {
+    fields.push(['Sec-WebSocket-Extensions', formatExtensionList(options.extensions)]);
+  }
+  return Buffer.from(responseHead(101, fields, options.headers), 'latin1');
+}
+
+/**
+ * The complete bytes of a response refusing the upgrade: the status with its standard reason
+ * phrase, a plain-text body of `reason` and a newline, and `Connection: close`, since the
+ * connection is not reused after a failed handshake. When `headers` has Upgrade (as a 426 must,
+ * RFC 7231 §6.5.15), Connection also lists "Upgrade" as RFC 7230 §6.7 requires.
+ */
+export function refusalResponse(status: number, reason: string, headers?: ExtraHeaders): Buffer {
+  if (!Number.isInteger(status) || status < 400 || status > 599) {
+    throw new HandshakeError('WS_ERR_INVALID_STATUS', `${status} is not a 4xx or 5xx status`);
+  }
+  const body = Buffer.from(`${reason}\n`, 'utf8');
+  const fields: Array<[string, string]> = [
+    ['Connection', hasHeader(headers, 'upgrade') ? 'Upgrade, close' : 'close'],
+    ['Content-Type', 'text/plain; charset=utf-8'],
+    ['Content-Length', String(body.length)],
+  ];
+  return Buffer.concat([Buffer.from(responseHead(status, fields, headers), 'latin1'), body]);
+}
+
+/**
+ * Status line and header lines ending in the empty line (RFC 7230 §3). A status without a
+ * standard reason phrase gets an empty one, which RFC 7230 §3.1.2 allows. Every value is checked
+ * for CR/LF, and the caller's headers may not repeat the names in `fields`. All characters are
+ * below U+0100 once checked, so latin1 writes each as one byte.
+ */
+function responseHead(status: number, fields: ReadonlyArray<[string, string]>, headers: ExtraHeaders | undefined): string {
+  const lines = [...fields, ...extraHeaderLines(headers, fields.map(([name]) => name.toLowerCase()))];
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
+  for (const [name, value] of lines) {
+    checkHeaderField(name, value);
+    head += `${name}: ${value}\r\n`;
+  }
+  return head + '\r\n';
+}
