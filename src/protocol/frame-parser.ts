@@ -1,0 +1,483 @@
+/**
+ * The incremental frame parser (RFC 6455 §5): bytes in, in chunks of any size, and out come
+ * whole messages (or fragments), control frames, or one violation. Every split of the same byte
+ * stream yields the same messages and the same error: each rule is checked as soon as the bytes
+ * it reads are in hand, in the order of those bytes.
+ *
+ * Two paths share the work:
+ * - the fast path, `kernels.scanFrames`, takes every complete, plainly valid frame of a chunk in
+ *   one call (payloads unmasked in place, text validated);
+ * - the slow path below takes what it stops at: headers and payloads split across chunks, RSV1
+ *   frames of an extension, and every error. It is the authority on errors.
+ *
+ * Payloads are handed out as views of the chunk they arrived in; only messages spanning frames
+ * or chunks are assembled. The chunk therefore belongs to the parser once pushed (it is unmasked
+ * in place and views of it are handed out): the caller must not reuse its memory.
+ *
+ * Per-connection memory is a handful of plain fields; the scan arrays are module-level, shared by
+ * every parser (JavaScript is single-threaded and each scan is consumed before the next starts).
+ */
+
+import {
+  SCAN_CONFIG,
+  SCAN_CONFIG_FORBID_MASK,
+  SCAN_CONFIG_REQUIRE_MASK,
+  SCAN_HEAD,
+  SCAN_MAX_PAYLOAD,
+  SCAN_MESSAGE,
+  SCAN_PAYLOAD_LENGTH,
+  SCAN_PAYLOAD_START,
+  SCAN_RECORD_SIZE,
+  SCAN_STATE_SIZE,
+  SCAN_UTF8,
+  SCAN_VERDICT,
+  UTF8_INVALID,
+} from '../kernels.js';
+import { kernels } from '../native.js';
+import { WebSocketError } from './errors.js';
+import type { WebSocketErrorCode } from './errors.js';
+import { OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_TEXT, isControlOpcode, isKnownOpcode } from './opcodes.js';
+
+/**
+ * What a data frame costs against maxMessageSize on top of its payload, for every frame of a
+ * message after the first: the bookkeeping a fragment costs, so that a flood of empty or 1-byte
+ * fragments is bounded like a large payload is (with the 4 MiB default, at most 65536 of them).
+ */
+export const FRAGMENT_OVERHEAD = 64;
+
+/** scanFrames takes a 31-bit maximum (native/README.md). */
+const MAX_SCAN_PAYLOAD = 0x7fffffff;
+/** §5.2: 2 bytes, 8 of extended length, 4 of masking key. */
+const MAX_HEADER_LENGTH = 14;
+/** scanState[SCAN_MESSAGE] for a message an extension transforms: scanFrames does not validate it. */
+const SCAN_MESSAGE_TRANSFORMED = 3;
+
+const RECORDS_PER_SCAN = 64;
+const scanRecords = new Int32Array(RECORDS_PER_SCAN * SCAN_RECORD_SIZE);
+const scanState = new Int32Array(SCAN_STATE_SIZE);
+/**
+ * Set while a parser walks the records in scanRecords. A listener may push bytes into another
+ * parser meanwhile (a proxy, a test); that parser then takes the slow path rather than
+ * overwrite the records still being read.
+ */
+let scanInUse = false;
+/** A header split across chunks, put back together (read before any event is emitted). */
+const headerScratch = new Uint8Array(MAX_HEADER_LENGTH);
+/** The masking key rotated to a piece's offset in its payload, for kernels that take no offset. */
+const pieceKey = new Uint8Array(4);
+
+/**
+ * The hook an extension that claims RSV1 plugs in (RFC 7692: permessage-deflate inflates).
+ * Messages whose first frame has RSV1 set go through it: it gets each unmasked piece of the
+ * payload as it arrives, `final` on the last one, and returns the transformed bytes (possibly
+ * empty; it may reuse or keep nothing of `piece`). It must not return more than `maxOutput`
+ * bytes plus one (what is left of maxMessageSize; more fails with 1009), or returns the error
+ * to fail the connection with. Limits and UTF-8 validation apply to its output.
+ */
+export interface MessageTransform {
+  transform(piece: Uint8Array, final: boolean, maxOutput: number): Uint8Array | WebSocketError;
+}
+
+/** Where the parser's results go (the Protocol). */
+export interface FrameSink {
+  /** deliver 'messages': a whole data message. */
+  onMessage(data: Uint8Array, text: boolean): void;
+  /** deliver 'fragments': a piece of a data frame's payload, as it arrived. */
+  onFragment(data: Uint8Array, text: boolean, final: boolean): void;
+  /** A whole control frame (§5.5). After a close frame the parser ignores all further bytes. */
+  onControl(opcode: number, payload: Uint8Array): void;
+  /** A violation: the parser ignores all further bytes. */
+  onViolation(error: WebSocketError): void;
+}
+
+export interface FrameParserOptions {
+  /** 'server' requires masked frames, 'client' forbids them (§5.1). */
+  role: 'server' | 'client';
+  /** Bytes a message may pin in memory, counted as described at FRAGMENT_OVERHEAD. */
+  maxMessageSize: number;
+  /** true: hand out payload pieces as they arrive; false: whole messages. */
+  deliverFragments: boolean;
+  /** Defined when a negotiated extension allows RSV1 (RFC 7692 §6.1). */
+  transform: MessageTransform | undefined;
+}
+
+export class FrameParser {
+  private readonly sink: FrameSink;
+  private readonly requireMask: boolean;
+  private readonly maxMessageSize: number;
+  private readonly deliverFragments: boolean;
+  private readonly transform: MessageTransform | undefined;
+
+  // The data message in progress (§5.4).
+  private messageOpcode = 0; // 0 none, OPCODE_TEXT or OPCODE_BINARY
+  private transforming = false; // its first frame had RSV1: its payload goes through `transform`
+  private utf8State = 0; // streaming UTF-8 state of its text (native/README.md)
+  private messagePinned = 0; // what it costs against maxMessageSize so far
+  private messageBuffer: Uint8Array | null = null; // assembly, for messages spanning frames or chunks
+  private messageLength = 0;
+
+  // The frame whose payload is arriving (slow path).
+  private frameHead = -1; // its byte 0, or -1 between frames
+  private frameRemaining = 0;
+  private frameOffset = 0; // payload bytes already received: the masking key's phase
+  private maskKey = 0; // big-endian
+  private controlBuffer: Uint8Array | null = null; // a control payload split across chunks
+  private pendingHeader: Uint8Array | null = null; // the start of a header split across chunks
+
+  private stopped = false;
+  private busy = false;
+  private queued: Uint8Array[] | null = null;
+
+  constructor(options: FrameParserOptions, sink: FrameSink) {
+    this.sink = sink;
+    this.requireMask = options.role === 'server';
+    this.maxMessageSize = options.maxMessageSize;
+    this.deliverFragments = options.deliverFragments;
+    this.transform = options.transform;
+  }
+
+  /** Parses `chunk` (which the parser now owns). Never throws, except what a sink throws. */
+  push(chunk: Uint8Array): void {
+    if (this.stopped) return;
+    if (this.busy) {
+      // Called again from inside a sink event: parse it after the current chunk, in order.
+      (this.queued ??= []).push(chunk);
+      return;
+    }
+    this.busy = true;
+    try {
+      let next: Uint8Array | undefined = chunk;
+      while (next !== undefined) {
+        this.consume(next);
+        next = this.stopped ? undefined : this.queued?.shift();
+      }
+      this.queued = null;
+    } catch (error) {
+      // A sink threw in the middle of a chunk: the stream position is lost, parse nothing more.
+      this.stopped = true;
+      this.queued = null;
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Ignore every further byte (end of stream, or the connection is gone). */
+  stop(): void {
+    this.stopped = true;
+    this.queued = null;
+  }
+
+  private consume(chunk: Uint8Array): void {
+    const end = chunk.length;
+    let position = 0;
+    while (position < end && !this.stopped) {
+      if (this.frameHead >= 0) {
+        position = this.receivePayload(chunk, position);
+        continue;
+      }
+      if (this.pendingHeader === null && !scanInUse) {
+        position = this.scan(chunk, position);
+        if (position === end || this.stopped) break;
+      }
+      position = this.receiveHeader(chunk, position);
+    }
+  }
+
+  // ---- fast path -----------------------------------------------------------------------
+
+  private scan(chunk: Uint8Array, position: number): number {
+    // The parser's state goes into the shared array for the call and comes back through the
+    // records: each record is applied below exactly as the slow path would apply that frame.
+    const nextFrameCost = this.messageOpcode === 0 ? 0 : FRAGMENT_OVERHEAD;
+    scanState[SCAN_MESSAGE] =
+      this.messageOpcode === 0 ? 0 : this.transforming ? SCAN_MESSAGE_TRANSFORMED : this.messageOpcode;
+    scanState[SCAN_UTF8] = this.utf8State;
+    scanState[SCAN_CONFIG] = this.requireMask ? SCAN_CONFIG_REQUIRE_MASK : SCAN_CONFIG_FORBID_MASK;
+    scanState[SCAN_MAX_PAYLOAD] = Math.max(
+      0,
+      Math.min(this.maxMessageSize - this.messagePinned - nextFrameCost, MAX_SCAN_PAYLOAD),
+    );
+    scanInUse = true;
+    try {
+      const count = kernels.scanFrames(chunk, position, scanRecords, scanState);
+      for (let i = 0; i < count && !this.stopped; i++) {
+        const record = i * SCAN_RECORD_SIZE;
+        const head = scanRecords[record + SCAN_HEAD];
+        const start = scanRecords[record + SCAN_PAYLOAD_START];
+        const length = scanRecords[record + SCAN_PAYLOAD_LENGTH];
+        const verdict = scanRecords[record + SCAN_VERDICT];
+        position = start + length;
+        const payload = chunk.subarray(start, position);
+        const opcode = head & 0x0f;
+        if (isControlOpcode(opcode)) this.controlFrame(opcode, payload);
+        else if (this.beginDataFrame(head, length)) this.dataPiece(head, payload, verdict);
+      }
+    } finally {
+      scanInUse = false;
+    }
+    return position;
+  }
+
+  // ---- slow path: headers --------------------------------------------------------------
+
+  private receiveHeader(chunk: Uint8Array, position: number): number {
+    let bytes = chunk;
+    let at = position;
+    let available = chunk.length - position;
+    const carried = this.pendingHeader === null ? 0 : this.pendingHeader.length;
+    if (this.pendingHeader !== null) {
+      const taken = Math.min(MAX_HEADER_LENGTH - carried, available);
+      headerScratch.set(this.pendingHeader);
+      headerScratch.set(chunk.subarray(position, position + taken), carried);
+      bytes = headerScratch;
+      at = 0;
+      available = carried + taken;
+    }
+    const headerLength = this.parseHeader(bytes, at, available);
+    if (headerLength < 0) return chunk.length;
+    if (headerLength === 0) {
+      this.pendingHeader = new Uint8Array(bytes.subarray(at, at + available)); // a copy: the chunk moves on
+      return chunk.length;
+    }
+    this.pendingHeader = null;
+    const payloadStart = position + headerLength - carried;
+    const head = this.frameHead;
+    if (!isControlOpcode(head & 0x0f) && !this.beginDataFrame(head, this.frameRemaining)) return chunk.length;
+    // An empty payload completes the frame now, even when the chunk ends with its header.
+    return this.frameRemaining === 0 ? this.receivePayload(chunk, payloadStart) : payloadStart;
+  }
+
+  /**
+   * Checks and reads the header at `bytes[at]`, of which `available` bytes are in hand.
+   * Returns its length and sets the frame fields, 0 when more bytes are needed, or -1 after a
+   * violation. Each rule is checked once the bytes it reads are in hand, in byte order.
+   */
+  private parseHeader(bytes: Uint8Array, at: number, available: number): number {
+    const head = bytes[at];
+    const opcode = head & 0x0f;
+    const control = isControlOpcode(opcode);
+    // §5.2: RSV bits MUST be 0 unless an extension defines them; RFC 7692 §6.1 defines RSV1 for
+    // the first frame of a data message only.
+    if ((head & 0x20) !== 0) return this.reject('WS_ERR_UNEXPECTED_RSV_2', 'RSV2 must be clear');
+    if ((head & 0x10) !== 0) return this.reject('WS_ERR_UNEXPECTED_RSV_3', 'RSV3 must be clear');
+    // §5.2: an unknown opcode fails the connection.
+    if (!isKnownOpcode(opcode)) return this.reject('WS_ERR_INVALID_OPCODE', `invalid opcode ${opcode}`);
+    if ((head & 0x40) !== 0 && (this.transform === undefined || control || opcode === OPCODE_CONTINUATION)) {
+      return this.reject('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear');
+    }
+    if (control) {
+      // §5.5: control frames MUST NOT be fragmented.
+      if ((head & 0x80) === 0) return this.reject('WS_ERR_EXPECTED_FIN', 'a control frame must have FIN set');
+    } else if (opcode === OPCODE_CONTINUATION) {
+      // §5.4: a continuation frame continues a fragmented message...
+      if (this.messageOpcode === 0) {
+        return this.reject('WS_ERR_INVALID_CONTINUATION_FRAME', 'a continuation frame with no message to continue');
+      }
+    } else if (this.messageOpcode !== 0) {
+      // ...and only continuation (or control) frames may come until it is finished.
+      return this.reject('WS_ERR_EXPECTED_CONTINUATION_FRAME', 'a new message inside a fragmented message');
+    }
+    if (available < 2) return 0;
+
+    const second = bytes[at + 1];
+    const masked = (second & 0x80) !== 0;
+    // §5.1: a client masks every frame; a server masks none.
+    if (masked !== this.requireMask) {
+      return this.requireMask
+        ? this.reject('WS_ERR_EXPECTED_MASK', 'a client frame must be masked')
+        : this.reject('WS_ERR_UNEXPECTED_MASK', 'a server frame must not be masked');
+    }
+    let length = second & 0x7f;
+    let headerLength = 2;
+    // §5.5: control frames carry at most 125 bytes (so they never use an extended length).
+    if (control && length > 125) {
+      return this.reject('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'a control frame payload is over 125 bytes');
+    }
+    if (length === 126) {
+      headerLength = 4;
+      if (available < headerLength) return 0;
+      length = (bytes[at + 2] << 8) | bytes[at + 3];
+    } else if (length === 127) {
+      headerLength = 10;
+      if (available < headerLength) return 0;
+      const high = readUint32(bytes, at + 2);
+      // §5.2: "the most significant bit MUST be 0". Breaking a MUST of the framing is a protocol
+      // error (1002), not a size problem (1009): no sender may produce this length at all.
+      if (high >= 0x80000000) {
+        return this.reject('WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH', 'a 64-bit payload length has its top bit set');
+      }
+      length = high * 0x100000000 + readUint32(bytes, at + 6);
+    }
+    if (masked) {
+      headerLength += 4;
+      if (available < headerLength) return 0;
+      this.maskKey = readUint32(bytes, at + headerLength - 4);
+    }
+    this.frameHead = head;
+    this.frameRemaining = length;
+    this.frameOffset = 0;
+    return headerLength;
+  }
+
+  /**
+   * A data frame's header is complete: the message state moves, and its declared length is
+   * charged against the limit, so a frame too big fails here, before any of it is buffered.
+   */
+  private beginDataFrame(head: number, length: number): boolean {
+    const opcode = head & 0x0f;
+    let cost = FRAGMENT_OVERHEAD;
+    if (opcode !== OPCODE_CONTINUATION) {
+      this.messageOpcode = opcode;
+      this.transforming = (head & 0x40) !== 0;
+      cost = 0;
+    }
+    // A transformed message is charged for its output instead (dataPiece), as it comes.
+    return this.charge(this.transforming ? cost : cost + length);
+  }
+
+  // ---- slow path: payloads -------------------------------------------------------------
+
+  /** Takes what the chunk holds of the current frame's payload, unmasking and validating it. */
+  private receivePayload(chunk: Uint8Array, position: number): number {
+    const head = this.frameHead;
+    const take = Math.min(chunk.length - position, this.frameRemaining);
+    const piece = chunk.subarray(position, position + take);
+    const keyOffset = this.frameOffset;
+    this.frameOffset += take;
+    this.frameRemaining -= take;
+    if (this.frameRemaining === 0) this.frameHead = -1;
+    const opcode = head & 0x0f;
+    if (isControlOpcode(opcode)) {
+      if (this.requireMask) kernels.unmask(piece, this.keyAt(keyOffset));
+      this.controlPiece(opcode, piece);
+    } else if (this.messageOpcode === OPCODE_TEXT && !this.transforming) {
+      // Validated piece by piece, so invalid text fails at the chunk that breaks it (fail fast).
+      const final = (head & 0x80) !== 0 && this.frameRemaining === 0;
+      const verdict = this.requireMask
+        ? kernels.unmaskAndValidate(piece, this.keyAt(keyOffset), 0, this.utf8State, final)
+        : kernels.validateUtf8(piece, this.utf8State, final);
+      this.dataPiece(head, piece, verdict);
+    } else {
+      if (this.requireMask) kernels.unmask(piece, this.keyAt(keyOffset));
+      this.dataPiece(head, piece, 0);
+    }
+    return position + take;
+  }
+
+  /** The masking key as seen from byte `offset` of the payload (§5.3: key[i mod 4]). */
+  private keyAt(offset: number): Uint8Array {
+    for (let i = 0; i < 4; i++) pieceKey[i] = this.maskKey >>> (24 - 8 * ((offset + i) & 3));
+    return pieceKey;
+  }
+
+  private controlPiece(opcode: number, piece: Uint8Array): void {
+    if (this.frameRemaining === 0 && this.controlBuffer === null) {
+      this.controlFrame(opcode, piece); // the whole payload came in one chunk
+      return;
+    }
+    this.controlBuffer ??= new Uint8Array(this.frameOffset + this.frameRemaining); // at most 125 bytes
+    this.controlBuffer.set(piece, this.frameOffset - piece.length);
+    if (this.frameRemaining === 0) {
+      const payload = this.controlBuffer;
+      this.controlBuffer = null;
+      this.controlFrame(opcode, payload);
+    }
+  }
+
+  private controlFrame(opcode: number, payload: Uint8Array): void {
+    // §5.5.1: after a close frame the endpoint reads no more data.
+    if (opcode === OPCODE_CLOSE) this.stop();
+    this.sink.onControl(opcode, payload);
+  }
+
+  /**
+   * A piece of a data frame's payload, unmasked, with the UTF-8 verdict of the message so far
+   * (0 for binary). `this.frameRemaining` is what is still to come of this frame.
+   */
+  private dataPiece(head: number, piece: Uint8Array, verdict: number): void {
+    const final = (head & 0x80) !== 0 && this.frameRemaining === 0;
+    const text = this.messageOpcode === OPCODE_TEXT;
+    let data = piece;
+    if (this.transforming) {
+      const output = this.transform!.transform(piece, final, this.maxMessageSize - this.messagePinned);
+      if (output instanceof WebSocketError) return this.fail(output);
+      if (!this.charge(output.length)) return;
+      data = output;
+      if (text) verdict = kernels.validateUtf8(output, this.utf8State, final);
+    }
+    // §8.1: a text message that is not valid UTF-8 fails the connection (with 1007, §7.4.1).
+    if (verdict === UTF8_INVALID) {
+      this.reject('WS_ERR_INVALID_UTF8', 'a text message is not valid UTF-8');
+      return;
+    }
+    this.utf8State = verdict;
+    if (this.deliverFragments) {
+      if (final) this.endMessage();
+      this.sink.onFragment(data, text, final);
+      return;
+    }
+    if (final && this.messageLength === 0) {
+      // Everything before this piece was empty: the piece is the message, handed out as a view.
+      this.endMessage();
+      this.sink.onMessage(data, text);
+      return;
+    }
+    this.append(data);
+    if (final) {
+      const message = this.messageBuffer!.subarray(0, this.messageLength);
+      this.endMessage();
+      this.sink.onMessage(message, text);
+    }
+  }
+
+  /** Adds a piece to the message being assembled, never allocating more than the limit allows. */
+  private append(data: Uint8Array): void {
+    if (data.length === 0) return;
+    // The rest of the current frame is already charged, so room for it is reserved now: a
+    // single frame split across chunks is copied once into a buffer of its exact size.
+    const needed = this.messageLength + data.length + (this.transforming ? 0 : this.frameRemaining);
+    let buffer = this.messageBuffer;
+    if (buffer === null || buffer.length < needed) {
+      const doubled = Math.min(2 * (buffer === null ? 0 : buffer.length), this.maxMessageSize);
+      const grown = Buffer.allocUnsafe(Math.max(needed, doubled));
+      if (buffer !== null) grown.set(buffer.subarray(0, this.messageLength));
+      this.messageBuffer = buffer = grown;
+    }
+    buffer.set(data, this.messageLength);
+    this.messageLength += data.length;
+  }
+
+  private endMessage(): void {
+    this.messageOpcode = 0;
+    this.transforming = false;
+    this.utf8State = 0;
+    this.messagePinned = 0;
+    this.messageBuffer = null;
+    this.messageLength = 0;
+  }
+
+  /** Counts `bytes` against maxMessageSize; fails with 1009 when the message would exceed it. */
+  private charge(bytes: number): boolean {
+    this.messagePinned += bytes;
+    if (this.messagePinned <= this.maxMessageSize) return true;
+    this.reject('WS_ERR_MESSAGE_TOO_BIG', `a message is over the limit of ${this.maxMessageSize} bytes`);
+    return false;
+  }
+
+  private reject(code: WebSocketErrorCode, message: string): -1 {
+    this.fail(new WebSocketError(code, message));
+    return -1;
+  }
+
+  private fail(error: WebSocketError): void {
+    this.stop();
+    this.messageBuffer = null;
+    this.controlBuffer = null;
+    this.sink.onViolation(error);
+  }
+}
+
+function readUint32(bytes: Uint8Array, at: number): number {
+  return bytes[at] * 0x1000000 + ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
+}

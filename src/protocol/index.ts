@@ -1,0 +1,23 @@
+/** The sans-I/O protocol layer: what other layers and the package entry use from src/protocol/. */
+
+export { Protocol, DEFAULT_MAX_MESSAGE_SIZE } from './protocol.js';
+export type { ProtocolListener, ProtocolOptions, ProtocolState } from './protocol.js';
+export { WebSocketError, WEBSOCKET_ERRORS } from './errors.js';
+export type { WebSocketErrorCode } from './errors.js';
+export {
+  CLOSE_NORMAL,
+  CLOSE_GOING_AWAY,
+  CLOSE_PROTOCOL_ERROR,
+  CLOSE_UNSUPPORTED_DATA,
+  CLOSE_NO_STATUS,
+  CLOSE_ABNORMAL,
+  CLOSE_INVALID_PAYLOAD,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_MESSAGE_TOO_BIG,
+  CLOSE_INTERNAL_ERROR,
+  MAX_CLOSE_REASON_BYTES,
+  isValidWireCloseCode,
+} from './close-codes.js';
+export type { CloseStatus } from './close-codes.js';
+export { FRAGMENT_OVERHEAD } from './frame-parser.js';
+export type { MessageTransform } from './frame-parser.js';

@@ -1,0 +1,268 @@
+/**
+ * The sans-I/O WebSocket protocol of one connection (RFC 6455 §5-§8), in the style of
+ * python-websockets: no socket, no timer, no event loop. Bytes come in through `receiveData`,
+ * events go out to the listener, and the frames to send are drained with `dataToSend`.
+ *
+ * It never throws at the caller of `receiveData`/`receiveEof`: a violation by the peer becomes
+ * a close frame queued to send, the state CLOSING and an `error` event. The send methods throw a
+ * WebSocketError (with no closeCode) only for the caller's own mistakes — and sends after our
+ * close frame are such a mistake (WS_ERR_CLOSE_SENT, §5.5.1), so check `closeSent` or `state`.
+ */
+
+import { CLOSE_NO_STATUS, MAX_CLOSE_REASON_BYTES, isValidWireCloseCode, parseClosePayload } from './close-codes.js';
+import type { CloseStatus } from './close-codes.js';
+import { WebSocketError } from './errors.js';
+import { FrameParser } from './frame-parser.js';
+import type { FrameSink, MessageTransform } from './frame-parser.js';
+import { frameHead, serializeFrame } from './frame-serializer.js';
+import {
+  OPCODE_BINARY,
+  OPCODE_CLOSE,
+  OPCODE_CONTINUATION,
+  OPCODE_PING,
+  OPCODE_PONG,
+  OPCODE_TEXT,
+} from './opcodes.js';
+
+/** IIS's receiveBufferLimit default (DESIGN.md). */
+export const DEFAULT_MAX_MESSAGE_SIZE = 4194304;
+/** §5.5: a control frame payload is at most 125 bytes. */
+const MAX_CONTROL_PAYLOAD = 125;
+const EMPTY = new Uint8Array(0);
+
+export type ProtocolState = 'OPEN' | 'CLOSING' | 'CLOSED';
+
+export interface ProtocolListener {
+  /** deliver 'messages': a whole message — a view of the received bytes when it lay in one chunk. */
+  message(data: Uint8Array, text: boolean): void;
+  /**
+   * deliver 'fragments': payload bytes as they arrive, like IIS's ReadFragment returns what is
+   * available: a data frame split across socket reads comes out in several pieces, `final` on
+   * the last piece of the message's last frame. Text pieces are valid UTF-8 so far but may end
+   * inside a character (decode them with a streaming decoder).
+   */
+  fragment(data: Uint8Array, text: boolean, final: boolean): void;
+  /** A ping arrived; the pong with the same payload is already queued (§5.5.2, §5.5.3). */
+  ping(payload: Uint8Array): void;
+  pong(payload: Uint8Array): void;
+  /**
+   * A valid close frame arrived; `code` is 1005 when it had none (§7.1.5). Our close frame (an
+   * echo of the code, §5.5.1) is already queued unless we had sent one. Later bytes are ignored.
+   */
+  close(code: number, reason: string): void;
+  /** A violation by the peer: the close frame with `error.closeCode` is already queued; state is CLOSING. */
+  error(error: WebSocketError): void;
+}
+
+export interface ProtocolOptions {
+  /** 'server' requires masked frames from the peer and sends unmasked ones; 'client' the opposite (§5.1). */
+  role: 'server' | 'client';
+  /**
+   * Bytes a received message may pin in memory: its payload plus FRAGMENT_OVERHEAD (64) per
+   * frame after the first; over it → close 1009. Default 4194304 (IIS receiveBufferLimit).
+   */
+  maxMessageSize?: number;
+  /** 'messages' (default): whole messages to `listener.message`; 'fragments': pieces to `listener.fragment`. */
+  deliver?: 'messages' | 'fragments';
+  /** A negotiated extension defines RSV1 (RFC 7692); requires `messageTransform`. Default false. */
+  allowRsv1?: boolean;
+  /** What RSV1 messages go through (permessage-deflate's inflater). */
+  messageTransform?: MessageTransform;
+  listener: ProtocolListener;
+}
+
+export class Protocol implements FrameSink {
+  /** Our close frame, once queued; code 1005 when it carried none. */
+  closeSent: CloseStatus | undefined;
+  /** The peer's close frame, once received; code 1005 when it carried none. */
+  closeReceived: CloseStatus | undefined;
+  /** Bytes queued and not yet drained by dataToSend. */
+  bufferedAmount = 0;
+
+  private readonly listener: ProtocolListener;
+  private readonly parser: FrameParser;
+  private readonly masked: boolean;
+  private outgoing: Uint8Array[] | null = null;
+  private sendingFragmented = false; // a message we send in fragments is unfinished (§5.4)
+  private ended = false; // TCP ended (receiveEof)
+
+  constructor(options: ProtocolOptions) {
+    if (options.allowRsv1 === true && options.messageTransform === undefined) {
+      throw new TypeError('allowRsv1 needs a messageTransform for the messages that set it');
+    }
+    this.listener = options.listener;
+    this.masked = options.role === 'client'; // §5.3: a client masks every frame it sends
+    this.parser = new FrameParser(
+      {
+        role: options.role,
+        maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+        deliverFragments: options.deliver === 'fragments',
+        transform: options.allowRsv1 === true ? options.messageTransform : undefined,
+      },
+      this,
+    );
+  }
+
+  /** CLOSED once a close frame went both ways, or TCP ended. */
+  get state(): ProtocolState {
+    if (this.ended || (this.closeSent !== undefined && this.closeReceived !== undefined)) return 'CLOSED';
+    return this.closeSent === undefined ? 'OPEN' : 'CLOSING';
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  /**
+   * Bytes from the peer, in any split. The protocol owns `chunk` from now on: payloads are
+   * unmasked in place and handed out as views of it, so its memory must not be reused.
+   */
+  receiveData(chunk: Uint8Array): void {
+    if (!this.ended) this.parser.push(chunk);
+  }
+
+  /**
+   * TCP ended. Without a close frame received the closure is abnormal: closeReceived stays
+   * undefined and the status to report is 1006 (§7.1.5), which the connection layer does; no
+   * event is emitted here. A partial message is dropped.
+   */
+  receiveEof(): void {
+    this.ended = true;
+    this.parser.stop();
+  }
+
+  /** @internal FrameSink */
+  onMessage(data: Uint8Array, text: boolean): void {
+    this.listener.message(data, text);
+  }
+
+  /** @internal FrameSink */
+  onFragment(data: Uint8Array, text: boolean, final: boolean): void {
+    this.listener.fragment(data, text, final);
+  }
+
+  /** @internal FrameSink */
+  onControl(opcode: number, payload: Uint8Array): void {
+    if (opcode === OPCODE_PING) {
+      // §5.5.2: answer with a pong carrying the same payload (§5.5.3); also while CLOSING, as a
+      // pong is no data frame (§5.5.1).
+      this.queue(frameHead(OPCODE_PONG, true, false), payload);
+      this.listener.ping(payload);
+    } else if (opcode === OPCODE_PONG) {
+      this.listener.pong(payload);
+    } else if (opcode === OPCODE_CLOSE) {
+      this.receiveClose(payload);
+    }
+  }
+
+  /** @internal FrameSink */
+  onViolation(error: WebSocketError): void {
+    // §7.1.7: _Fail the WebSocket Connection_ — send a close frame (unless ours is already out).
+    if (this.closeSent === undefined) this.queueClose(error.closeCode!, '');
+    this.listener.error(error);
+  }
+
+  private receiveClose(payload: Uint8Array): void {
+    const status = parseClosePayload(payload);
+    if (status instanceof WebSocketError) {
+      this.onViolation(status);
+      return;
+    }
+    this.closeReceived = status;
+    // §5.5.1: answer with a close frame, echoing the code received (none if there was none).
+    if (this.closeSent === undefined) this.queueClose(status.code, '');
+    this.listener.close(status.code, status.reason);
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  /** A text message (or the first fragment of one, `final` false); a string is encoded once. */
+  sendText(data: string | Uint8Array, final = true): void {
+    this.sendData(OPCODE_TEXT, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, final);
+  }
+
+  /** A binary message (or the first fragment of one, `final` false). */
+  sendBinary(data: Uint8Array, final = true): void {
+    this.sendData(OPCODE_BINARY, data, final);
+  }
+
+  /** The next fragment of a message started with `final` false (§5.4). */
+  sendContinuation(data: Uint8Array, final: boolean): void {
+    this.sendData(OPCODE_CONTINUATION, data, final);
+  }
+
+  sendPing(payload: Uint8Array = EMPTY): void {
+    this.sendControl(OPCODE_PING, payload);
+  }
+
+  sendPong(payload: Uint8Array = EMPTY): void {
+    this.sendControl(OPCODE_PONG, payload);
+  }
+
+  /**
+   * Starts (or answers) the close handshake (§7.1.2). No code sends an empty close payload;
+   * a reason needs a code and fits in 123 bytes of UTF-8 (§5.5.1); the code must be one allowed
+   * on the wire (§7.4).
+   */
+  sendClose(code?: number, reason = ''): void {
+    this.refuseAfterClose();
+    if (code === undefined ? reason !== '' : !isValidWireCloseCode(code)) {
+      throw new WebSocketError('WS_ERR_INVALID_CLOSE_ARGUMENTS', `cannot send a close frame with code ${code}`);
+    }
+    if (Buffer.byteLength(reason, 'utf8') > MAX_CLOSE_REASON_BYTES) {
+      throw new WebSocketError('WS_ERR_INVALID_CLOSE_ARGUMENTS', 'a close reason is at most 123 bytes of UTF-8');
+    }
+    this.queueClose(code ?? CLOSE_NO_STATUS, reason);
+  }
+
+  /** Drains the queued frames: headers and payloads as separate chunks, for one corked write. */
+  dataToSend(): Uint8Array[] {
+    const chunks = this.outgoing ?? [];
+    this.outgoing = null;
+    this.bufferedAmount = 0;
+    return chunks;
+  }
+
+  private sendData(opcode: number, payload: Uint8Array, final: boolean): void {
+    this.refuseAfterClose();
+    // §5.4: the fragments of one message are not interleaved with another message's frames.
+    if ((opcode === OPCODE_CONTINUATION) !== this.sendingFragmented) {
+      throw new WebSocketError(
+        'WS_ERR_INVALID_SEND_SEQUENCE',
+        this.sendingFragmented ? 'finish the fragmented message first' : 'no fragmented message to continue',
+      );
+    }
+    this.sendingFragmented = !final;
+    this.queue(frameHead(opcode, final, false), payload);
+  }
+
+  private sendControl(opcode: number, payload: Uint8Array): void {
+    this.refuseAfterClose();
+    if (payload.length > MAX_CONTROL_PAYLOAD) {
+      throw new WebSocketError('WS_ERR_CONTROL_PAYLOAD_TOO_LONG', 'a ping or pong payload is at most 125 bytes');
+    }
+    this.queue(frameHead(opcode, true, false), payload);
+  }
+
+  private refuseAfterClose(): void {
+    if (this.closeSent !== undefined) {
+      throw new WebSocketError('WS_ERR_CLOSE_SENT', 'the close frame was sent; nothing may follow it');
+    }
+  }
+
+  /** `code` 1005 means a close frame with no payload (§7.1.5: no status code present). */
+  private queueClose(code: number, reason: string): void {
+    let payload = EMPTY;
+    if (code !== CLOSE_NO_STATUS) {
+      const reasonLength = Buffer.byteLength(reason, 'utf8');
+      const bytes = Buffer.allocUnsafe(2 + reasonLength);
+      bytes.writeUInt16BE(code, 0);
+      bytes.write(reason, 2, 'utf8');
+      payload = bytes;
+    }
+    this.closeSent = { code, reason };
+    this.queue(frameHead(OPCODE_CLOSE, true, false), payload);
+  }
+
+  private queue(head: number, payload: Uint8Array): void {
+    this.bufferedAmount += serializeFrame((this.outgoing ??= []), head, payload, this.masked);
+  }
+}
