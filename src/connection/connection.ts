@@ -1,0 +1,354 @@
+/**
+ * The one adapter between the sans-I/O `Protocol` and a `net.Socket` (DESIGN.md, "connection").
+ *
+ * It owns the state machine OPEN → CLOSING → CLOSED (the handshake before it is CONNECTING and
+ * belongs to the server/client), backpressure both ways, heartbeats, timeouts and the TCP side
+ * of the close handshake (RFC 6455 §7). It never parses a byte itself.
+ *
+ * Memory per idle connection matters (thousands of them): socket listeners are shared functions
+ * that find their connection through a symbol on the socket, not closures per connection, and
+ * timers are the sweeper's, not ours.
+ */
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Protocol } from '../protocol/protocol.js';
+import type { ProtocolListener } from '../protocol/protocol.js';
+import { WebSocketError } from '../protocol/errors.js';
+import type { Sweeper, Sweepable } from './sweeper.js';
+
+export type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'CLOSED';
+
+/** What the API façades (WebSocket, WebSocketContext) receive from the connection. */
+export interface ConnectionEvents {
+  onMessage(data: Uint8Array, text: boolean): void;
+  onFragment(data: Uint8Array, text: boolean, final: boolean): void;
+  onPing(payload: Uint8Array): void;
+  onPong(payload: Uint8Array): void;
+  /** The peer's close frame arrived (our reply is already on its way). */
+  onClosing(code: number, reason: string): void;
+  /** A protocol violation or a timeout: the close frame with `error.closeCode` is on its way. */
+  onError(error: WebSocketError): void;
+  /** The TCP connection is gone. `code`/`reason` are what the peer sent, or 1006 (RFC 6455 §7.1.5). */
+  onClosed(code: number, reason: string, wasClean: boolean): void;
+  /** Everything queued was handed to the kernel (after a send returned false). */
+  onDrain(): void;
+}
+
+/** Settings shared by every connection of one server (or client): one object, not a copy each. */
+export interface ConnectionSettings {
+  role: 'server' | 'client';
+  deliver: 'messages' | 'fragments';
+  /** receiveBufferLimit: bytes a message may pin in memory. */
+  maxMessageSize: number;
+  /** ms between pings; 0 = off. */
+  pingInterval: number;
+  /** ms without any received byte before closing with 1001; 0 = off. */
+  idleTimeout: number;
+  /** ms to wait for the peer's part of the close handshake before dropping TCP. */
+  closeTimeout: number;
+  /** `send` returns false once this many bytes wait to be written (like stream.write). */
+  highWaterMark: number;
+}
+
+export const defaultCloseTimeout = 5000;
+export const defaultHighWaterMark = 16 * 1024;
+
+const kConnection = Symbol('wsframe.connection');
+type SocketWithConnection = Socket & { [kConnection]: Connection };
+
+type WriteCallback = (error?: Error | null) => void;
+
+export class Connection implements ProtocolListener, Sweepable {
+  state: ConnectionState = 'OPEN';
+  readonly protocol: Protocol;
+  /** Round-trip time of the last answered heartbeat ping, in ms (undefined before one). */
+  rtt: number | undefined;
+
+  private lastActivity: number;
+  private pingSentAt = 0; // performance.now() of the unanswered heartbeat ping, 0 = none pending
+  private lastPingTick: number;
+  private closeDeadline = 0; // sweeper time after which TCP is dropped, 0 = none
+  private receiving = false;
+  private flushScheduled = false;
+  private tcpEnded = false;
+  private writeCallbacks: WriteCallback[] | undefined;
+  private socketError: Error | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly settings: ConnectionSettings,
+    private readonly sweeper: Sweeper,
+    private readonly events: ConnectionEvents,
+    allowRsv1 = false,
+  ) {
+    this.protocol = new Protocol({
+      role: settings.role,
+      maxMessageSize: settings.maxMessageSize,
+      deliver: settings.deliver,
+      allowRsv1,
+      listener: this,
+    });
+    this.lastActivity = this.lastPingTick = sweeper.now;
+    (socket as SocketWithConnection)[kConnection] = this;
+    socket.setNoDelay(true);
+    socket.setTimeout(0);
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    socket.on('drain', onSocketDrain);
+    sweeper.add(this);
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  /** Bytes from the socket (also the bytes that came with the upgrade request). */
+  receive(chunk: Uint8Array): void {
+    this.lastActivity = this.sweeper.now;
+    // Sends made by listeners while the chunk is parsed go out together, in one write, at the end.
+    this.receiving = true;
+    try {
+      this.protocol.receiveData(chunk);
+    } finally {
+      this.receiving = false;
+    }
+    this.flush();
+  }
+
+  /** Stop reading from the socket (the application is not keeping up); TCP flow control does the rest. */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (this.state !== 'CLOSED') this.socket.resume();
+  }
+
+  // ProtocolListener: the protocol's events, passed on to the façade.
+  message(data: Uint8Array, text: boolean): void {
+    this.events.onMessage(data, text);
+  }
+
+  fragment(data: Uint8Array, text: boolean, final: boolean): void {
+    this.events.onFragment(data, text, final);
+  }
+
+  ping(payload: Uint8Array): void {
+    this.scheduleFlush(); // the pong the protocol queued
+    this.events.onPing(payload);
+  }
+
+  pong(payload: Uint8Array): void {
+    if (this.pingSentAt !== 0) {
+      this.rtt = performance.now() - this.pingSentAt;
+      this.pingSentAt = 0;
+    }
+    this.events.onPong(payload);
+  }
+
+  close(code: number, reason: string): void {
+    this.enterClosing();
+    this.events.onClosing(code, reason);
+    this.afterCloseFrame();
+  }
+
+  error(error: WebSocketError): void {
+    this.enterClosing();
+    this.events.onError(error);
+    // RFC 6455 §7.1.7: after the close frame, _Fail the WebSocket Connection_ closes TCP at once.
+    this.flush();
+    this.endTcp();
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  /** Queue a message or fragment; returns false when more than highWaterMark bytes wait. */
+  sendText(data: string | Uint8Array, final: boolean, callback?: WriteCallback): boolean {
+    this.protocol.sendText(data, final);
+    return this.queued(callback);
+  }
+
+  sendBinary(data: Uint8Array, final: boolean, callback?: WriteCallback): boolean {
+    this.protocol.sendBinary(data, final);
+    return this.queued(callback);
+  }
+
+  sendContinuation(data: Uint8Array, final: boolean, callback?: WriteCallback): boolean {
+    this.protocol.sendContinuation(data, final);
+    return this.queued(callback);
+  }
+
+  sendPing(payload?: Uint8Array): boolean {
+    this.protocol.sendPing(payload);
+    return this.queued(undefined);
+  }
+
+  sendPong(payload?: Uint8Array): boolean {
+    this.protocol.sendPong(payload);
+    return this.queued(undefined);
+  }
+
+  /** Start the close handshake (RFC 6455 §7.1.2); TCP follows when the peer answers or time runs out. */
+  sendClose(code?: number, reason?: string): void {
+    if (this.state !== 'OPEN') return;
+    this.protocol.sendClose(code, reason);
+    this.enterClosing();
+    this.afterCloseFrame();
+    this.scheduleFlush();
+  }
+
+  /** Drop TCP now, without a close handshake (the peer will see 1006). */
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  /** Bytes accepted by send() and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.protocol.bufferedAmount + this.socket.writableLength;
+  }
+
+  private queued(callback: WriteCallback | undefined): boolean {
+    if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
+    this.scheduleFlush();
+    return this.bufferedAmount < this.settings.highWaterMark;
+  }
+
+  private scheduleFlush(): void {
+    // Inside receive() the flush at its end covers it; otherwise batch the sends of this tick.
+    if (this.receiving || this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(flushLater, this);
+  }
+
+  /** Hand everything the protocol queued to the socket in one (corked) write. */
+  flush(): void {
+    this.flushScheduled = false;
+    const chunks = this.protocol.dataToSend();
+    const callbacks = this.writeCallbacks;
+    this.writeCallbacks = undefined;
+    if (chunks.length === 0 || this.socket.destroyed || !this.socket.writable) {
+      if (callbacks !== undefined) {
+        const error = new WebSocketError('WS_ERR_NOT_OPEN', 'the connection closed before the data was sent');
+        for (const callback of callbacks) callback(error);
+      }
+      return;
+    }
+    const done = callbacks === undefined ? undefined : callbacksOf(callbacks);
+    const socket = this.socket;
+    const last = chunks.length - 1;
+    if (last > 0) socket.cork();
+    for (let i = 0; i < last; i++) socket.write(chunks[i]);
+    socket.write(chunks[last], done);
+    if (last > 0) socket.uncork();
+  }
+
+  // ---- closing ---------------------------------------------------------------------------
+
+  private enterClosing(): void {
+    if (this.state === 'OPEN') this.state = 'CLOSING';
+    if (this.closeDeadline === 0) this.closeDeadline = this.sweeper.now + this.settings.closeTimeout;
+  }
+
+  /** After a close frame went either way: see whether TCP can go now. */
+  private afterCloseFrame(): void {
+    if (this.protocol.state !== 'CLOSED') return; // still waiting for the peer's close frame
+    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for it (until the deadline).
+    if (this.settings.role === 'server') {
+      this.flush();
+      this.endTcp();
+    }
+  }
+
+  private endTcp(): void {
+    if (this.tcpEnded) return;
+    this.tcpEnded = true;
+    this.socket.end();
+  }
+
+  /** The peer ended its side of TCP. */
+  peerEnded(): void {
+    this.protocol.receiveEof();
+    this.enterClosing();
+    this.flush();
+    this.endTcp();
+  }
+
+  /** The socket is gone: the one transition into CLOSED. */
+  socketClosed(): void {
+    if (this.state === 'CLOSED') return;
+    this.state = 'CLOSED';
+    this.sweeper.delete(this);
+    this.flush(); // fails pending write callbacks
+    const received = this.protocol.closeReceived;
+    const wasClean = received !== undefined && this.protocol.closeSent !== undefined && this.socketError === undefined;
+    if (received !== undefined) this.events.onClosed(received.code, received.reason, wasClean);
+    else this.events.onClosed(1006, '', false);
+  }
+
+  socketFailed(error: Error): void {
+    this.socketError = error;
+  }
+
+  drained(): void {
+    this.events.onDrain();
+  }
+
+  // ---- time ------------------------------------------------------------------------------
+
+  sweep(now: number): void {
+    if (this.closeDeadline !== 0) {
+      // RFC 6455 §7.1.1: if the peer does not finish the close handshake in time, drop TCP.
+      if (now >= this.closeDeadline) this.socket.destroy();
+      return;
+    }
+    const { idleTimeout, pingInterval } = this.settings;
+    if (idleTimeout > 0 && now - this.lastActivity >= idleTimeout) {
+      this.fail(new WebSocketError('WS_ERR_IDLE_TIMEOUT', `no data for ${idleTimeout} ms`));
+      return;
+    }
+    if (pingInterval > 0 && now - this.lastPingTick >= pingInterval) {
+      this.lastPingTick = now;
+      if (this.pingSentAt !== 0) {
+        // The heartbeat ping of the last interval is still unanswered: the peer is gone or stuck.
+        this.fail(new WebSocketError('WS_ERR_PONG_TIMEOUT', `no pong within ${pingInterval} ms`));
+        return;
+      }
+      this.pingSentAt = performance.now();
+      this.sendPing();
+    }
+  }
+
+  /** Close because of a local condition (timeouts): close frame with the error's code, then TCP. */
+  private fail(error: WebSocketError): void {
+    if (this.state !== 'OPEN') return;
+    this.protocol.sendClose(error.closeCode, error.message.slice(0, 123));
+    this.error(error);
+  }
+}
+
+function callbacksOf(callbacks: WriteCallback[]): WriteCallback {
+  return (error) => {
+    for (const callback of callbacks) callback(error);
+  };
+}
+
+function flushLater(connection: Connection): void {
+  connection.flush();
+}
+
+// Shared socket listeners: `this` is the socket, its connection hangs off a symbol.
+function onSocketData(this: Socket, chunk: Buffer): void {
+  (this as SocketWithConnection)[kConnection].receive(chunk);
+}
+function onSocketEnd(this: Socket): void {
+  (this as SocketWithConnection)[kConnection].peerEnded();
+}
+function onSocketError(this: Socket, error: Error): void {
+  (this as SocketWithConnection)[kConnection].socketFailed(error);
+}
+function onSocketClose(this: Socket): void {
+  (this as SocketWithConnection)[kConnection].socketClosed();
+}
+function onSocketDrain(this: Socket): void {
+  (this as SocketWithConnection)[kConnection].drained();
+}

@@ -1,0 +1,55 @@
+/**
+ * One coarse timer for the heartbeats and timeouts of many connections (DESIGN.md: "Heartbeats
+ * and timeouts run from one coarse sweep timer, not one timer per socket").
+ *
+ * A timer per socket costs memory and a timer-list insert on every reset; here a connection
+ * only stamps `sweeper.now` on activity, and the sweep decides what is due. The price is
+ * resolution: a deadline fires up to one tick late, and the tick is a quarter of the shortest
+ * interval configured (at least 10 ms, at most 1 s).
+ */
+
+export interface Sweepable {
+  /** Called once a tick with the time of the tick (ms since the epoch). */
+  sweep(now: number): void;
+}
+
+export class Sweeper {
+  /** Time of the last tick (or of the last `add`), in ms: cheap to read on the hot path. */
+  now = Date.now();
+  readonly tick: number;
+  private readonly members = new Set<Sweepable>();
+  private timer: NodeJS.Timeout | undefined;
+
+  /** `intervals`: every interval (ms) this sweeper must serve; zeros (= off) are ignored. */
+  constructor(intervals: number[]) {
+    const shortest = Math.min(...intervals.filter((ms) => ms > 0), 4000);
+    this.tick = Math.min(1000, Math.max(10, Math.floor(shortest / 4)));
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  add(member: Sweepable): void {
+    this.members.add(member);
+    this.now = Date.now();
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.sweepAll(), this.tick);
+      // The sweep never keeps the process alive on its own: sockets do.
+      this.timer.unref();
+    }
+  }
+
+  delete(member: Sweepable): void {
+    this.members.delete(member);
+    if (this.members.size === 0 && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private sweepAll(): void {
+    const now = (this.now = Date.now());
+    for (const member of this.members) member.sweep(now);
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The message-level API, modelled on .NET's System.Net.WebSockets.WebSocket:
+ * `receive()` (ReceiveAsync), `send`/`sendAsync` (SendAsync), `close()` (CloseAsync), `state`,
+ * plus async iteration and Node-style events for those who prefer them.
+ *
+ * Receiving has two styles; use one per socket:
+ * - events: `ws.on('message', (data, isBinary) => …)` — messages are emitted as they arrive;
+ * - pull: `await ws.receive()` or `for await (const message of ws)` — messages wait in a queue,
+ *   and while more than `receiveBufferLimit` bytes wait the socket is paused (TCP flow control
+ *   pushes back on the peer), so a reader that never reads costs bounded memory.
+ * Messages that arrived complete before an error are delivered before it: the queue ends with
+ * the close, and async iteration yields every message, then ends.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { Connection } from './connection/connection.js';
+import type { ConnectionEvents, ConnectionSettings, ConnectionState } from './connection/connection.js';
+import type { Sweeper } from './connection/sweeper.js';
+import { WebSocketError } from './protocol/errors.js';
+import { kernels } from './native.js';
+
+export type Message = { type: 'text'; data: string } | { type: 'binary'; data: Buffer };
+export type ReceiveResult = Message | { type: 'close'; code: number; reason: string };
+
+export interface CloseStatus {
+  code: number;
+  reason: string;
+}
+
+export interface SendOptions {
+  /** Send bytes as a binary message (the default for bytes); `false` sends them as text (they must be UTF-8). */
+  binary?: boolean;
+}
+
+/** What the server or client learned during the handshake. */
+export interface HandshakeInfo {
+  /** The negotiated subprotocol, '' when none. */
+  protocol: string;
+  /** The negotiated extensions as sent in Sec-WebSocket-Extensions, '' when none. */
+  extensions: string;
+  /** The peer's address (X-Forwarded-For's first hop when the server trusts a proxy). */
+  remoteAddress: string;
+  /** The request path and query. */
+  url: string;
+  /** Whatever the server's verify hook attached (the authenticated user), else undefined. */
+  user: unknown;
+}
+
+type SendCallback = (error?: Error | null) => void;
+type Waiter = { resolve(result: ReceiveResult): void; reject(error: Error): void };
+
+export class WebSocket extends EventEmitter implements ConnectionEvents {
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly remoteAddress: string;
+  readonly url: string;
+  readonly user: unknown;
+
+  private readonly connection: Connection;
+  private readonly settings: ConnectionSettings;
+  private queue: ReceiveResult[] | undefined;
+  private queuedBytes = 0;
+  private waiters: Waiter[] | undefined;
+  private closeStatus: CloseStatus | undefined;
+  private failure: WebSocketError | undefined;
+  private ended: ReceiveResult | undefined;
+
+  /** @internal Made by the server or client once the handshake succeeded. */
+  constructor(socket: Socket, settings: ConnectionSettings, sweeper: Sweeper, info: HandshakeInfo) {
+    super();
+    this.protocol = info.protocol;
+    this.extensions = info.extensions;
+    this.remoteAddress = info.remoteAddress;
+    this.url = info.url;
+    this.user = info.user;
+    this.settings = settings;
+    this.connection = new Connection(socket, settings, sweeper, this);
+  }
+
+  /** 'OPEN', 'CLOSING' (a close frame went one way) or 'CLOSED'. */
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** Bytes accepted by send() and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.connection.bufferedAmount;
+  }
+
+  /** Round-trip time of the last answered heartbeat ping (ms), when `pingInterval` is on. */
+  get rtt(): number | undefined {
+    return this.connection.rtt;
+  }
+
+  /** What the peer's close frame said (1005 when it had no code), or undefined if none arrived. */
+  getCloseStatus(): CloseStatus | undefined {
+    return this.closeStatus;
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  /**
+   * Queue a message: a string goes as text, bytes as binary (or as text with `{ binary: false }`).
+   * Returns false once `bufferedAmount` passed the high-water mark (wait for 'drain'), like
+   * `stream.write`. The callback runs when the bytes were handed to the kernel, or with an error.
+   * Never throws for a closed socket: the callback gets WS_ERR_NOT_OPEN.
+   */
+  send(data: string | Uint8Array | ArrayBuffer, options?: SendOptions | SendCallback, callback?: SendCallback): boolean {
+    if (typeof options === 'function') {
+      callback = options;
+      options = undefined;
+    }
+    if (this.connection.state !== 'OPEN') {
+      if (callback !== undefined) process.nextTick(callback, notOpen());
+      return false;
+    }
+    if (typeof data === 'string') return this.connection.sendText(data, true, callback);
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    if (options?.binary === false) {
+      if (!kernels.isValidUtf8(bytes)) throw new WebSocketError('WS_ERR_INVALID_UTF8', 'text to send is not valid UTF-8');
+      return this.connection.sendText(bytes, true, callback);
+    }
+    return this.connection.sendBinary(bytes, true, callback);
+  }
+
+  /** `send`, as a promise that resolves when the bytes were handed to the kernel (SendAsync). */
+  sendAsync(data: string | Uint8Array | ArrayBuffer, options?: SendOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.send(data, options ?? {}, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Send a ping (RFC 6455 §5.5.2); the 'pong' event reports the answer. */
+  ping(payload?: Uint8Array | string): boolean {
+    if (this.connection.state !== 'OPEN') return false;
+    return this.connection.sendPing(typeof payload === 'string' ? Buffer.from(payload) : payload);
+  }
+
+  /** Start the close handshake (CloseAsync); resolves once the connection is closed. */
+  close(code?: number, reason?: string): Promise<void> {
+    const closed = this.connection.state === 'CLOSED' ? Promise.resolve() : this.closedPromise();
+    this.connection.sendClose(code, reason);
+    return closed;
+  }
+
+  /** Drop the TCP connection now, without a close handshake. */
+  terminate(): void {
+    this.connection.terminate();
+  }
+
+  private closedPromise(): Promise<void> {
+    return new Promise((resolve) => this.once('close', () => resolve()));
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  /**
+   * The next message (ReceiveAsync). After the connection closed it resolves
+   * `{ type: 'close', code, reason }`; after a protocol error it rejects with that error
+   * (once every message that arrived before it has been received).
+   */
+  receive(): Promise<ReceiveResult> {
+    const queue = this.queue;
+    if (queue !== undefined && queue.length > 0) {
+      const next = queue.shift()!;
+      this.dequeued(next);
+      return this.settle(next);
+    }
+    if (this.ended !== undefined) return this.settle(this.ended);
+    return new Promise((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    for (;;) {
+      let next: ReceiveResult;
+      try {
+        next = await this.receive();
+      } catch {
+        return; // the error was reported through 'error' and getCloseStatus; iteration just ends
+      }
+      if (next.type === 'close') return;
+      yield next;
+    }
+  }
+
+  private settle(result: ReceiveResult): Promise<ReceiveResult> {
+    if (result.type === 'close' && this.failure !== undefined) return Promise.reject(this.failure);
+    return Promise.resolve(result);
+  }
+
+  private deliver(result: ReceiveResult): void {
+    const waiter = this.waiters?.shift();
+    if (waiter !== undefined) {
+      if (result.type === 'close' && this.failure !== undefined) waiter.reject(this.failure);
+      else waiter.resolve(result);
+      return;
+    }
+    (this.queue ??= []).push(result);
+    if (result.type !== 'close') {
+      this.queuedBytes += result.type === 'text' ? Buffer.byteLength(result.data) : result.data.length;
+      // Backpressure (DESIGN.md): stop reading while a full receive buffer waits unread.
+      if (this.queuedBytes > this.settings.maxMessageSize) this.connection.pauseReading();
+    }
+  }
+
+  private dequeued(result: ReceiveResult): void {
+    if (result.type === 'close') return;
+    this.queuedBytes -= result.type === 'text' ? Buffer.byteLength(result.data) : result.data.length;
+    if (this.queuedBytes <= this.settings.maxMessageSize / 2) this.connection.resumeReading();
+  }
+
+  // ---- ConnectionEvents ------------------------------------------------------------------
+
+  /** @internal */
+  onMessage(data: Uint8Array, text: boolean): void {
+    const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (this.listenerCount('message') > 0) {
+      this.emit('message', buffer, !text);
+      return;
+    }
+    this.deliver(text ? { type: 'text', data: buffer.toString('utf8') } : { type: 'binary', data: buffer });
+  }
+
+  /** @internal The message API asks the connection for whole messages only. */
+  onFragment(): void {}
+
+  /** @internal */
+  onPing(payload: Uint8Array): void {
+    this.emit('ping', payload);
+  }
+
+  /** @internal */
+  onPong(payload: Uint8Array): void {
+    this.emit('pong', payload);
+  }
+
+  /** @internal */
+  onClosing(code: number, reason: string): void {
+    this.closeStatus = { code, reason };
+  }
+
+  /** @internal */
+  onError(error: WebSocketError): void {
+    this.failure ??= error;
+    // An 'error' event without a listener would throw; the error stays visible through
+    // receive(), the close code and getCloseStatus, so nobody has to listen.
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  /** @internal */
+  onClosed(code: number, reason: string, wasClean: boolean): void {
+    this.ended = { type: 'close', code, reason };
+    this.deliver(this.ended);
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    if (waiters !== undefined) for (const waiter of waiters) this.failure ? waiter.reject(this.failure) : waiter.resolve(this.ended);
+    this.emit('close', code, reason, wasClean);
+  }
+
+  /** @internal */
+  onDrain(): void {
+    this.emit('drain');
+  }
+
+  /** @internal Bytes that came with the upgrade request, and anything else read before us. */
+  receiveInitial(head: Uint8Array): void {
+    if (head.length > 0) this.connection.receive(head);
+  }
+}
+
+function notOpen(): WebSocketError {
+  return new WebSocketError('WS_ERR_NOT_OPEN', 'the WebSocket is not open');
+}
