@@ -1,0 +1,211 @@
+/**
+ * A deliberately dumb WebSocket client for socket tests: it writes whatever bytes a test gives
+ * it (valid or hostile) and decodes what the server sends back with its own small decoder, so
+ * the server is not checked only against wsframe's own parser.
+ */
+import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+
+export interface ServerFrame {
+  fin: boolean;
+  rsv: number;
+  opcode: number;
+  payload: Buffer;
+}
+
+export interface HttpHead {
+  status: number;
+  headers: Record<string, string>;
+  raw: string;
+}
+
+export const sampleKey = 'dGhlIHNhbXBsZSBub25jZQ==';
+
+export function upgradeRequest(port: number, extra: Record<string, string> = {}, path = '/'): string {
+  const headers: Record<string, string> = {
+    Host: `127.0.0.1:${port}`,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': sampleKey,
+    'Sec-WebSocket-Version': '13',
+    ...extra,
+  };
+  const lines = Object.entries(headers)
+    .filter(([, value]) => value !== '')
+    .map(([name, value]) => `${name}: ${value}`);
+  return `GET ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** A client frame: masked (as RFC 6455 §5.1 requires) unless `mask` is false. */
+export function clientFrame(opcode: number, payload: Buffer | string, options: { fin?: boolean; rsv?: number; mask?: boolean } = {}): Buffer {
+  const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const fin = options.fin ?? true;
+  const masked = options.mask ?? true;
+  const head = [(fin ? 0x80 : 0) | ((options.rsv ?? 0) << 4) | opcode];
+  const maskBit = masked ? 0x80 : 0;
+  if (data.length < 126) head.push(maskBit | data.length);
+  else if (data.length < 65536) head.push(maskBit | 126, data.length >> 8, data.length & 0xff);
+  else {
+    head.push(maskBit | 127, 0, 0, 0, 0);
+    head.push((data.length >>> 24) & 0xff, (data.length >>> 16) & 0xff, (data.length >>> 8) & 0xff, data.length & 0xff);
+  }
+  if (!masked) return Buffer.concat([Buffer.from(head), data]);
+  const key = randomBytes(4);
+  const body = Buffer.alloc(data.length);
+  for (let i = 0; i < data.length; i++) body[i] = data[i]! ^ key[i & 3]!;
+  return Buffer.concat([Buffer.from(head), key, body]);
+}
+
+export function closePayload(code: number, reason = ''): Buffer {
+  const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
+  payload.writeUInt16BE(code, 0);
+  payload.write(reason, 2);
+  return payload;
+}
+
+export class RawClient {
+  readonly socket: Socket;
+  private buffer = Buffer.alloc(0);
+  private head: HttpHead | undefined;
+  private readonly frames: ServerFrame[] = [];
+  private waiting: (() => void) | undefined;
+  ended = false;
+  closed = false;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.parse();
+      this.wake();
+    });
+    socket.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => {});
+  }
+
+  static open(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Open, send an upgrade request and wait for the 101. */
+  static async upgraded(port: number, extra: Record<string, string> = {}, path = '/'): Promise<RawClient> {
+    const client = await RawClient.open(port);
+    client.write(upgradeRequest(port, extra, path));
+    const head = await client.response();
+    if (head.status !== 101) throw new Error(`expected 101, got ${head.status}`);
+    return client;
+  }
+
+  write(data: Buffer | string): void {
+    this.socket.write(data);
+  }
+
+  send(opcode: number, payload: Buffer | string = Buffer.alloc(0), options?: { fin?: boolean; rsv?: number; mask?: boolean }): void {
+    this.write(clientFrame(opcode, payload, options));
+  }
+
+  /** The HTTP response head (and body, for refusals, in `raw`). */
+  async response(): Promise<HttpHead> {
+    await this.until(() => this.head !== undefined || this.closed);
+    if (this.head === undefined) throw new Error(`connection closed before a response: ${this.buffer.toString('latin1')}`);
+    return this.head;
+  }
+
+  /** Everything the server sent until it closed TCP (for refusals: the whole response). */
+  async rest(): Promise<string> {
+    await this.until(() => this.closed);
+    return (this.head?.raw ?? '') + this.buffer.toString('utf8');
+  }
+
+  async frame(timeoutMs = 5000): Promise<ServerFrame> {
+    await this.until(() => this.frames.length > 0 || this.closed, timeoutMs);
+    const frame = this.frames.shift();
+    if (frame === undefined) throw new Error('connection closed with no further frame');
+    return frame;
+  }
+
+  /** The next close frame's code (skipping data/pings), or undefined when TCP closed without one. */
+  async closeCode(timeoutMs = 5000): Promise<number | undefined> {
+    for (;;) {
+      await this.until(() => this.frames.length > 0 || this.closed, timeoutMs);
+      const frame = this.frames.shift();
+      if (frame === undefined) return undefined;
+      if (frame.opcode === 8) return frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 1005;
+    }
+  }
+
+  async waitClosed(timeoutMs = 5000): Promise<void> {
+    await this.until(() => this.closed, timeoutMs);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private until(done: () => boolean, timeoutMs = 5000): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = undefined;
+        reject(new Error('timed out waiting for the server'));
+      }, timeoutMs);
+      this.waiting = () => {
+        if (!done()) return;
+        clearTimeout(timer);
+        this.waiting = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private wake(): void {
+    this.waiting?.();
+  }
+
+  private parse(): void {
+    if (this.head === undefined) {
+      const end = this.buffer.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const text = this.buffer.subarray(0, end).toString('latin1');
+      const [statusLine, ...lines] = text.split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      this.head = { status: Number(statusLine!.split(' ')[1]), headers, raw: text + '\r\n\r\n' };
+      this.buffer = this.buffer.subarray(end + 4);
+      if (this.head.status !== 101) return; // a refusal's body is not frames
+    }
+    if (this.head.status !== 101) return;
+    for (;;) {
+      const b = this.buffer;
+      if (b.length < 2) return;
+      let length = b[1]! & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (b.length < 4) return;
+        length = b.readUInt16BE(2);
+        offset = 4;
+      } else if (length === 127) {
+        if (b.length < 10) return;
+        length = Number(b.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (b[1]! & 0x80) throw new Error('server frames must not be masked (RFC 6455 §5.1)');
+      if (b.length < offset + length) return;
+      this.frames.push({ fin: (b[0]! & 0x80) !== 0, rsv: (b[0]! >> 4) & 7, opcode: b[0]! & 0x0f, payload: Buffer.from(b.subarray(offset, offset + length)) });
+      this.buffer = b.subarray(offset + length);
+    }
+  }
+}

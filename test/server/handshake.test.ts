@@ -1,0 +1,212 @@
+/**
+ * The opening handshake over real sockets (RFC 6455 §4.2): every refusal gets its status, a
+ * complete HTTP response with a reason, and a closed socket; every valid variant upgrades.
+ */
+import { describe, expect, it } from 'vitest';
+import { RawClient, clientFrame, upgradeRequest } from '../helpers/raw-client.js';
+import { echo, startServer } from '../helpers/servers.js';
+
+async function answer(port: number, request: string): Promise<{ status: number; text: string; headers: Record<string, string> }> {
+  const client = await RawClient.open(port);
+  client.write(request);
+  const head = await client.response();
+  const text = await client.rest();
+  return { status: head.status, text, headers: head.headers };
+}
+
+describe('refusals', () => {
+  const cases: Array<[string, number, (port: number) => string]> = [
+    ['POST instead of GET', 405, (port) => upgradeRequest(port).replace('GET', 'POST')],
+    ['HTTP/1.0', 400, (port) => upgradeRequest(port).replace('HTTP/1.1', 'HTTP/1.0')],
+    ['no Host', 400, (port) => upgradeRequest(port, { Host: '' })],
+    ['Upgrade: h2c', 400, (port) => upgradeRequest(port, { Upgrade: 'h2c' })],
+    ['no Upgrade header', 400, (port) => upgradeRequest(port, { Upgrade: '' })],
+    ['Connection without upgrade', 400, (port) => upgradeRequest(port, { Connection: 'keep-alive' })],
+    ['key of 15 bytes', 400, (port) => upgradeRequest(port, { 'Sec-WebSocket-Key': Buffer.alloc(15, 1).toString('base64') })],
+    ['key of 17 bytes', 400, (port) => upgradeRequest(port, { 'Sec-WebSocket-Key': Buffer.alloc(17, 1).toString('base64') })],
+    ['key not base64', 400, (port) => upgradeRequest(port, { 'Sec-WebSocket-Key': '!!!!!!!!!!!!!!!!!!!!!!==' })],
+    ['no key', 400, (port) => upgradeRequest(port, { 'Sec-WebSocket-Key': '' })],
+    ['two keys', 400, (port) => upgradeRequest(port).replace('\r\n\r\n', '\r\nSec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==\r\n\r\n')],
+    ['version 8', 426, (port) => upgradeRequest(port, { 'Sec-WebSocket-Version': '8' })],
+    ['version 12', 426, (port) => upgradeRequest(port, { 'Sec-WebSocket-Version': '12' })],
+    ['version 14', 426, (port) => upgradeRequest(port, { 'Sec-WebSocket-Version': '14' })],
+    ['no version', 426, (port) => upgradeRequest(port, { 'Sec-WebSocket-Version': '' })],
+    ['a plain GET', 426, (port) => `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`],
+    ['malformed HTTP', 400, () => 'HELLO THERE\r\n\r\n'],
+  ];
+  it.each(cases)('%s → %i', async (_name, status, request) => {
+    const { port, server } = await startServer({}, echo);
+    const reply = await answer(port, request(port));
+    expect(reply.status).toBe(status);
+    expect(reply.headers['connection']?.toLowerCase()).toContain('close');
+    expect(reply.text.split('\r\n\r\n')[1]?.trim().length).toBeGreaterThan(0); // a reason in the body
+    expect(server.clients.size).toBe(0);
+    expect(server.stats.statuses[status]).toBe(1);
+  });
+
+  it('426 names the version it speaks', async () => {
+    const { port } = await startServer({}, echo);
+    const reply = await answer(port, upgradeRequest(port, { 'Sec-WebSocket-Version': '8' }));
+    expect(reply.headers['sec-websocket-version']).toBe('13');
+  });
+
+  it('405 carries Allow: GET', async () => {
+    const { port } = await startServer({}, echo);
+    const reply = await answer(port, upgradeRequest(port).replace('GET', 'PUT'));
+    expect(reply.headers['allow']).toBe('GET');
+  });
+
+  it('refuses an origin that is not allowed with 403, accepts one that is', async () => {
+    const { port } = await startServer({ origins: ['https://good.example'] }, echo);
+    expect((await answer(port, upgradeRequest(port, { Origin: 'https://evil.example' }))).status).toBe(403);
+    const ok = await RawClient.upgraded(port, { Origin: 'https://GOOD.example:443' });
+    ok.destroy();
+  });
+
+  it('enabled: false refuses with 503', async () => {
+    const { port } = await startServer({ enabled: false }, echo);
+    expect((await answer(port, upgradeRequest(port))).status).toBe(503);
+  });
+
+  it('maxConnections: the one over the limit gets 503, and a slot frees when one closes', async () => {
+    const { port, server } = await startServer({ maxConnections: 2 }, echo);
+    const a = await RawClient.upgraded(port);
+    const b = await RawClient.upgraded(port);
+    expect((await answer(port, upgradeRequest(port))).status).toBe(503);
+    a.destroy();
+    await a.waitClosed();
+    await expect.poll(() => server.clients.size).toBe(1);
+    const c = await RawClient.upgraded(port);
+    b.destroy();
+    c.destroy();
+  });
+
+  it('a header block over maxHeaderSize gets 431', async () => {
+    const { port } = await startServer({ maxHeaderSize: 1024 }, echo);
+    const reply = await answer(port, upgradeRequest(port, { 'X-Padding': 'x'.repeat(2048) }));
+    expect(reply.status).toBe(431);
+  });
+
+  it('verify can refuse with its own status and reason', async () => {
+    const { port } = await startServer({ verify: () => ({ accept: false, status: 401, reason: 'who are you?' }) }, echo);
+    const reply = await answer(port, upgradeRequest(port));
+    expect(reply.status).toBe(401);
+    expect(reply.text).toContain('who are you?');
+  });
+
+  it('verify that throws gives 500, not a crash', async () => {
+    const { port } = await startServer({ verify: () => { throw new Error('database down'); } }, echo);
+    expect((await answer(port, upgradeRequest(port))).status).toBe(500);
+  });
+
+  it('handshakeTimeout drops a client that never finishes its request', async () => {
+    const { port } = await startServer({ handshakeTimeout: 200 }, echo);
+    const client = await RawClient.open(port);
+    client.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`); // no end of headers
+    await client.waitClosed(3000);
+    expect(client.closed).toBe(true);
+  });
+});
+
+describe('upgrades', () => {
+  const variants: Array<[string, Record<string, string>]> = [
+    ['canonical', {}],
+    ['lower-case header values', { Upgrade: 'websocket', Connection: 'upgrade' }],
+    ['Upgrade: WebSocket', { Upgrade: 'WebSocket' }],
+    ['Connection: keep-alive, Upgrade', { Connection: 'keep-alive, Upgrade' }],
+    ['Connection: Upgrade, keep-alive with spaces', { Connection: '  Upgrade ,  keep-alive ' }],
+    ['an Origin when none is required', { Origin: 'http://anything.example' }],
+  ];
+  it.each(variants)('%s', async (_name, headers) => {
+    const { port } = await startServer({}, echo);
+    const client = await RawClient.open(port);
+    client.write(upgradeRequest(port, headers));
+    const head = await client.response();
+    expect(head.status).toBe(101);
+    expect(head.headers['sec-websocket-accept']).toBe('s3pPLMBiTxaQ9kYGzzhZRbK+xOo='); // RFC 6455 §1.3
+    expect(head.headers['upgrade']?.toLowerCase()).toBe('websocket');
+    client.destroy();
+  });
+
+  it('header names in any case', async () => {
+    const { port } = await startServer({}, echo);
+    const client = await RawClient.open(port);
+    client.write(upgradeRequest(port).replace(/^([A-Za-z-]+):/gm, (_m, name: string) => name.toUpperCase() + ':'));
+    expect((await client.response()).status).toBe(101);
+    client.destroy();
+  });
+
+  it('keeps the first frame sent in the same packet as the request', async () => {
+    const { port } = await startServer({}, echo);
+    const client = await RawClient.open(port);
+    client.write(Buffer.concat([Buffer.from(upgradeRequest(port)), clientFrame(1, 'pipelined')]));
+    expect((await client.response()).status).toBe(101);
+    const frame = await client.frame();
+    expect(frame.opcode).toBe(1);
+    expect(frame.payload.toString()).toBe('pipelined');
+    client.destroy();
+  });
+
+  it('picks the subprotocol by server preference, only from the offer, omits it when none match', async () => {
+    const { port } = await startServer({ protocols: ['chat.v2', 'chat.v1'] }, echo);
+    const both = await RawClient.open(port);
+    both.write(upgradeRequest(port, { 'Sec-WebSocket-Protocol': 'chat.v1, chat.v2' }));
+    expect((await both.response()).headers['sec-websocket-protocol']).toBe('chat.v2');
+    both.destroy();
+    const none = await RawClient.open(port);
+    none.write(upgradeRequest(port, { 'Sec-WebSocket-Protocol': 'other' }));
+    const head = await none.response();
+    expect(head.status).toBe(101);
+    expect(head.headers['sec-websocket-protocol']).toBeUndefined();
+    none.destroy();
+  });
+
+  it('ignores unknown extensions and never echoes them', async () => {
+    const { port } = await startServer({}, echo);
+    const client = await RawClient.open(port);
+    client.write(upgradeRequest(port, { 'Sec-WebSocket-Extensions': 'x-unknown; a=1, another' }));
+    const head = await client.response();
+    expect(head.status).toBe(101);
+    expect(head.headers['sec-websocket-extensions']).toBeUndefined();
+    client.destroy();
+  });
+
+  it('verify attaches the authenticated user to the connection', async () => {
+    let seen: unknown;
+    const { port } = await startServer(
+      { verify: (request) => ({ accept: true, user: { name: new URL(request.url!, 'http://x').searchParams.get('name') } }) },
+      (ws) => { seen = ws.user; },
+    );
+    const client = await RawClient.upgraded(port, {}, '/?name=John');
+    await expect.poll(() => seen).toEqual({ name: 'John' });
+    client.destroy();
+  });
+
+  it('honours X-Forwarded-For only with trustProxy', async () => {
+    const addresses: string[] = [];
+    for (const trustProxy of [false, true]) {
+      const { port } = await startServer({ trustProxy }, (ws) => addresses.push(ws.remoteAddress));
+      const client = await RawClient.upgraded(port, { 'X-Forwarded-For': '203.0.113.7, 10.0.0.1' });
+      client.destroy();
+    }
+    await expect.poll(() => addresses.length).toBe(2);
+    expect(addresses[0]).toMatch(/127\.0\.0\.1/);
+    expect(addresses[1]).toBe('203.0.113.7');
+  });
+
+  it('writes one W3C access log line per attempt', async () => {
+    const lines: string[] = [];
+    const { Writable } = await import('node:stream');
+    const accessLog = new Writable({ write(chunk, _e, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
+    const { port } = await startServer({ accessLog }, echo);
+    const ok = await RawClient.upgraded(port, { 'User-Agent': 'test agent/1.0' }, '/chat?x=1');
+    await answer(port, upgradeRequest(port, { 'Sec-WebSocket-Version': '8' }));
+    ok.destroy();
+    expect(lines[0]).toBe('#Software: wsframe');
+    expect(lines).toContain('#Fields: date time c-ip cs-method cs-uri-stem sc-status time-taken cs(User-Agent)');
+    const entries = lines.filter((line) => !line.startsWith('#')).map((line) => line.split(' '));
+    expect(entries.map((e) => e[5])).toEqual(['101', '426']);
+    expect(entries[0]!.slice(2, 5)).toEqual(['127.0.0.1', 'GET', '/chat']);
+    expect(entries[0]![7]).toBe('test+agent/1.0');
+  });
+});
