@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the real peers the interop tests talk to, from Debian's packages, when missing:
+# Python's `websockets` (for Debian's /usr/bin/python3).
+set -euo pipefail
+
+need=()
+/usr/bin/python3 -c 'import websockets' 2>/dev/null || need+=(python3-websockets)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-test-deps: missing ${need[*]} and not root; install them with apt-get" >&2
+    exit 1
+  fi
+  echo "install-test-deps: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
