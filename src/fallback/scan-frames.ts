@@ -64,9 +64,9 @@ export function scanFrames(chunk: Uint8Array, start: number, out: Int32Array, st
       headerLength = 4;
     } else if (payloadLength === 127) {
       if (available < 10) break;
-      // Only lengths below 2^31 fit the Int32 record: the top 33 bits must be clear.
+      // Only lengths below 2^31 fit the Int32 record. A set bit in the high 32 bits stops here;
+      // bit 31 makes the length exceed state[3] (at most 2^31 - 1) below.
       if ((chunk[position + 2] | chunk[position + 3] | chunk[position + 4] | chunk[position + 5]) !== 0) break;
-      if (chunk[position + 6] >= 0x80) break;
       payloadLength =
         chunk[position + 6] * 0x1000000 + ((chunk[position + 7] << 16) | (chunk[position + 8] << 8) | chunk[position + 9]);
       headerLength = 10;

@@ -75,15 +75,14 @@ function alignedWords(bytes: Uint8Array, start: number, end: number): Int32Array
 /** The first offset at or after `i` (and before `end`) holding a non-ASCII byte, or `end`. */
 function skipAscii(bytes: Uint8Array, words: Int32Array | undefined, i: number, end: number): number {
   if (words !== undefined) {
-    // Reach the next aligned word byte by byte, then go a word (4 bytes) at a time, two per round.
+    // Reach the next aligned word byte by byte, then go a word (4 bytes) at a time.
     for (; i < end && ((bytes.byteOffset + i) & 3) !== 0; i++) {
       if (bytes[i] >= 0x80) return i;
     }
-    let w = ((bytes.byteOffset + i) >>> 2) - (words.byteOffset >>> 2);
     const wordCount = words.length;
-    for (; w + 1 < wordCount; w += 2) {
-      if (((words[w] | words[w + 1]) & ASCII_MASK) !== 0) break;
-      i += 8;
+    for (let w = ((bytes.byteOffset + i) >>> 2) - (words.byteOffset >>> 2); w < wordCount; w++) {
+      if ((words[w] & ASCII_MASK) !== 0) break;
+      i += 4;
     }
   }
   for (; i + 4 <= end; i += 4) {

@@ -29,7 +29,20 @@ export function implementations(): Implementation[] {
 
 /** `describe(title)` once per implementation, with the right ISA selected for its tests. */
 export function describeEachImplementation(title: string, body: (kernels: Kernels) => void): void {
-  for (const implementation of implementations()) {
+  describeEach(implementations(), title, body);
+}
+
+/** The same over the native implementations only, for tests that compare them with TypeScript. */
+export function describeEachNativeImplementation(title: string, body: (kernels: Kernels) => void): void {
+  describeEach(
+    implementations().filter((implementation) => implementation.kernels !== typescriptKernels),
+    title,
+    body,
+  );
+}
+
+function describeEach(list: Implementation[], title: string, body: (kernels: Kernels) => void): void {
+  for (const implementation of list) {
     describe(`${title} [${implementation.label}]`, () => {
       const isa = implementation.isa;
       if (isa !== undefined && nativeAddon !== undefined) {
@@ -47,9 +60,4 @@ export function describeEachImplementation(title: string, body: (kernels: Kernel
   if (nativeAddon === undefined) {
     test.skip(`${title} [native]: ADDON NOT BUILT, NATIVE CASES SKIPPED (${nativeLoadError?.message.split('\n')[0]})`, () => {});
   }
-}
-
-/** Pairs of implementations to compare outputs directly (TypeScript is the first of each pair). */
-export function nativeImplementations(): Implementation[] {
-  return implementations().filter((implementation) => implementation.kernels !== typescriptKernels);
 }

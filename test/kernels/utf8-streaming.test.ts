@@ -16,7 +16,7 @@ import { expectedUtf8State } from './utf8-reference.js';
 /** Messages to cut: the boundary cases inside text, and random valid-ish text. */
 function messages(count: number, seed: number): Uint8Array[] {
   const random = seededRandom(seed);
-  const list = UTF8_CASES.map(([, hex]) => new Uint8Array(Buffer.concat([Buffer.from('ab'), Buffer.from(hex, 'hex'), Buffer.from('é')])));
+  const list: Uint8Array[] = UTF8_CASES.map(([, hex]) => new Uint8Array(Buffer.concat([Buffer.from('ab'), Buffer.from(hex, 'hex'), Buffer.from('é')])));
   while (list.length < count) list.push(randomUtf8ish(random, 4 + Math.floor(random() * 16)));
   return list;
 }

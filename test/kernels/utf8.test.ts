@@ -19,19 +19,19 @@ describeEachImplementation('UTF-8 validation', (kernels) => {
     expect(kernels.validateUtf8(bytes, 0, true)).toBe(valid ? 0 : -1);
   });
 
-  test('every table case at every offset of 64- and 128-byte ASCII buffers', () => {
-    for (const size of [64, 128]) {
+  test('every table case at every offset of 64-, 128- and 301-byte ASCII buffers, at 4 address alignments', () => {
+    // 301 bytes: long enough for the TypeScript word-at-a-time ASCII skip, with a ragged end.
+    for (const size of [64, 128, 301]) {
       for (const [what, hex, valid] of UTF8_CASES) {
         const sequence = Buffer.from(hex, 'hex');
         for (let offset = 0; offset + sequence.length <= size; offset++) {
-          const buffer = Buffer.alloc(size, 'a');
-          sequence.copy(buffer, offset);
-          // As a view at an odd address too, so that aligned loads start mid-buffer.
-          const unaligned = new Uint8Array(size + 1).subarray(1);
-          unaligned.set(buffer);
-          for (const bytes of [buffer, unaligned]) {
+          for (let shift = 0; shift < 4; shift++) {
+            // A view at address `shift`, so that aligned loads start at different places.
+            const bytes = new Uint8Array(size + shift).subarray(shift);
+            bytes.fill(0x61);
+            bytes.set(sequence, offset);
             if (kernels.isValidUtf8(bytes) !== valid || kernels.validateUtf8(bytes, 0, true) !== (valid ? 0 : -1)) {
-              expect.fail(`${what} at offset ${offset} of ${size}: expected valid ${valid}`);
+              expect.fail(`${what} at offset ${offset} of ${size} (address shift ${shift}): expected valid ${valid}`);
             }
           }
         }
