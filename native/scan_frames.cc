@@ -30,7 +30,7 @@ size_t scan_frames(uint8_t* chunk, size_t chunk_length, size_t start, int32_t* o
   int32_t message = state[kScanMessage];
   int32_t utf8_state = state[kScanUtf8];
   const int32_t config = state[kScanConfig];
-  const uint64_t max_payload = state[kScanMaxPayload] > 0 ? static_cast<uint64_t>(state[kScanMaxPayload]) : 0;
+  const int32_t max_payload = state[kScanMaxPayload];
   const size_t max_records = out_length / kScanRecordSize;
 
   size_t records = 0;
@@ -53,7 +53,7 @@ size_t scan_frames(uint8_t* chunk, size_t chunk_length, size_t start, int32_t* o
     const size_t header_length = 2 + length_bytes + (masked ? 4 : 0);
     if (available < header_length) break;
     const uint64_t payload_length = length_bytes == 0 ? length_code : read_big_endian(header + 2, length_bytes);
-    if (payload_length > max_payload && length_code >= 126) break;
+    if (max_payload < 0 || payload_length > static_cast<uint64_t>(max_payload)) break;
     if (available - header_length < payload_length) break;
 
     const size_t payload_start = position + header_length;
