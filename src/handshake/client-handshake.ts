@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { computeAccept } from './accept-key.js';
 import { HandshakeError, type HandshakeErrorCode } from './errors.js';
-import { checkHeaderField, extraHeaderLines, type ExtraHeaders } from './header-fields.js';
+import { checkExtraHeaders, checkHeaderField, type ExtraHeaders } from './header-fields.js';
 import {
   findDuplicate,
   formatExtensionList,
@@ -79,7 +79,7 @@ export interface UpgradeRequestHeadersOptions {
 
 /** The headers of the opening handshake request (RFC 6455 §4.1 items 4–12), for http.request. */
 export function upgradeRequestHeaders(options: UpgradeRequestHeadersOptions): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {
+  const fields: Record<string, string> = {
     Host: options.url.hostHeader,
     Upgrade: 'websocket',
     Connection: 'Upgrade',
@@ -89,18 +89,18 @@ export function upgradeRequestHeaders(options: UpgradeRequestHeadersOptions): Re
   const protocols = options.protocols ?? [];
   if (protocols.length > 0) {
     checkSubprotocols(protocols);
-    headers['Sec-WebSocket-Protocol'] = protocols.join(', ');
+    fields['Sec-WebSocket-Protocol'] = protocols.join(', ');
   }
   if (options.extensions !== undefined && options.extensions.length > 0) {
-    headers['Sec-WebSocket-Extensions'] = formatExtensionList(options.extensions);
+    fields['Sec-WebSocket-Extensions'] = formatExtensionList(options.extensions);
   }
-  if (options.origin !== undefined) headers['Origin'] = options.origin;
-  for (const [name, value] of Object.entries(headers)) checkHeaderField(name, String(value));
+  if (options.origin !== undefined) fields['Origin'] = options.origin;
+  for (const [name, value] of Object.entries(fields)) checkHeaderField(name, value);
+  checkExtraHeaders(options.headers, Object.keys(fields).map((name) => name.toLowerCase()));
 
-  const reservedNames = Object.keys(headers).map((name) => name.toLowerCase());
-  for (const [name, value] of extraHeaderLines(options.headers, reservedNames)) {
-    const earlier = headers[name];
-    headers[name] = earlier === undefined ? value : [...[earlier].flat(), value];
+  const headers: Record<string, string | string[]> = { ...fields };
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    headers[name] = typeof value === 'string' ? value : [...value];
   }
   return headers;
 }

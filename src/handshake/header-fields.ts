@@ -19,23 +19,22 @@ export function checkHeaderField(name: string, value: string): void {
 }
 
 /**
- * The caller's extra headers as checked `[name, value]` lines. A name in `reservedNames` (lower
- * case) is refused: those headers are written by the handshake itself, and a second copy would
- * contradict it.
+ * Throws WS_ERR_INVALID_HEADER unless every extra header can be written. A name in
+ * `reservedNames` (lower case) is refused: those headers are written by the handshake itself, and
+ * a second copy would contradict it.
  */
-export function extraHeaderLines(headers: ExtraHeaders | undefined, reservedNames: readonly string[]): Array<[string, string]> {
-  const lines: Array<[string, string]> = [];
-  for (const [name, valueOrValues] of Object.entries(headers ?? {})) {
+export function checkExtraHeaders(headers: ExtraHeaders | undefined, reservedNames: readonly string[]): void {
+  for (const [name, values] of extraHeaderEntries(headers)) {
     if (reservedNames.includes(name.toLowerCase())) {
       throw new HandshakeError('WS_ERR_INVALID_HEADER', `header ${name} is set by the handshake and cannot be given`);
     }
-    const values: readonly string[] = typeof valueOrValues === 'string' ? [valueOrValues] : valueOrValues;
-    for (const value of values) {
-      checkHeaderField(name, value);
-      lines.push([name, value]);
-    }
+    for (const value of values) checkHeaderField(name, value);
   }
-  return lines;
+}
+
+/** The extra headers with every value as a list, one header line per element. */
+export function extraHeaderEntries(headers: ExtraHeaders | undefined): Array<[string, readonly string[]]> {
+  return Object.entries(headers ?? {}).map(([name, value]) => [name, typeof value === 'string' ? [value] : value]);
 }
 
 /** Whether the caller's headers include a name, compared case-insensitively. */

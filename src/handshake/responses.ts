@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { computeAccept } from './accept-key.js';
 import { HandshakeError } from './errors.js';
-import { checkHeaderField, extraHeaderLines, hasHeader, type ExtraHeaders } from './header-fields.js';
+import { checkExtraHeaders, checkHeaderField, extraHeaderEntries, hasHeader, type ExtraHeaders } from './header-fields.js';
 import { formatExtensionList, isToken, type Extension } from './header-values.js';
 
 export type AcceptResponseOptions = (
@@ -63,11 +63,10 @@ export function refusalResponse(status: number, reason: string, headers?: ExtraH
  * below U+0100 once checked, so latin1 writes each as one byte.
  */
 function responseHead(status: number, fields: ReadonlyArray<[string, string]>, headers: ExtraHeaders | undefined): string {
-  const lines = [...fields, ...extraHeaderLines(headers, fields.map(([name]) => name.toLowerCase()))];
+  for (const [name, value] of fields) checkHeaderField(name, value);
+  checkExtraHeaders(headers, fields.map(([name]) => name.toLowerCase()));
+  const extraLines = extraHeaderEntries(headers).flatMap(([name, values]) => values.map((value) => [name, value]));
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
-  for (const [name, value] of lines) {
-    checkHeaderField(name, value);
-    head += `${name}: ${value}\r\n`;
-  }
+  for (const [name, value] of [...fields, ...extraLines]) head += `${name}: ${value}\r\n`;
   return head + '\r\n';
 }
