@@ -21,6 +21,7 @@ import {
 import type { SubprotocolSelector } from './handshake/index.js';
 import { AccessLog } from './access-log.js';
 import { WebSocket } from './websocket.js';
+import { WebSocketContext } from './context.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
@@ -56,6 +57,11 @@ export interface WebSocketServerOptions {
   maxHeaderSize?: number;
   /** `send` returns false once this many bytes wait to be written. Default 16384. */
   highWaterMark?: number;
+  /**
+   * Which API 'connection' hands out: 'message' (default) a `WebSocket`, 'fragment' a
+   * `WebSocketContext` (IIS IWebSocketContext: payloads as they arrive, never assembled).
+   */
+  api?: 'message' | 'fragment';
 
   /** Subprotocols in order of preference, or a function choosing from the client's offer. */
   protocols?: SubprotocolSelector;
@@ -86,11 +92,12 @@ const defaults = {
   closeTimeout: defaultCloseTimeout,
   maxHeaderSize: 16 * 1024,
   highWaterMark: defaultHighWaterMark,
+  api: 'message' as 'message' | 'fragment',
 };
 
 export class WebSocketServer extends EventEmitter {
-  /** Every open connection. */
-  readonly clients = new Set<WebSocket>();
+  /** Every open connection (WebSocketContexts when `api: 'fragment'`). */
+  readonly clients = new Set<WebSocket | WebSocketContext>();
   readonly stats: ServerStats = { connections: 0, statuses: {} };
 
   private readonly options: WebSocketServerOptions & typeof defaults;
@@ -103,12 +110,13 @@ export class WebSocketServer extends EventEmitter {
   private closing = false;
 
   constructor(options: WebSocketServerOptions = {}, onConnection?: (ws: WebSocket, request: http.IncomingMessage) => void) {
+    // With `api: 'fragment'` the 'connection' argument is a WebSocketContext instead.
     super();
     this.options = { ...defaults, ...definedOnly(options) };
     const o = this.options;
     this.settings = {
       role: 'server',
-      deliver: 'messages',
+      deliver: o.api === 'fragment' ? 'fragments' : 'messages',
       maxMessageSize: o.receiveBufferLimit,
       pingInterval: o.pingInterval,
       idleTimeout: o.idleTimeout,
@@ -163,7 +171,11 @@ export class WebSocketServer extends EventEmitter {
   /** Close every connection with 1001 (going away), stop listening, resolve when all are gone. */
   async close(): Promise<void> {
     this.closing = true;
-    const closed = [...this.clients].map((ws) => ws.close(1001, 'server shutting down'));
+    const closed = [...this.clients].map((client) =>
+      client instanceof WebSocket
+        ? client.close(1001, 'server shutting down')
+        : client.sendConnectionClose(1001, 'server shutting down').then(() => client.closed),
+    );
     if (this.httpServer !== undefined) {
       if (this.ownsHttpServer) {
         await new Promise<void>((resolve) => this.httpServer!.close(() => resolve()));
@@ -267,21 +279,21 @@ export class WebSocketServer extends EventEmitter {
     const remoteAddress = this.clientAddress(request);
     this.accessLog?.write(request, remoteAddress, 101, started);
 
-    const ws = new WebSocket(socket, this.settings, this.sweeper, {
-      protocol: protocol ?? '',
-      extensions: '',
-      remoteAddress,
-      url: request.url ?? '/',
-      user,
-    });
-    this.clients.add(ws);
+    const info = { protocol: protocol ?? '', extensions: '', remoteAddress, url: request.url ?? '/', user };
+    const client =
+      o.api === 'fragment'
+        ? new WebSocketContext(socket, this.settings, this.sweeper, info)
+        : new WebSocket(socket, this.settings, this.sweeper, info);
+    this.clients.add(client);
     this.stats.connections = this.clients.size;
-    ws.once('close', () => {
-      this.clients.delete(ws);
+    const gone = (): void => {
+      this.clients.delete(client);
       this.stats.connections = this.clients.size;
-    });
-    this.emit('connection', ws, request);
-    ws.receiveInitial(head);
+    };
+    if (client instanceof WebSocket) client.once('close', gone);
+    else void client.closed.then(gone);
+    this.emit('connection', client, request);
+    client.receiveInitial(head);
   }
 
   private refuse(

@@ -15,6 +15,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Connection } from './connection/connection.js';
 import type { ConnectionEvents, ConnectionSettings, ConnectionState } from './connection/connection.js';
+import { ReceiveQueue } from './receive-queue.js';
 import type { Sweeper } from './connection/sweeper.js';
 import { WebSocketError } from './protocol/errors.js';
 import { kernels } from './native.js';
@@ -47,7 +48,6 @@ export interface HandshakeInfo {
 }
 
 type SendCallback = (error?: Error | null) => void;
-type Waiter = { resolve(result: ReceiveResult): void; reject(error: Error): void };
 
 export class WebSocket extends EventEmitter implements ConnectionEvents {
   readonly protocol: string;
@@ -57,13 +57,9 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
   readonly user: unknown;
 
   private readonly connection: Connection;
-  private readonly settings: ConnectionSettings;
-  private queue: ReceiveResult[] | undefined;
-  private queuedBytes = 0;
-  private waiters: Waiter[] | undefined;
+  private readonly received: ReceiveQueue<ReceiveResult>;
   private closeStatus: CloseStatus | undefined;
   private failure: WebSocketError | undefined;
-  private ended: ReceiveResult | undefined;
 
   /** @internal Made by the server or client once the handshake succeeded. */
   constructor(socket: Socket, settings: ConnectionSettings, sweeper: Sweeper, info: HandshakeInfo) {
@@ -73,8 +69,8 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     this.remoteAddress = info.remoteAddress;
     this.url = info.url;
     this.user = info.user;
-    this.settings = settings;
     this.connection = new Connection(socket, settings, sweeper, this);
+    this.received = new ReceiveQueue(this.connection, settings.maxMessageSize, sizeOfResult);
   }
 
   /** 'OPEN', 'CLOSING' (a close frame went one way) or 'CLOSED'. */
@@ -160,14 +156,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
    * (once every message that arrived before it has been received).
    */
   receive(): Promise<ReceiveResult> {
-    const queue = this.queue;
-    if (queue !== undefined && queue.length > 0) {
-      const next = queue.shift()!;
-      this.dequeued(next);
-      return this.settle(next);
-    }
-    if (this.ended !== undefined) return this.settle(this.ended);
-    return new Promise((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
+    return this.received.take();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Message> {
@@ -176,37 +165,11 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
       try {
         next = await this.receive();
       } catch {
-        return; // the error was reported through 'error' and getCloseStatus; iteration just ends
+        return; // the error was reported through 'error' and the close code; iteration just ends
       }
       if (next.type === 'close') return;
       yield next;
     }
-  }
-
-  private settle(result: ReceiveResult): Promise<ReceiveResult> {
-    if (result.type === 'close' && this.failure !== undefined) return Promise.reject(this.failure);
-    return Promise.resolve(result);
-  }
-
-  private deliver(result: ReceiveResult): void {
-    const waiter = this.waiters?.shift();
-    if (waiter !== undefined) {
-      if (result.type === 'close' && this.failure !== undefined) waiter.reject(this.failure);
-      else waiter.resolve(result);
-      return;
-    }
-    (this.queue ??= []).push(result);
-    if (result.type !== 'close') {
-      this.queuedBytes += result.type === 'text' ? Buffer.byteLength(result.data) : result.data.length;
-      // Backpressure (DESIGN.md): stop reading while a full receive buffer waits unread.
-      if (this.queuedBytes > this.settings.maxMessageSize) this.connection.pauseReading();
-    }
-  }
-
-  private dequeued(result: ReceiveResult): void {
-    if (result.type === 'close') return;
-    this.queuedBytes -= result.type === 'text' ? Buffer.byteLength(result.data) : result.data.length;
-    if (this.queuedBytes <= this.settings.maxMessageSize / 2) this.connection.resumeReading();
   }
 
   // ---- ConnectionEvents ------------------------------------------------------------------
@@ -218,7 +181,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
       this.emit('message', buffer, !text);
       return;
     }
-    this.deliver(text ? { type: 'text', data: buffer.toString('utf8') } : { type: 'binary', data: buffer });
+    this.received.push(text ? { type: 'text', data: buffer.toString('utf8') } : { type: 'binary', data: buffer });
   }
 
   /** @internal The message API asks the connection for whole messages only. */
@@ -249,11 +212,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
 
   /** @internal */
   onClosed(code: number, reason: string, wasClean: boolean): void {
-    this.ended = { type: 'close', code, reason };
-    this.deliver(this.ended);
-    const waiters = this.waiters;
-    this.waiters = undefined;
-    if (waiters !== undefined) for (const waiter of waiters) this.failure ? waiter.reject(this.failure) : waiter.resolve(this.ended);
+    this.received.end({ type: 'close', code, reason }, this.failure);
     this.emit('close', code, reason, wasClean);
   }
 
@@ -266,6 +225,11 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
   receiveInitial(head: Uint8Array): void {
     if (head.length > 0) this.connection.receive(head);
   }
+}
+
+function sizeOfResult(result: ReceiveResult): number {
+  if (result.type === 'binary') return result.data.length;
+  return result.type === 'text' ? result.data.length : 0; // UTF-16 units: close enough, and O(1)
 }
 
 function notOpen(): WebSocketError {

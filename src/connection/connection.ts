@@ -188,13 +188,17 @@ export class Connection implements ProtocolListener, Sweepable {
     return this.queued(undefined);
   }
 
-  /** Start the close handshake (RFC 6455 §7.1.2); TCP follows when the peer answers or time runs out. */
-  sendClose(code?: number, reason?: string): void {
+  /**
+   * Start the close handshake (RFC 6455 §7.1.2); TCP follows when the peer answers or time runs
+   * out. The callback runs when the close frame was handed to the kernel.
+   */
+  sendClose(code?: number, reason?: string, callback?: WriteCallback): void {
     if (this.state !== 'OPEN') return;
     this.protocol.sendClose(code, reason);
+    if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
     this.enterClosing();
-    this.afterCloseFrame();
     this.scheduleFlush();
+    this.afterCloseFrame();
   }
 
   /** Drop TCP now, without a close handshake (the peer will see 1006). */

@@ -1,0 +1,82 @@
+/**
+ * What both pull APIs (WebSocket.receive, WebSocketContext.readFragment) share: received items
+ * wait here until the application asks, and while more than `limit` bytes wait the socket is
+ * paused, so TCP flow control pushes back on a peer that sends faster than the application
+ * reads (DESIGN.md: backpressure both ways). The queue ends with one terminal item — or an
+ * error — that every later take gets, after the items that arrived before it.
+ */
+import type { Connection } from './connection/connection.js';
+
+type Waiter<T> = { resolve(item: T): void; reject(error: Error): void };
+
+export class ReceiveQueue<T> {
+  private items: T[] = [];
+  private bytes = 0;
+  private waiters: Waiter<T>[] = [];
+  private terminal: { item: T; error: Error | undefined } | undefined;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly limit: number,
+    private readonly sizeOf: (item: T) => number,
+  ) {}
+
+  push(item: T): void {
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) {
+      waiter.resolve(item);
+      return;
+    }
+    this.items.push(item);
+    this.bytes += this.sizeOf(item);
+    if (this.bytes > this.limit) this.connection.pauseReading();
+  }
+
+  /** The next item, or undefined when none waits (ended or not). */
+  shift(): T | undefined {
+    const item = this.items.shift();
+    if (item !== undefined) {
+      this.bytes -= this.sizeOf(item);
+      if (this.bytes <= this.limit / 2) this.connection.resumeReading();
+    }
+    return item;
+  }
+
+  /** Put back the rest of an item a reader took only part of. */
+  unshift(item: T): void {
+    this.items.unshift(item);
+    this.bytes += this.sizeOf(item);
+  }
+
+  /** The next item; after the end, the terminal item (or its error). */
+  take(): Promise<T> {
+    const item = this.shift();
+    if (item !== undefined) return Promise.resolve(item);
+    if (this.terminal !== undefined) {
+      return this.terminal.error !== undefined ? Promise.reject(this.terminal.error) : Promise.resolve(this.terminal.item);
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  get ended(): boolean {
+    return this.terminal !== undefined && this.items.length === 0;
+  }
+
+  /** No more items will come: waiting and later takes get `item`, or `error` when given. */
+  end(item: T, error: Error | undefined): void {
+    this.terminal = { item, error };
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      if (error !== undefined) waiter.reject(error);
+      else waiter.resolve(item);
+    }
+  }
+
+  /** Reject every waiting take with `error` (cancelOutstandingIO); queued items stay. */
+  cancelWaiting(error: Error): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.reject(error);
+  }
+}
