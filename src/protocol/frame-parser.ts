@@ -400,11 +400,15 @@ export class FrameParser {
     const text = this.messageOpcode === OPCODE_TEXT;
     let data = piece;
     if (this.transforming) {
-      const output = this.transform!.transform(piece, final, this.maxMessageSize - this.messagePinned);
+      const budget = this.maxMessageSize - this.messagePinned;
+      const output = this.transform!.transform(piece, final, budget);
       if (output instanceof WebSocketError) return this.fail(output);
-      if (!this.charge(output.length)) return;
+      // The bytes within the limit come first in the stream, so they are validated before the
+      // limit is enforced: the same error, however the output was split.
+      const allowed = output.length <= budget ? output : output.subarray(0, budget);
+      if (text) verdict = kernels.validateUtf8(allowed, this.utf8State, final && allowed === output);
+      if (verdict !== UTF8_INVALID && !this.charge(output.length)) return;
       data = output;
-      if (text) verdict = kernels.validateUtf8(output, this.utf8State, final);
     }
     // §8.1: a text message that is not valid UTF-8 fails the connection (with 1007, §7.4.1).
     if (verdict === UTF8_INVALID) {
