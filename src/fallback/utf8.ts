@@ -12,10 +12,13 @@
 
 import { UTF8_INVALID } from '../kernels.js';
 
-/** Below this many bytes, an Int32Array view for the ASCII skip costs more than it saves. */
-const WORD_SKIP_MIN_LENGTH = 256;
+/** Below this many bytes the byte loop wins: creating an Int32Array view costs about 100 ns. */
+const WORD_SKIP_MIN_LENGTH = 1024;
 
 const ASCII_MASK = 0x80808080 | 0;
+
+/** ASCII bytes checked one by one before switching to whole words. */
+const SHORT_RUN = 16;
 
 /** Pending bytes of the state plus up to 3 new ones: at most one character and a bit. */
 const joinBuffer = new Uint8Array(7);
@@ -74,6 +77,10 @@ function alignedWords(bytes: Uint8Array, start: number, end: number): Int32Array
 
 /** The first offset at or after `i` (and before `end`) holding a non-ASCII byte, or `end`. */
 function skipAscii(bytes: Uint8Array, words: Int32Array | undefined, i: number, end: number): number {
+  // Runs of ASCII in mixed text are short: look at a few bytes one by one before anything else.
+  for (const shortRunEnd = Math.min(end, i + SHORT_RUN); i < shortRunEnd; i++) {
+    if (bytes[i] >= 0x80) return i;
+  }
   if (words !== undefined) {
     // Reach the next aligned word byte by byte, then go a word (4 bytes) at a time.
     for (; i < end && ((bytes.byteOffset + i) & 3) !== 0; i++) {

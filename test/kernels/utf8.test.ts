@@ -19,9 +19,9 @@ describeEachImplementation('UTF-8 validation', (kernels) => {
     expect(kernels.validateUtf8(bytes, 0, true)).toBe(valid ? 0 : -1);
   });
 
-  test('every table case at every offset of 64-, 128- and 301-byte ASCII buffers, at 4 address alignments', () => {
-    // 301 bytes: long enough for the TypeScript word-at-a-time ASCII skip, with a ragged end.
-    for (const size of [64, 128, 301]) {
+  test('every table case at every offset of 64-, 128- and 1029-byte ASCII buffers, at 4 address alignments', () => {
+    // 1029 bytes: long enough for the TypeScript word-at-a-time ASCII skip, with a ragged end.
+    for (const size of [64, 128, 1029]) {
       for (const [what, hex, valid] of UTF8_CASES) {
         const sequence = Buffer.from(hex, 'hex');
         for (let offset = 0; offset + sequence.length <= size; offset++) {

@@ -1,0 +1,121 @@
+/**
+ * For each kernel, the input size from which the addon beats the TypeScript fallback: below it,
+ * the cost of crossing into native code (tens of ns) outweighs SIMD. src/native.ts keeps inputs
+ * below these sizes in TypeScript (NATIVE_MIN_LENGTH). Writes the "Native thresholds" section of
+ * bench/RESULTS.md.
+ *
+ *   npx tsc -p tsconfig.build.json && node --expose-gc bench/thresholds.mjs
+ */
+
+import { fileURLToPath } from 'node:url';
+import { runInterleaved } from './lib/harness.mjs';
+import { chunkOfTextFrames, textOfSize } from './lib/inputs.mjs';
+import { loadKernels } from './lib/load-kernels.mjs';
+import { describeMachine, machineMarkdown } from './lib/machine.mjs';
+import { markdownTable, writeResultsSection } from './lib/results-file.mjs';
+
+const { nativeKernels, typescriptKernels } = loadKernels();
+const SIZES = [2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024];
+const KEY = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+const ZERO_KEY = Buffer.alloc(4);
+
+/** Per function: input kinds, each a function of size returning a call on given kernels. */
+const functions = {
+  mask: [['random', (size) => {
+    const source = Buffer.alloc(size, 7);
+    const output = Buffer.alloc(size + 2);
+    return (k) => () => k.mask(source, KEY, output, 2, size);
+  }]],
+  unmask: [['random', (size) => {
+    const buffer = Buffer.alloc(size, 7);
+    return (k) => () => k.unmask(buffer, KEY);
+  }]],
+  isValidUtf8: ['ascii', 'mixed'].map((kind) => [kind, (size) => {
+    const text = textOfSize(size, kind === 'mixed');
+    return (k) => () => k.isValidUtf8(text);
+  }]),
+  validateUtf8: ['ascii', 'mixed'].map((kind) => [kind, (size) => {
+    const text = textOfSize(size, kind === 'mixed');
+    return (k) => () => k.validateUtf8(text, 0, false);
+  }]),
+  unmaskAndValidate: ['ascii', 'mixed'].map((kind) => [kind, (size) => {
+    // A zero key keeps the text valid across calls; the XOR work is the same for any key.
+    const text = textOfSize(size, kind === 'mixed');
+    return (k) => () => k.unmaskAndValidate(text, ZERO_KEY, 0, 0, true);
+  }]),
+  scanFrames: [
+    ['one frame', (size) => {
+      const chunk = chunkOfTextFrames(1, Math.max(0, size - 6));
+      const out = new Int32Array(4 * 64);
+      const state = Int32Array.of(0, 0, 1, 0x7fffffff);
+      return (k) => () => k.scanFrames(chunk, 0, out, state);
+    }],
+    ['16 B frames', (size) => {
+      const chunk = chunkOfTextFrames(Math.max(1, Math.round(size / 22)), 16);
+      const out = new Int32Array(4 * 64);
+      const state = Int32Array.of(0, 0, 1, 0x7fffffff);
+      return (k) => () => k.scanFrames(chunk, 0, out, state);
+    }],
+  ],
+};
+
+const cases = [];
+for (const [name, kinds] of Object.entries(functions)) {
+  for (const [kind, makeInput] of kinds) {
+    for (const size of SIZES) {
+      const call = makeInput(size);
+      for (const [implementation, k] of [['native', nativeKernels], ['typescript', typescriptKernels]]) {
+        cases.push({ id: `${name}|${kind}|${size}|${implementation}`, fn: call(k), bytes: size });
+      }
+    }
+  }
+}
+
+const machine = describeMachine();
+const started = Date.now();
+const results = runInterleaved(cases, { rounds: 7, targetMs: 4 });
+
+/** The smallest size from which native is at least as fast at every larger size measured. */
+function crossover(name, kind) {
+  let threshold = Infinity;
+  for (let s = SIZES.length - 1; s >= 0; s--) {
+    const native = results.get(`${name}|${kind}|${SIZES[s]}|native`).nsPerCall;
+    const typescript = results.get(`${name}|${kind}|${SIZES[s]}|typescript`).nsPerCall;
+    if (native > typescript) break;
+    threshold = SIZES[s];
+  }
+  return threshold;
+}
+
+const sections = [];
+const summary = [];
+for (const [name, kinds] of Object.entries(functions)) {
+  const kindThresholds = kinds.map(([kind]) => crossover(name, kind));
+  summary.push([name, ...kinds.map(([kind], i) => `${kind}: ${kindThresholds[i]}`), `**${Math.max(...kindThresholds)}**`]);
+  const rows = SIZES.map((size) => [
+    `${size}`,
+    ...kinds.flatMap(([kind]) => {
+      const native = results.get(`${name}|${kind}|${size}|native`).nsPerCall;
+      const typescript = results.get(`${name}|${kind}|${size}|typescript`).nsPerCall;
+      return [native.toFixed(0), typescript.toFixed(0), (typescript / native).toFixed(2)];
+    }),
+  ]);
+  const header = ['bytes', ...kinds.flatMap(([kind]) => [`${kind}: native ns`, `${kind}: TS ns`, 'TS/native'])];
+  sections.push(`### ${name}\n\n${markdownTable(header, rows)}`);
+}
+
+const body = [
+  'Where the addon starts beating the TypeScript kernels (`node --expose-gc bench/thresholds.mjs`;',
+  `median of 7 interleaved rounds, ns per call; ran in ${((Date.now() - started) / 1000).toFixed(0)} s).`,
+  'A threshold is the smallest size from which native is at least as fast at every larger size measured',
+  '(Infinity: never within the sizes measured). `NATIVE_MIN_LENGTH` in src/native.ts takes the largest over the input kinds.',
+  '',
+  machineMarkdown(machine),
+  '',
+  markdownTable(['function', 'crossover per input kind (bytes)', '', 'threshold'], summary.map((row) => (row.length === 3 ? [row[0], row[1], '', row[2]] : row))),
+  '',
+  ...sections.flatMap((section) => [section, '']),
+].join('\n');
+
+writeResultsSection(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), 'Native thresholds', body);
+console.log(body);
