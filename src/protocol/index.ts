@@ -21,3 +21,12 @@ export {
 export type { CloseStatus } from './close-codes.js';
 export { FRAGMENT_OVERHEAD } from './frame-parser.js';
 export type { MessageTransform } from './frame-parser.js';
+export { frameHead, serializeFrame } from './frame-serializer.js';
+export {
+  OPCODE_CONTINUATION,
+  OPCODE_TEXT,
+  OPCODE_BINARY,
+  OPCODE_CLOSE,
+  OPCODE_PING,
+  OPCODE_PONG,
+} from './opcodes.js';

@@ -9,7 +9,13 @@
  * close frame are such a mistake (WS_ERR_CLOSE_SENT, §5.5.1), so check `closeSent` or `state`.
  */
 
-import { CLOSE_NO_STATUS, MAX_CLOSE_REASON_BYTES, isValidWireCloseCode, parseClosePayload } from './close-codes.js';
+import {
+  CLOSE_INTERNAL_ERROR,
+  CLOSE_NO_STATUS,
+  MAX_CLOSE_REASON_BYTES,
+  isValidWireCloseCode,
+  parseClosePayload,
+} from './close-codes.js';
 import type { CloseStatus } from './close-codes.js';
 import { WebSocketError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
@@ -156,7 +162,8 @@ export class Protocol implements FrameSink {
   /** @internal FrameSink */
   onViolation(error: WebSocketError): void {
     // §7.1.7: _Fail the WebSocket Connection_ — send a close frame (unless ours is already out).
-    if (this.closeSent === undefined) this.queueClose(error.closeCode!, '');
+    // An error without a close code (a transform returning a caller-mistake code) is our fault: 1011.
+    if (this.closeSent === undefined) this.queueClose(error.closeCode ?? CLOSE_INTERNAL_ERROR, '');
     this.listener.error(error);
   }
 
