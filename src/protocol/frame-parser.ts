@@ -154,8 +154,7 @@ export class FrameParser {
       this.queued = null;
     } catch (error) {
       // A sink threw in the middle of a chunk: the stream position is lost, parse nothing more.
-      this.stopped = true;
-      this.queued = null;
+      this.stop();
       throw error;
     } finally {
       this.busy = false;

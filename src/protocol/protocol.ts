@@ -120,6 +120,9 @@ export class Protocol implements FrameSink {
   /**
    * Bytes from the peer, in any split. The protocol owns `chunk` from now on: payloads are
    * unmasked in place and handed out as views of it, so its memory must not be reused.
+   * Called again from inside a listener, the bytes are parsed after the current chunk. An
+   * exception thrown by a listener reaches the caller, and the protocol parses nothing more
+   * (its place in the stream is lost): drop the connection.
    */
   receiveData(chunk: Uint8Array): void {
     if (!this.ended) this.parser.push(chunk);
