@@ -1,0 +1,573 @@
+/*
+ * loadgen: an epoll WebSocket (RFC 6455) client load generator for bench/echo.mjs and
+ * bench/idle-memory.mjs. Single-threaded, no dependencies; build: cc -O2 -o loadgen loadgen.c
+ *
+ *   loadgen --port P [--host 127.0.0.1] [--conns N] [--inflight K] [--size S] [--binary]
+ *           [--duration D] [--warmup W] [--server-pid PID] [--mode echo|idle]
+ *
+ * echo mode: opens N connections (at most 256 handshakes at a time), then keeps K messages of
+ * S bytes in flight on each (masked, as a client must; text payloads are ASCII, so valid UTF-8),
+ * counts the echoes (each must come back with the same opcode and length), and measures every
+ * message's round trip (send of its frame → end of its echo; the server echoes in order).
+ * After W seconds of warm-up it counts for D seconds and prints one JSON line: messages/s,
+ * payload MB/s (one direction), latency percentiles, and the CPU time used in the counted
+ * window by itself (getrusage) and by the server (/proc/PID/stat, when --server-pid is given).
+ *
+ * idle mode: opens N connections, prints {"ready":true,...} once every handshake is answered,
+ * then holds them (reading and dropping anything the server sends) until stdin closes or
+ * SIGTERM, and closes them with RST (SO_LINGER 0: no TIME_WAIT left for the next run).
+ *
+ * Masking keys: frames are cut from a few pre-masked templates with different random keys,
+ * so the server does the same unmasking work as with a fresh key per frame.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_IOV 64
+#define READ_BUF (256 * 1024)
+#define MAX_PENDING_CONNECTS 256
+
+enum { ST_CONNECTING, ST_HANDSHAKE, ST_OPEN, ST_DEAD };
+
+typedef struct {
+  int fd;
+  int state;
+  /* handshake */
+  int req_off;
+  char resp[1024];
+  int resp_len;
+  /* sending: frames still to write, and how much of the current one is written */
+  long to_send;
+  size_t send_off;
+  unsigned tmpl; /* which template the current frame comes from */
+  int want_out;  /* EPOLLOUT registered */
+  /* receiving: parser state */
+  unsigned char hdr[14];
+  int hdr_len;
+  uint64_t payload_left;
+  int in_frame;
+  int msg_opcode;
+  uint64_t msg_len;
+  /* latency: send times of the frames in flight, FIFO (the server echoes in order) */
+  uint64_t *sent_at;
+  int sent_head, sent_count, sent_cap;
+} conn_t;
+
+static const char *host = "127.0.0.1";
+static int port = 0, nconns = 1, inflight = 1, binary = 0, server_pid = 0, idle_mode = 0;
+static size_t size = 32;
+static double duration = 5, warmup = 1;
+
+static unsigned char **templates;
+static size_t frame_len;
+static unsigned ntemplates;
+static char request[512];
+static int request_len;
+static conn_t *conns;
+static int epfd;
+static volatile sig_atomic_t stop_flag = 0;
+
+/* counters */
+static uint64_t messages = 0, errors = 0;
+static int opened = 0, handshaken = 0, failed = 0, pending_connects = 0, next_to_open = 0;
+static char first_error[256] = "";
+
+/* latency histogram, ns: 64 linear buckets, then 64 sub-buckets per power of two (~1.6%) */
+#define HIST_BUCKETS (64 * 40)
+static uint64_t hist[HIST_BUCKETS];
+static int counting = 0;
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int hist_index(uint64_t v) {
+  if (v < 64) return (int)v;
+  int msb = 63 - __builtin_clzll(v);
+  int idx = (msb - 5) * 64 + (int)((v >> (msb - 6)) & 63);
+  return idx < HIST_BUCKETS ? idx : HIST_BUCKETS - 1;
+}
+
+static uint64_t hist_value(int idx) { /* lower edge of a bucket */
+  if (idx < 64) return (uint64_t)idx;
+  int msb = idx / 64 + 5;
+  uint64_t sub = (uint64_t)(idx % 64);
+  return (1ull << msb) | (sub << (msb - 6));
+}
+
+static double hist_percentile(double p) {
+  uint64_t total = 0;
+  for (int i = 0; i < HIST_BUCKETS; i++) total += hist[i];
+  if (total == 0) return 0;
+  uint64_t rank = (uint64_t)(p * (double)total);
+  if (rank >= total) rank = total - 1;
+  uint64_t seen = 0;
+  for (int i = 0; i < HIST_BUCKETS; i++) {
+    seen += hist[i];
+    if (seen > rank) return (double)hist_value(i) / 1000.0; /* µs */
+  }
+  return 0;
+}
+
+static void note_error(const char *what, int err) {
+  errors++;
+  if (first_error[0] == 0) snprintf(first_error, sizeof first_error, "%s: %s", what, err ? strerror(err) : "protocol");
+}
+
+static void build_templates(void) {
+  size_t hlen = size < 126 ? 2 : size < 65536 ? 4 : 10;
+  frame_len = hlen + 4 + size;
+  ntemplates = size <= 65536 ? 16 : 2;
+  templates = malloc(sizeof *templates * ntemplates);
+  srand((unsigned)now_ns());
+  for (unsigned t = 0; t < ntemplates; t++) {
+    unsigned char *f = malloc(frame_len);
+    f[0] = 0x80 | (binary ? 2 : 1);
+    if (hlen == 2) {
+      f[1] = 0x80 | (unsigned char)size;
+    } else if (hlen == 4) {
+      f[1] = 0x80 | 126;
+      f[2] = (unsigned char)(size >> 8);
+      f[3] = (unsigned char)size;
+    } else {
+      f[1] = 0x80 | 127;
+      for (int i = 0; i < 8; i++) f[2 + i] = (unsigned char)((uint64_t)size >> (56 - 8 * i));
+    }
+    unsigned char key[4];
+    for (int i = 0; i < 4; i++) key[i] = (unsigned char)(1 + rand() % 255);
+    memcpy(f + hlen, key, 4);
+    unsigned char *p = f + hlen + 4;
+    for (size_t i = 0; i < size; i++) {
+      unsigned char c = binary ? (unsigned char)(rand() & 0xff) : (unsigned char)('a' + (i * 7 + t) % 26);
+      p[i] = c ^ key[i & 3];
+    }
+    templates[t] = f;
+  }
+}
+
+static void set_events(conn_t *c, int want_out) {
+  if (c->want_out == want_out) return;
+  struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = c};
+  epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+  c->want_out = want_out;
+}
+
+static void kill_conn(conn_t *c, const char *what, int err) {
+  if (c->state == ST_DEAD) return;
+  if (c->state != ST_OPEN) {
+    failed++;
+    if (c->state == ST_CONNECTING) pending_connects--;
+    if (c->state == ST_HANDSHAKE) pending_connects--;
+  }
+  note_error(what, err);
+  epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+  close(c->fd);
+  c->state = ST_DEAD;
+}
+
+static void open_conn(conn_t *c) {
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  inet_pton(AF_INET, host, &addr.sin_addr);
+  c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c->fd < 0) {
+    note_error("socket", errno);
+    c->state = ST_DEAD;
+    failed++;
+    return;
+  }
+  int one = 1;
+  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c->state = ST_CONNECTING;
+  pending_connects++;
+  opened++;
+  if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS) {
+    note_error("connect", errno);
+    close(c->fd);
+    c->state = ST_DEAD;
+    failed++;
+    pending_connects--;
+    return;
+  }
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
+  c->want_out = 1;
+  epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+static void open_more(void) {
+  while (next_to_open < nconns && pending_connects < MAX_PENDING_CONNECTS) open_conn(&conns[next_to_open++]);
+}
+
+/* Write as many queued frames as the socket takes, several per writev. */
+static void flush_sends(conn_t *c) {
+  while (c->to_send > 0) {
+    struct iovec iov[MAX_IOV];
+    int n = 0;
+    long frames = c->to_send;
+    unsigned t = c->tmpl;
+    size_t off = c->send_off;
+    uint64_t t0 = idle_mode ? 0 : now_ns();
+    size_t attempted = 0;
+    for (long i = 0; i < frames && n < MAX_IOV; i++, n++) {
+      iov[n].iov_base = templates[t] + off;
+      iov[n].iov_len = frame_len - off;
+      attempted += iov[n].iov_len;
+      off = 0;
+      t = (t + 1) % ntemplates;
+    }
+    ssize_t w = writev(c->fd, iov, n);
+    if (w < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      kill_conn(c, "write", errno);
+      return;
+    }
+    /* advance over what was written; a frame whose last byte went out is "sent" now */
+    size_t left = (size_t)w;
+    while (left > 0) {
+      size_t rest = frame_len - c->send_off;
+      if (left >= rest) {
+        left -= rest;
+        c->send_off = 0;
+        c->tmpl = (c->tmpl + 1) % ntemplates;
+        c->to_send--;
+        if (c->sent_cap) {
+          int at = (c->sent_head + c->sent_count) % c->sent_cap;
+          c->sent_at[at] = t0;
+          c->sent_count++;
+        }
+      } else {
+        c->send_off += left;
+        left = 0;
+      }
+    }
+    if ((size_t)w < attempted) break; /* the socket is full: wait for EPOLLOUT */
+  }
+  set_events(c, c->to_send > 0);
+}
+
+static void message_done(conn_t *c) {
+  if (idle_mode) return;
+  if (c->msg_len != size || c->msg_opcode != (binary ? 2 : 1)) {
+    kill_conn(c, "echo differs from what was sent", 0);
+    return;
+  }
+  uint64_t t = now_ns();
+  if (c->sent_count > 0) {
+    uint64_t sent = c->sent_at[c->sent_head];
+    c->sent_head = (c->sent_head + 1) % c->sent_cap;
+    c->sent_count--;
+    if (counting) hist[hist_index(t - sent)]++;
+  }
+  if (counting) messages++;
+  c->to_send++;
+}
+
+/* Parse server frames (unmasked): only headers are read, payloads are skipped. */
+static void parse(conn_t *c, const unsigned char *p, size_t n) {
+  size_t i = 0;
+  while (i < n && c->state == ST_OPEN) {
+    if (c->in_frame) {
+      size_t take = c->payload_left < (uint64_t)(n - i) ? (size_t)c->payload_left : n - i;
+      c->payload_left -= take;
+      i += take;
+      if (c->payload_left == 0) {
+        c->in_frame = 0;
+        if (c->hdr[0] & 0x80) message_done(c);
+      }
+      continue;
+    }
+    c->hdr[c->hdr_len++] = p[i++];
+    if (c->hdr_len < 2) continue;
+    int len7 = c->hdr[1] & 0x7f;
+    int need = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((c->hdr[1] & 0x80) ? 4 : 0);
+    if (c->hdr_len < need) continue;
+    uint64_t len = (uint64_t)len7;
+    if (len7 == 126) len = ((uint64_t)c->hdr[2] << 8) | c->hdr[3];
+    if (len7 == 127) {
+      len = 0;
+      for (int k = 0; k < 8; k++) len = (len << 8) | c->hdr[2 + k];
+    }
+    c->hdr_len = 0;
+    int opcode = c->hdr[0] & 0x0f;
+    if (opcode == 8) {
+      kill_conn(c, "server sent a close frame", 0);
+      return;
+    }
+    if (opcode >= 8) { /* ping/pong: skip (a ping is not answered; no server here pings) */
+      c->payload_left = len;
+      c->in_frame = len > 0;
+      c->hdr[0] &= 0x7f; /* not the end of a data message */
+      continue;
+    }
+    if (opcode != 0) {
+      c->msg_opcode = opcode;
+      c->msg_len = 0;
+    }
+    c->msg_len += len;
+    c->payload_left = len;
+    if (len == 0) {
+      if (c->hdr[0] & 0x80) message_done(c);
+    } else {
+      c->in_frame = 1;
+    }
+  }
+}
+
+static void on_open(conn_t *c) {
+  c->state = ST_OPEN;
+  handshaken++;
+  pending_connects--;
+  if (!idle_mode) {
+    c->sent_cap = inflight;
+    c->sent_at = calloc((size_t)inflight, sizeof(uint64_t));
+    c->to_send = inflight;
+  }
+}
+
+static void handle(conn_t *c, uint32_t events, unsigned char *buf) {
+  if (c->state == ST_CONNECTING) {
+    if (events & (EPOLLERR | EPOLLHUP)) {
+      int err = 0;
+      socklen_t l = sizeof err;
+      getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
+      kill_conn(c, "connect", err);
+      return;
+    }
+    if (!(events & EPOLLOUT)) return;
+    c->state = ST_HANDSHAKE;
+  }
+  if (c->state == ST_HANDSHAKE) {
+    if (c->req_off < request_len) {
+      ssize_t w = write(c->fd, request + c->req_off, (size_t)(request_len - c->req_off));
+      if (w < 0 && errno != EAGAIN) {
+        kill_conn(c, "write request", errno);
+        return;
+      }
+      if (w > 0) c->req_off += (int)w;
+      if (c->req_off == request_len) set_events(c, 0);
+    }
+    if (events & EPOLLIN) {
+      ssize_t r = read(c->fd, c->resp + c->resp_len, sizeof c->resp - 1 - (size_t)c->resp_len);
+      if (r == 0) {
+        kill_conn(c, "closed during handshake", 0);
+        return;
+      }
+      if (r < 0) {
+        if (errno != EAGAIN) kill_conn(c, "read response", errno);
+        return;
+      }
+      c->resp_len += (int)r;
+      c->resp[c->resp_len] = 0;
+      char *end = strstr(c->resp, "\r\n\r\n");
+      if (end == NULL) {
+        if (c->resp_len >= (int)sizeof c->resp - 1) kill_conn(c, "response too long", 0);
+        return;
+      }
+      if (strncmp(c->resp, "HTTP/1.1 101", 12) != 0) {
+        kill_conn(c, "upgrade refused", 0);
+        return;
+      }
+      on_open(c);
+      size_t rest = (size_t)(c->resp_len - (int)(end + 4 - c->resp));
+      if (rest > 0) parse(c, (unsigned char *)end + 4, rest);
+      if (c->state == ST_OPEN && !idle_mode) flush_sends(c);
+    }
+    return;
+  }
+  if (c->state != ST_OPEN) return;
+  if (events & EPOLLIN) {
+    for (;;) {
+      ssize_t r = read(c->fd, buf, READ_BUF);
+      if (r > 0) {
+        parse(c, buf, (size_t)r);
+        if (c->state != ST_OPEN) return;
+        if (r < READ_BUF) break;
+        continue;
+      }
+      if (r == 0) {
+        kill_conn(c, "server closed the connection", 0);
+        return;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) kill_conn(c, "read", errno);
+      break;
+    }
+  } else if (events & (EPOLLERR | EPOLLHUP)) {
+    kill_conn(c, "socket error", 0);
+    return;
+  }
+  if (!idle_mode && c->state == ST_OPEN && c->to_send > 0) flush_sends(c);
+}
+
+static double cpu_self(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static double cpu_of(int pid) { /* utime + stime of all threads, seconds; -1 when unreadable */
+  if (pid <= 0) return -1;
+  char path[64], line[4096];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  size_t n = fread(line, 1, sizeof line - 1, f);
+  fclose(f);
+  line[n] = 0;
+  char *p = strrchr(line, ')'); /* the command name may contain spaces */
+  if (!p) return -1;
+  unsigned long utime = 0, stime = 0;
+  /* after ") ": state(3) ... utime is field 14, stime 15 */
+  if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return -1;
+  return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void on_signal(int sig) {
+  (void)sig;
+  stop_flag = 1;
+}
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: loadgen --port P [--host H] [--conns N] [--inflight K] [--size S] [--binary]\n"
+          "               [--duration D] [--warmup W] [--server-pid PID] [--mode echo|idle]\n");
+  exit(2);
+}
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--binary")) { binary = 1; continue; }
+    if (v == NULL) usage();
+    if (!strcmp(a, "--host")) host = v;
+    else if (!strcmp(a, "--port")) port = atoi(v);
+    else if (!strcmp(a, "--conns")) nconns = atoi(v);
+    else if (!strcmp(a, "--inflight")) inflight = atoi(v);
+    else if (!strcmp(a, "--size")) size = (size_t)strtoull(v, NULL, 10);
+    else if (!strcmp(a, "--duration")) duration = atof(v);
+    else if (!strcmp(a, "--warmup")) warmup = atof(v);
+    else if (!strcmp(a, "--server-pid")) server_pid = atoi(v);
+    else if (!strcmp(a, "--mode")) idle_mode = !strcmp(v, "idle");
+    else usage();
+    i++;
+  }
+  if (port <= 0 || nconns <= 0 || inflight <= 0) usage();
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGTERM, on_signal);
+  signal(SIGINT, on_signal);
+
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < (rlim_t)nconns + 16 && rl.rlim_max >= (rlim_t)nconns + 16) {
+    rl.rlim_cur = (rlim_t)nconns + 16;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+
+  /* A fixed key: the bare-net floor server in idle-memory.mjs answers with the matching fixed accept. */
+  request_len = snprintf(request, sizeof request,
+                         "GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                         host, port);
+  if (!idle_mode) build_templates();
+  conns = calloc((size_t)nconns, sizeof *conns);
+  epfd = epoll_create1(EPOLL_CLOEXEC);
+  unsigned char *buf = malloc(READ_BUF);
+  struct epoll_event events[256];
+
+  uint64_t t_start = now_ns();
+  open_more();
+  /* connect phase (at most 60 s) */
+  while (handshaken + failed < nconns && !stop_flag) {
+    int n = epoll_wait(epfd, events, 256, 100);
+    for (int i = 0; i < n; i++) handle(events[i].data.ptr, events[i].events, buf);
+    open_more();
+    if (now_ns() - t_start > 60000000000ull) break;
+  }
+  double connect_s = (double)(now_ns() - t_start) / 1e9;
+
+  if (idle_mode) {
+    printf("{\"ready\":true,\"mode\":\"idle\",\"conns\":%d,\"connected\":%d,\"failed\":%d,\"connect_s\":%.3f%s%s%s}\n",
+           nconns, handshaken, failed, connect_s, first_error[0] ? ",\"first_error\":\"" : "", first_error,
+           first_error[0] ? "\"" : "");
+    fflush(stdout);
+    /* hold until stdin closes or a signal */
+    int fl = fcntl(0, F_GETFL);
+    fcntl(0, F_SETFL, fl | O_NONBLOCK);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, 0, &ev);
+    while (!stop_flag) {
+      int n = epoll_wait(epfd, events, 256, 1000);
+      for (int i = 0; i < n; i++) {
+        if (events[i].data.ptr == NULL) {
+          char b[256];
+          ssize_t r = read(0, b, sizeof b);
+          if (r == 0 || (r < 0 && errno != EAGAIN)) stop_flag = 1;
+          continue;
+        }
+        handle(events[i].data.ptr, events[i].events, buf);
+      }
+    }
+  } else {
+    uint64_t t0 = now_ns();
+    uint64_t warm_end = t0 + (uint64_t)(warmup * 1e9);
+    uint64_t end = warm_end + (uint64_t)(duration * 1e9);
+    double cpu0 = 0, scpu0 = 0;
+    uint64_t tc0 = 0;
+    for (;;) {
+      uint64_t t = now_ns();
+      if (!counting && t >= warm_end) {
+        counting = 1;
+        memset(hist, 0, sizeof hist);
+        tc0 = t;
+        cpu0 = cpu_self();
+        scpu0 = cpu_of(server_pid);
+      }
+      if (t >= end || stop_flag) break;
+      int n = epoll_wait(epfd, events, 256, 10);
+      for (int i = 0; i < n; i++) handle(events[i].data.ptr, events[i].events, buf);
+    }
+    double elapsed = counting ? (double)(now_ns() - tc0) / 1e9 : 0;
+    double cpu = cpu_self() - cpu0;
+    double scpu1 = cpu_of(server_pid);
+    double scpu = (server_pid > 0 && scpu0 >= 0 && scpu1 >= 0) ? scpu1 - scpu0 : -1;
+    int alive = 0;
+    for (int i = 0; i < nconns; i++) alive += conns[i].state == ST_OPEN;
+    double mps = elapsed > 0 ? (double)messages / elapsed : 0;
+    printf("{\"mode\":\"echo\",\"conns\":%d,\"connected\":%d,\"alive\":%d,\"inflight\":%d,\"size\":%zu,\"binary\":%s,"
+           "\"seconds\":%.3f,\"messages\":%llu,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,"
+           "\"latency_us\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"p999\":%.2f},"
+           "\"cpu_loadgen_s\":%.3f,\"cpu_loadgen_pct\":%.1f,\"cpu_server_s\":%.3f,\"cpu_server_pct\":%.1f,"
+           "\"connect_s\":%.3f,\"errors\":%llu%s%s%s}\n",
+           nconns, handshaken, alive, inflight, size, binary ? "true" : "false", elapsed,
+           (unsigned long long)messages, mps, mps * (double)size / 1e6, hist_percentile(0.5), hist_percentile(0.9),
+           hist_percentile(0.99), hist_percentile(0.999), cpu, elapsed > 0 ? 100 * cpu / elapsed : 0, scpu,
+           elapsed > 0 && scpu >= 0 ? 100 * scpu / elapsed : -1, connect_s, (unsigned long long)errors,
+           first_error[0] ? ",\"first_error\":\"" : "", first_error, first_error[0] ? "\"" : "");
+    fflush(stdout);
+  }
+  /* close with RST: no TIME_WAIT left behind for the next run */
+  struct linger lg = {.l_onoff = 1, .l_linger = 0};
+  for (int i = 0; i < nconns; i++) {
+    if (conns[i].state == ST_DEAD || conns[i].fd <= 0) continue;
+    setsockopt(conns[i].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(conns[i].fd);
+  }
+  return 0;
+}

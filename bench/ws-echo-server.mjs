@@ -1,0 +1,47 @@
+/**
+ * The `ws` echo server the benchmarks compare wsframe with: ws 8 with bufferutil and
+ * utf-8-validate (ws loads them by itself when they are installed), perMessageDeflate off,
+ * and the same echo as `wsframe echo`: text as text, binary as binary.
+ *
+ *   node bench/ws-echo-server.mjs [--host 127.0.0.1] [--port 0] [--max-payload BYTES]
+ *
+ * Prints `ws echo listening on ws://HOST:PORT (bufferutil, utf-8-validate)` once it accepts.
+ */
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+import { WebSocketServer } from 'ws';
+
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '0' },
+    'max-payload': { type: 'string', default: String(4 * 1024 * 1024) },
+  },
+});
+
+const require = createRequire(import.meta.url);
+const addons = ['bufferutil', 'utf-8-validate'].filter((name) => {
+  try {
+    require(name);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+const server = new WebSocketServer({
+  host: values.host,
+  port: Number(values.port),
+  perMessageDeflate: false,
+  maxPayload: Number(values['max-payload']), // wsframe's receiveBufferLimit default, for a like-for-like limit
+  clientTracking: true,
+});
+server.on('connection', (ws) => {
+  ws.on('error', () => {}); // a client that resets is not the server's problem
+  ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+});
+server.on('listening', () => {
+  const { address, port } = server.address();
+  process.stdout.write(`ws echo listening on ws://${address}:${port} (${addons.join(', ') || 'no native addons'})\n`);
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(0));
