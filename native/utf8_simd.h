@@ -88,8 +88,7 @@ struct Utf8Checker {
   const Vector unfinished_below;
 
   Vector error;
-  Vector previous;    // the block before, as if ASCII came before the input
-  Vector unfinished;  // non-zero when `previous` ends inside a sequence
+  Vector previous;  // the block before, as if ASCII came before the input
 
   // Written out (not defaulted) so that it is compiled in the target region like the rest.
   Utf8Checker()
@@ -102,8 +101,11 @@ struct Utf8Checker {
         high_bit(S::splat8(0x80)),
         unfinished_below(S::load(kUnfinishedBelow + 64 - S::kWidth)),
         error(S::splat8(0)),
-        previous(S::splat8(0)),
-        unfinished(S::splat8(0)) {}
+        previous(S::splat8(0)) {}
+
+  // Non-zero when `previous` ends inside a sequence. Only needed before an ASCII block and at the
+  // end: a checked block after it finds the same error through its pairs.
+  Vector unfinished() const { return S::saturating_sub(previous, unfinished_below); }
 
   void check(Vector block) {
     const Vector previous1 = S::template shift_in<1>(block, previous);
@@ -119,17 +121,15 @@ struct Utf8Checker {
                    high_bit);
     error = S::bit_or(error, S::bit_xor(pair_errors, must_continue));
     previous = block;
-    unfinished = S::saturating_sub(block, unfinished_below);
   }
 
   // An ASCII block has no pair errors of its own; it only shows that the block before was finished.
   void skip_ascii(Vector block) {
-    error = S::bit_or(error, unfinished);
+    error = S::bit_or(error, unfinished());
     previous = block;
-    unfinished = S::splat8(0);
   }
 
-  bool valid() const { return !S::any_nonzero(S::bit_or(error, unfinished)); }
+  bool valid() const { return !S::any_nonzero(S::bit_or(error, unfinished())); }
 };
 
 // utf8_complete and, with kUnmask, unmask_utf8_complete (then each block is unmasked with `key`
