@@ -1,0 +1,121 @@
+/**
+ * The `wsframe` CLI as a child process (bin/wsframe.js over dist/, so run
+ * `npx tsc -p tsconfig.build.json` first; `npm test` does). Every process started here is killed
+ * after its test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const cliPath = fileURLToPath(new URL('../../bin/wsframe.js', import.meta.url));
+const builtCli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+const running = new Set<ChildProcess>();
+
+afterEach(async () => {
+  await Promise.all([...running].map((child) => stopChild(child, 'SIGKILL')));
+  running.clear();
+});
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+function assertBuilt(): void {
+  if (!existsSync(builtCli)) throw new Error(`${builtCli} is missing: run 'npx tsc -p tsconfig.build.json' first`);
+}
+
+function exitOf(child: ChildProcess): Promise<Exit> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<Exit> {
+  const exited = exitOf(child);
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  return exited;
+}
+
+/** A process whose stdout/stderr are collected; `waitFor` resolves once stdout matches. */
+export class CliProcess {
+  stdout = '';
+  stderr = '';
+  private readonly watchers = new Set<() => void>();
+
+  protected constructor(readonly child: ChildProcess) {
+    running.add(child);
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      this.stdout += text;
+      for (const watch of this.watchers) watch();
+    });
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      this.stderr += text;
+    });
+    child.once('exit', () => {
+      running.delete(child);
+      for (const watch of this.watchers) watch();
+    });
+  }
+
+  static spawn(command: string, args: string[]): CliProcess {
+    return new CliProcess(spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }));
+  }
+
+  /** The first stdout match of `pattern`; rejects if the process exits first or time runs out. */
+  waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern} on stdout; got ${JSON.stringify(this.stdout)}, stderr ${JSON.stringify(this.stderr)}`)), timeoutMs);
+      const check = (): void => {
+        const match = this.stdout.match(pattern);
+        if (match) done(undefined, match);
+        else if (this.child.exitCode !== null || this.child.signalCode !== null) {
+          done(new Error(`exited (${this.child.exitCode ?? this.child.signalCode}) before ${pattern}; stderr: ${this.stderr}`));
+        }
+      };
+      const done = (error?: Error, match?: RegExpMatchArray): void => {
+        clearTimeout(timer);
+        this.watchers.delete(check);
+        if (error) reject(error);
+        else resolve(match!);
+      };
+      this.watchers.add(check);
+      check();
+    });
+  }
+
+  exited(): Promise<Exit> {
+    return exitOf(this.child);
+  }
+
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
+    return stopChild(this.child, signal);
+  }
+}
+
+/** `wsframe echo` on 127.0.0.1 with a free port, once it printed its `listening` line. */
+export class EchoCli extends CliProcess {
+  port = 0;
+
+  static async start(args: string[] = []): Promise<EchoCli> {
+    assertBuilt();
+    const cli = new EchoCli(spawn(process.execPath, [cliPath, 'echo', '--host', '127.0.0.1', '--port', '0', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const [, port] = await cli.waitFor(/listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    cli.port = Number(port);
+    return cli;
+  }
+}
+
+/** Run `wsframe ...args` to its end (bounded), with its output. */
+export async function runCli(args: string[], timeoutMs = 10_000): Promise<Exit & { stdout: string; stderr: string }> {
+  assertBuilt();
+  const cli = CliProcess.spawn(process.execPath, [cliPath, ...args]);
+  const timer = setTimeout(() => void cli.stop('SIGKILL'), timeoutMs);
+  const exit = await cli.exited();
+  clearTimeout(timer);
+  // 'exit' can come before the pipes are drained: wait for them to close.
+  await Promise.all([cli.child.stdout, cli.child.stderr].map((stream) => (stream!.closed ? undefined : new Promise((r) => stream!.once('close', r)))));
+  return { ...exit, stdout: cli.stdout, stderr: cli.stderr };
+}
