@@ -94,6 +94,17 @@ async function echo(args: string[]): Promise<number> {
     return 0;
   }
   if (deflate) process.stderr.write('wsframe: --deflate: permessage-deflate is not implemented yet; serving without it\n');
+  // Handle the signals before announcing `listening`: a harness may send SIGTERM as soon as it
+  // reads that line, and installing a signal handler takes long enough to lose that race.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   const server = new WebSocketServer({ ...options, accessLog: log ? process.stdout : undefined });
   server.on('connection', (ws) => {
     ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
@@ -105,11 +116,7 @@ async function echo(args: string[]): Promise<number> {
   const address = server.address();
   const where = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
   process.stdout.write(`wsframe echo listening on ws://${where}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await server.close();
   return 0;
 }
