@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { computeAccept } from './accept-key.js';
-import { HandshakeError, type HandshakeErrorCode } from './errors.js';
+import { WebSocketError, type WebSocketErrorCode } from '../protocol/errors.js';
 import { checkExtraHeaders, checkHeaderField, type ExtraHeaders } from './header-fields.js';
 import {
   findDuplicate,
@@ -41,15 +41,15 @@ const SCHEMES: Readonly<Record<string, { readonly secure: boolean; readonly webs
  */
 export function parseWebSocketUrl(input: string | URL): WebSocketUrl {
   const text = String(input);
-  if (!URL.canParse(text)) throw new HandshakeError('WS_ERR_INVALID_URL', `${JSON.stringify(text)} is not a URL`);
+  if (!URL.canParse(text)) throw new WebSocketError('WS_ERR_INVALID_URL', `${JSON.stringify(text)} is not a URL`);
   const url = new URL(text);
   const scheme = SCHEMES[url.protocol];
   if (scheme === undefined) {
-    throw new HandshakeError('WS_ERR_INVALID_URL', `${JSON.stringify(text)} is not a ws:, wss:, http: or https: URL`);
+    throw new WebSocketError('WS_ERR_INVALID_URL', `${JSON.stringify(text)} is not a ws:, wss:, http: or https: URL`);
   }
   // An empty fragment ("ws://host/#") leaves url.hash empty but still shows in href.
   if (url.href.includes('#')) {
-    throw new HandshakeError('WS_ERR_INVALID_URL', `${JSON.stringify(text)} has a fragment, which WebSocket URLs must not have`);
+    throw new WebSocketError('WS_ERR_INVALID_URL', `${JSON.stringify(text)} has a fragment, which WebSocket URLs must not have`);
   }
   // Switching between special schemes keeps an explicit port, and drops it when it becomes the
   // new scheme's default, so `host` is the Host header value either way.
@@ -109,11 +109,11 @@ export function upgradeRequestHeaders(options: UpgradeRequestHeadersOptions): Re
 function checkSubprotocols(protocols: readonly string[]): void {
   const invalid = protocols.find((protocol) => !isToken(protocol));
   if (invalid !== undefined) {
-    throw new HandshakeError('WS_ERR_INVALID_SUBPROTOCOL', `subprotocol ${JSON.stringify(invalid)} is not a token`);
+    throw new WebSocketError('WS_ERR_INVALID_SUBPROTOCOL', `subprotocol ${JSON.stringify(invalid)} is not a token`);
   }
   const duplicate = findDuplicate(protocols);
   if (duplicate !== undefined) {
-    throw new HandshakeError('WS_ERR_INVALID_SUBPROTOCOL', `subprotocol "${duplicate}" is offered twice`);
+    throw new WebSocketError('WS_ERR_INVALID_SUBPROTOCOL', `subprotocol "${duplicate}" is offered twice`);
   }
 }
 
@@ -140,7 +140,7 @@ export type UpgradeResponseValidation =
     }
   | {
       readonly ok: false;
-      readonly code: HandshakeErrorCode;
+      readonly code: WebSocketErrorCode;
       readonly message: string;
       /** For WS_ERR_HANDSHAKE_BAD_STATUS: the status and headers the server answered with. */
       readonly statusCode?: number | undefined;
@@ -202,7 +202,7 @@ export function validateUpgradeResponse(response: UpgradeResponse, offer: Upgrad
   return { ok: true, protocol, extensions };
 }
 
-function fail(code: HandshakeErrorCode, message: string): UpgradeResponseValidation {
+function fail(code: WebSocketErrorCode, message: string): UpgradeResponseValidation {
   return { ok: false, code, message };
 }
 

@@ -1,4 +1,4 @@
-import { HandshakeError } from './errors.js';
+import { WebSocketError } from '../protocol/errors.js';
 import { isToken } from './header-values.js';
 
 /** Headers a caller adds to a handshake message; an array value becomes one line per element. */
@@ -11,10 +11,10 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Throws WS_ERR_INVALID_HEADER unless `name: value` can be written as one header line. */
 export function checkHeaderField(name: string, value: string): void {
   if (!isToken(name)) {
-    throw new HandshakeError('WS_ERR_INVALID_HEADER', `header name ${JSON.stringify(name)} is not a token`);
+    throw new WebSocketError('WS_ERR_INVALID_HEADER', `header name ${JSON.stringify(name)} is not a token`);
   }
   if (!FIELD_VALUE.test(value)) {
-    throw new HandshakeError('WS_ERR_INVALID_HEADER', `value of header ${name} contains CR, LF or another control character`);
+    throw new WebSocketError('WS_ERR_INVALID_HEADER', `value of header ${name} contains CR, LF or another control character`);
   }
 }
 
@@ -26,7 +26,7 @@ export function checkHeaderField(name: string, value: string): void {
 export function checkExtraHeaders(headers: ExtraHeaders | undefined, reservedNames: readonly string[]): void {
   for (const [name, values] of extraHeaderEntries(headers)) {
     if (reservedNames.includes(name.toLowerCase())) {
-      throw new HandshakeError('WS_ERR_INVALID_HEADER', `header ${name} is set by the handshake and cannot be given`);
+      throw new WebSocketError('WS_ERR_INVALID_HEADER', `header ${name} is set by the handshake and cannot be given`);
     }
     for (const value of values) checkHeaderField(name, value);
   }

@@ -1,9 +1,9 @@
-import { HandshakeError } from './errors.js';
+import { WebSocketError } from '../protocol/errors.js';
 
 /**
  * Parsing and formatting of the list-valued handshake headers. Parsers never throw: malformed
  * input comes back as `{ ok: false, error }` for the caller to turn into a refusal or a failed
- * connection. Formatters throw a `HandshakeError`, because bad input there is the caller's bug.
+ * connection. Formatters throw a `WebSocketError`, because bad input there is the caller's bug.
  */
 
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -199,5 +199,5 @@ function formatExtension(extension: Extension): string {
 }
 
 function requireExtensionToken(text: string, what: string): void {
-  if (!isToken(text)) throw new HandshakeError('WS_ERR_INVALID_EXTENSION', `${what} is not a token`);
+  if (!isToken(text)) throw new WebSocketError('WS_ERR_INVALID_EXTENSION', `${what} is not a token`);
 }

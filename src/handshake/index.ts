@@ -1,6 +1,5 @@
 /** The sans-I/O opening handshake (RFC 6455 §4, §9.1): bytes and objects in, bytes and objects out. */
 export { computeAccept, generateKey } from './accept-key.js';
-export { HANDSHAKE_ERROR_CODES, HandshakeError, type HandshakeErrorCode } from './errors.js';
 export {
   formatExtensionList,
   parseExtensionList,

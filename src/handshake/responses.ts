@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { computeAccept } from './accept-key.js';
-import { HandshakeError } from './errors.js';
+import { WebSocketError } from '../protocol/errors.js';
 import { checkExtraHeaders, checkHeaderField, extraHeaderEntries, hasHeader, type ExtraHeaders } from './header-fields.js';
 import { formatExtensionList, isToken, type Extension } from './header-values.js';
 
@@ -27,7 +27,7 @@ export function acceptResponse(options: AcceptResponseOptions): Buffer {
   ];
   if (options.protocol !== undefined) {
     if (!isToken(options.protocol)) {
-      throw new HandshakeError('WS_ERR_INVALID_SUBPROTOCOL', `subprotocol ${JSON.stringify(options.protocol)} is not a token`);
+      throw new WebSocketError('WS_ERR_INVALID_SUBPROTOCOL', `subprotocol ${JSON.stringify(options.protocol)} is not a token`);
     }
     fields.push(['Sec-WebSocket-Protocol', options.protocol]);
   }
@@ -45,7 +45,7 @@ export function acceptResponse(options: AcceptResponseOptions): Buffer {
  */
 export function refusalResponse(status: number, reason: string, headers?: ExtraHeaders): Buffer {
   if (!Number.isInteger(status) || status < 400 || status > 599) {
-    throw new HandshakeError('WS_ERR_INVALID_STATUS', `${status} is not a 4xx or 5xx status`);
+    throw new WebSocketError('WS_ERR_INVALID_STATUS', `${status} is not a 4xx or 5xx status`);
   }
   const body = Buffer.from(`${reason}\n`, 'utf8');
   const fields: Array<[string, string]> = [

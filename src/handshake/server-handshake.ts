@@ -1,5 +1,5 @@
 import { isValidKey } from './accept-key.js';
-import type { HandshakeErrorCode } from './errors.js';
+import type { WebSocketErrorCode } from '../protocol/errors.js';
 import {
   findDuplicate,
   listContainsToken,
@@ -44,7 +44,7 @@ export interface AcceptableUpgrade {
 
 export interface RefusedUpgrade {
   readonly ok: false;
-  readonly code: HandshakeErrorCode;
+  readonly code: WebSocketErrorCode;
   /** The HTTP status to answer with, for `refusalResponse(status, reason, headers)`. */
   readonly status: number;
   readonly reason: string;
@@ -148,7 +148,7 @@ export function validateUpgradeRequest(
 }
 
 function refuse(
-  code: HandshakeErrorCode,
+  code: WebSocketErrorCode,
   status: number,
   reason: string,
   headers?: Readonly<Record<string, string>>,

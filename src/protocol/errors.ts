@@ -28,6 +28,25 @@ export const WEBSOCKET_ERRORS = {
   // Local conditions of the connection layer.
   WS_ERR_IDLE_TIMEOUT: { closeCode: 1001, meaning: 'No data arrived within idleTimeout.' },
   WS_ERR_PONG_TIMEOUT: { closeCode: 1001, meaning: 'The peer did not answer a heartbeat ping within pingInterval.' },
+  // The opening handshake (RFC 6455 §4): refusals carry these next to their HTTP status, the
+  // client's check of the server's answer reports them; none closes a WebSocket connection.
+  WS_ERR_HANDSHAKE_BAD_METHOD: { closeCode: undefined, meaning: 'The upgrade request method is not GET (HTTP 405).' },
+  WS_ERR_HANDSHAKE_BAD_HTTP_VERSION: { closeCode: undefined, meaning: 'The upgrade request is older than HTTP/1.1 (HTTP 400).' },
+  WS_ERR_HANDSHAKE_BAD_HOST: { closeCode: undefined, meaning: 'The upgrade request has no Host header, or more than one (HTTP 400).' },
+  WS_ERR_HANDSHAKE_BAD_UPGRADE: { closeCode: undefined, meaning: 'The Upgrade header does not name websocket.' },
+  WS_ERR_HANDSHAKE_BAD_CONNECTION: { closeCode: undefined, meaning: 'The Connection header does not contain the upgrade option.' },
+  WS_ERR_HANDSHAKE_BAD_KEY: { closeCode: undefined, meaning: 'Sec-WebSocket-Key is missing, repeated, or not the base64 of 16 bytes (HTTP 400).' },
+  WS_ERR_HANDSHAKE_BAD_VERSION: { closeCode: undefined, meaning: 'Sec-WebSocket-Version is missing or not 13 (HTTP 426), or repeated (HTTP 400).' },
+  WS_ERR_HANDSHAKE_BAD_ORIGIN: { closeCode: undefined, meaning: 'Origin is missing or not in the allowed origins (HTTP 403), or repeated (HTTP 400).' },
+  WS_ERR_HANDSHAKE_BAD_PROTOCOL: { closeCode: undefined, meaning: 'Sec-WebSocket-Protocol is malformed, repeats a name, or names a subprotocol the client did not offer.' },
+  WS_ERR_HANDSHAKE_BAD_EXTENSIONS: { closeCode: undefined, meaning: 'Sec-WebSocket-Extensions is malformed, or names an extension the client did not offer or names one twice.' },
+  WS_ERR_HANDSHAKE_BAD_STATUS: { closeCode: undefined, meaning: 'The server answered the upgrade request with a status other than 101.' },
+  WS_ERR_HANDSHAKE_BAD_ACCEPT: { closeCode: undefined, meaning: 'Sec-WebSocket-Accept is missing or does not match the key that was sent.' },
+  WS_ERR_INVALID_URL: { closeCode: undefined, meaning: 'The URL is not a ws:, wss:, http: or https: URL, or it has a fragment.' },
+  WS_ERR_INVALID_HEADER: { closeCode: undefined, meaning: 'A header given to the library has an invalid name, a value with CR, LF or other control characters, or a name the handshake sets itself.' },
+  WS_ERR_INVALID_SUBPROTOCOL: { closeCode: undefined, meaning: 'A subprotocol given to the library is not a token, or is listed twice.' },
+  WS_ERR_INVALID_EXTENSION: { closeCode: undefined, meaning: 'An extension given to the library has a name, parameter or value that is not a token.' },
+  WS_ERR_INVALID_STATUS: { closeCode: undefined, meaning: 'A refusal status is not an integer from 400 to 599.' },
   // Mistakes of the API caller: thrown at the call, nothing is sent.
   WS_ERR_NOT_OPEN: { closeCode: undefined, meaning: 'The connection closed before the data could be sent.' },
   WS_ERR_CLOSE_SENT: { closeCode: undefined, meaning: 'A frame was sent after our close frame (RFC 6455 §5.5.1).' },
