@@ -1,5 +1,5 @@
 /**
- * The native kernels' own C++ test (native/test/kernel_tests.cc: every ISA against the scalar
+ * The CMake side of the one source list (native/sources.json). First the native kernels' own C++ test (native/test/kernel_tests.cc: every ISA against the scalar
  * reference at every length, alignment and key rotation, streaming splits, scanFrames), built
  * by CMake from the same source list as the addon, under AddressSanitizer and UBSan.
  */
