@@ -90,6 +90,13 @@ export class CliProcess {
     return exitOf(this.child);
   }
 
+  /** The exit, once stdout and stderr are drained too ('exit' can come before the pipes close). */
+  async finished(): Promise<Exit> {
+    const exit = await this.exited();
+    await Promise.all([this.child.stdout!, this.child.stderr!].map((stream) => (stream.closed ? undefined : new Promise((resolve) => stream.once('close', resolve)))));
+    return exit;
+  }
+
   stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
     return stopChild(this.child, signal);
   }
@@ -113,9 +120,7 @@ export async function runCli(args: string[], timeoutMs = 10_000): Promise<Exit &
   assertBuilt();
   const cli = CliProcess.spawn(process.execPath, [cliPath, ...args]);
   const timer = setTimeout(() => void cli.stop('SIGKILL'), timeoutMs);
-  const exit = await cli.exited();
+  const exit = await cli.finished();
   clearTimeout(timer);
-  // 'exit' can come before the pipes are drained: wait for them to close.
-  await Promise.all([cli.child.stdout, cli.child.stderr].map((stream) => (stream!.closed ? undefined : new Promise((r) => stream!.once('close', r)))));
   return { ...exit, stdout: cli.stdout, stderr: cli.stderr };
 }

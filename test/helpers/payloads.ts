@@ -46,3 +46,10 @@ export function describeSize(size: number): string {
   if (size >= MiB && size % MiB === 0) return `${size / MiB} MiB`;
   return `${size} B`;
 }
+
+/** Bytes `i % 251`: trivially made in any language (the Python peer makes the same), period prime to 2^k. */
+export function cyclicPayload(size: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) bytes[i] = i % 251;
+  return bytes;
+}

@@ -1,0 +1,46 @@
+/**
+ * Python's `websockets` (Debian's python3-websockets, for /usr/bin/python3 — not a pyenv python
+ * on PATH) as a peer: runs test/interop/echo_client.py with a JSON plan and returns its JSON.
+ * `bash scripts/install-test-deps.sh` installs the package.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CliProcess } from './cli-process.js';
+
+export const systemPython = '/usr/bin/python3';
+const script = fileURLToPath(new URL('../interop/echo_client.py', import.meta.url));
+
+/** The installed websockets version, or undefined when /usr/bin/python3 cannot import it. */
+export function pythonWebsocketsVersion(): string | undefined {
+  const probe = spawnSync(systemPython, ['-c', 'import websockets; print(websockets.__version__)'], { encoding: 'utf8', timeout: 10_000 });
+  return probe.status === 0 ? probe.stdout.trim() : undefined;
+}
+
+export type PythonStep =
+  | { op: 'echo'; type: 'text' | 'binary'; size: number }
+  | { op: 'fragments'; type: 'text' | 'binary'; parts: string[] }
+  | { op: 'ping'; data: string }
+  | { op: 'close'; code: number; reason: string }
+  | { op: 'send_and_await_close'; type: 'text' | 'binary'; size: number }
+  | { op: 'await_close' };
+
+export interface PythonResult {
+  type?: 'text' | 'binary';
+  length?: number;
+  sha256?: string;
+  code?: number;
+  reason?: string;
+  pong?: boolean;
+  error?: string;
+}
+
+/** Run the plan (a list of connections, each a list of steps) against ws://127.0.0.1:port/. */
+export async function runPythonPlan(port: number, plan: PythonStep[][], timeoutMs = 30_000): Promise<PythonResult[]> {
+  const python = CliProcess.spawn(systemPython, [script, `ws://127.0.0.1:${port}/`, JSON.stringify(plan)]);
+  const timer = setTimeout(() => void python.stop('SIGKILL'), timeoutMs);
+  const exit = await python.finished();
+  clearTimeout(timer);
+  if (exit.code !== 0) throw new Error(`echo_client.py exited ${exit.code ?? exit.signal}: ${python.stderr}`);
+  const line = python.stdout.trim().split('\n').pop()!;
+  return (JSON.parse(line) as { results: PythonResult[] }).results;
+}
