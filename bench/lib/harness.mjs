@@ -31,17 +31,24 @@ function median(values) {
 }
 
 /**
- * cases: [{ id, fn, bytes }] where `bytes` is the payload size one call processes.
+ * cases: [{ id, fn, bytes, before? }] where `bytes` is the payload size one call processes and
+ * `before` (optional) runs before each timed batch of the case, e.g. to select a native ISA.
  * Returns a Map id → { nsPerCall, gbPerSecond } (medians over `rounds` interleaved rounds).
  */
 export function runInterleaved(cases, { rounds = 5, targetMs = 10 } = {}) {
-  const iterations = new Map(cases.map((c) => [c.id, calibrate(c.fn, targetMs)]));
+  const iterations = new Map(
+    cases.map((c) => {
+      c.before?.();
+      return [c.id, calibrate(c.fn, targetMs)];
+    }),
+  );
   const samples = new Map(cases.map((c) => [c.id, []]));
   for (let round = 0; round < rounds; round++) {
     // A different order each round, so no case always runs right after the same neighbour.
     const order = round % 2 === 0 ? cases : [...cases].reverse();
     for (const c of order) {
       globalThis.gc?.();
+      c.before?.();
       samples.get(c.id).push(timeCalls(c.fn, iterations.get(c.id)));
     }
   }

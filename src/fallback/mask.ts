@@ -3,12 +3,16 @@
  * `i mod 4` of the 4-byte masking key. The operation is its own inverse.
  *
  * Long ranges are processed 4 bytes at a time through an Int32Array view of the aligned middle
- * part, with the key rotated to that alignment; the unaligned edges go byte by byte. Creating a
- * view costs an allocation, so short ranges stay on the byte loop.
+ * part, with the key rotated to that alignment; the unaligned edges go byte by byte.
  */
 
-/** Below this many bytes the byte loop wins: creating an Int32Array view costs about 100 ns. */
-const WORD_LOOP_MIN_LENGTH = 256;
+import { wordsOf } from './word-view.js';
+
+/** Below this many bytes the byte loop is as fast as aligning and switching to words. */
+const WORD_LOOP_MIN_LENGTH = 32;
+
+/** mask() creates a view of its output (about 100 ns), worth it only for longer inputs. */
+const MASK_WORD_LOOP_MIN_LENGTH = 256;
 
 /** Scratch space to turn 4 key bytes into one 32-bit word in the machine's byte order. */
 const keyBytes = new Uint8Array(4);
@@ -31,12 +35,13 @@ export function xorInPlace(buffer: Uint8Array, start: number, end: number, key: 
     }
     loadKeyWord(key, phase + i);
     const word = keyWord[0];
-    const wordCount = (end - i) >>> 2;
-    const words = new Int32Array(buffer.buffer, buffer.byteOffset + i, wordCount);
-    for (let w = 0; w < wordCount; w++) {
+    const words = wordsOf(buffer);
+    const firstWord = (buffer.byteOffset + i) >>> 2;
+    const wordEnd = firstWord + ((end - i) >>> 2);
+    for (let w = firstWord; w < wordEnd; w++) {
       words[w] ^= word;
     }
-    i += wordCount << 2;
+    i += (wordEnd - firstWord) << 2;
   }
   // The rest, 4 bytes per round while possible.
   const r0 = key[(phase + i) & 3];
@@ -63,7 +68,7 @@ export function mask(source: Uint8Array, key: Uint8Array, output: Uint8Array, of
   let i = 0;
   // The word loop needs source and output at the same alignment; a sender's output buffer
   // usually starts right after a 2-, 4- or 10-byte header, so often they differ.
-  if (length >= WORD_LOOP_MIN_LENGTH && ((source.byteOffset - output.byteOffset - offset) & 3) === 0) {
+  if (length >= MASK_WORD_LOOP_MIN_LENGTH && ((source.byteOffset - output.byteOffset - offset) & 3) === 0) {
     const head = (4 - (source.byteOffset & 3)) & 3;
     for (; i < head; i++) {
       output[offset + i] = source[i] ^ key[i & 3];
@@ -71,10 +76,12 @@ export function mask(source: Uint8Array, key: Uint8Array, output: Uint8Array, of
     loadKeyWord(key, i);
     const word = keyWord[0];
     const wordCount = (length - i) >>> 2;
-    const sourceWords = new Int32Array(source.buffer, source.byteOffset + i, wordCount);
+    const sourceWords = wordsOf(source);
+    const sourceFirst = (source.byteOffset + i) >>> 2;
+    // A second ArrayBuffer would evict the first from the cache: the output gets a view of its own.
     const outputWords = new Int32Array(output.buffer, output.byteOffset + offset + i, wordCount);
     for (let w = 0; w < wordCount; w++) {
-      outputWords[w] = sourceWords[w] ^ word;
+      outputWords[w] = sourceWords[sourceFirst + w] ^ word;
     }
     i += wordCount << 2;
     for (; i < length; i++) {

@@ -11,14 +11,15 @@
  */
 
 import { UTF8_INVALID } from '../kernels.js';
-
-/** Below this many bytes the byte loop wins: creating an Int32Array view costs about 100 ns. */
-const WORD_SKIP_MIN_LENGTH = 1024;
+import { wordsOf } from './word-view.js';
 
 const ASCII_MASK = 0x80808080 | 0;
 
-/** ASCII bytes checked one by one before switching to whole words. */
+/** ASCII bytes checked one by one before anything else. */
 const SHORT_RUN = 16;
+
+/** Bytes left from which the word loop is worth its set-up (measured: about 100 ns). */
+const LONG_RUN = 256;
 
 /** Pending bytes of the state plus up to 3 new ones: at most one character and a bit. */
 const joinBuffer = new Uint8Array(7);
@@ -29,11 +30,10 @@ const joinBuffer = new Uint8Array(7);
  */
 function findIncompleteTail(bytes: Uint8Array, start: number, end: number): number {
   let i = start;
-  const words = end - start >= WORD_SKIP_MIN_LENGTH ? alignedWords(bytes, start, end) : undefined;
   while (i < end) {
     const b0 = bytes[i];
     if (b0 < 0x80) {
-      i = skipAscii(bytes, words, i + 1, end);
+      i = skipAscii(bytes, i + 1, end);
       continue;
     }
     if (b0 < 0xc2) return UTF8_INVALID; // a continuation byte without a lead, or overlong C0/C1
@@ -68,26 +68,20 @@ function findIncompleteTail(bytes: Uint8Array, start: number, end: number): numb
   return end;
 }
 
-/** An Int32Array over the 4-byte aligned words inside bytes[start..end). */
-function alignedWords(bytes: Uint8Array, start: number, end: number): Int32Array {
-  const firstWord = (bytes.byteOffset + start + 3) >>> 2;
-  const lastWord = (bytes.byteOffset + end) >>> 2;
-  return new Int32Array(bytes.buffer, firstWord << 2, lastWord - firstWord);
-}
-
 /** The first offset at or after `i` (and before `end`) holding a non-ASCII byte, or `end`. */
-function skipAscii(bytes: Uint8Array, words: Int32Array | undefined, i: number, end: number): number {
+function skipAscii(bytes: Uint8Array, i: number, end: number): number {
   // Runs of ASCII in mixed text are short: look at a few bytes one by one before anything else.
   for (const shortRunEnd = Math.min(end, i + SHORT_RUN); i < shortRunEnd; i++) {
     if (bytes[i] >= 0x80) return i;
   }
-  if (words !== undefined) {
-    // Reach the next aligned word byte by byte, then go a word (4 bytes) at a time.
-    for (; i < end && ((bytes.byteOffset + i) & 3) !== 0; i++) {
+  if (end - i >= LONG_RUN) {
+    // Maybe a long run: reach the next aligned word byte by byte, then go a word at a time.
+    for (; ((bytes.byteOffset + i) & 3) !== 0; i++) {
       if (bytes[i] >= 0x80) return i;
     }
-    const wordCount = words.length;
-    for (let w = ((bytes.byteOffset + i) >>> 2) - (words.byteOffset >>> 2); w < wordCount; w++) {
+    const words = wordsOf(bytes);
+    const wordEnd = (bytes.byteOffset + end) >>> 2;
+    for (let w = (bytes.byteOffset + i) >>> 2; w < wordEnd; w++) {
       if ((words[w] & ASCII_MASK) !== 0) break;
       i += 4;
     }

@@ -113,3 +113,23 @@ describeEachImplementation('mask', (kernels) => {
     expect(once).not.toEqual(source);
   });
 });
+
+describeEachImplementation('unmask and validate on a resizable ArrayBuffer', (kernels) => {
+  test('a buffer that grew since the last call is still processed entirely', () => {
+    // Resizable ArrayBuffers (ES2024) are in Node 20, but not in this project's ES2022 typings.
+    const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer & {
+      resize(length: number): void;
+    };
+    const arrayBuffer = new ResizableArrayBuffer(512, { maxByteLength: 8192 });
+    const key = Uint8Array.of(1, 2, 3, 4);
+    kernels.unmask(new Uint8Array(arrayBuffer), key);
+    expect(kernels.isValidUtf8(new Uint8Array(arrayBuffer))).toBe(true);
+    arrayBuffer.resize(4096);
+    const grown = new Uint8Array(arrayBuffer);
+    grown.fill(0x41);
+    grown[4000] = 0xff;
+    expect(kernels.isValidUtf8(grown)).toBe(false);
+    kernels.unmask(grown, key);
+    expectBytes(grown.subarray(3000, 3008), Uint8Array.of(0x40, 0x43, 0x42, 0x45, 0x40, 0x43, 0x42, 0x45), 'the grown part');
+  });
+});
