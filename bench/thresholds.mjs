@@ -91,7 +91,7 @@ const sections = [];
 const summary = [];
 for (const [name, kinds] of Object.entries(functions)) {
   const kindThresholds = kinds.map(([kind]) => crossover(name, kind));
-  summary.push([name, ...kinds.map(([kind], i) => `${kind}: ${kindThresholds[i]}`), `**${Math.max(...kindThresholds)}**`]);
+  summary.push([name, kinds.map(([kind], i) => `${kind}: ${kindThresholds[i]}`).join(', '), `**${Math.max(...kindThresholds)}**`]);
   const rows = SIZES.map((size) => [
     `${size}`,
     ...kinds.flatMap(([kind]) => {
@@ -112,7 +112,7 @@ const body = [
   '',
   machineMarkdown(machine),
   '',
-  markdownTable(['function', 'crossover per input kind (bytes)', '', 'threshold'], summary.map((row) => (row.length === 3 ? [row[0], row[1], '', row[2]] : row))),
+  markdownTable(['function', 'crossover per input kind (bytes)', 'threshold'], summary),
   '',
   ...sections.flatMap((section) => [section, '']),
 ].join('\n');

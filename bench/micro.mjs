@@ -1,0 +1,273 @@
+/**
+ * Micro-benchmarks of the kernels, side by side with the peers in one run: wsframe native (per
+ * ISA), the kernels the library uses (TypeScript below the thresholds, native above), the
+ * TypeScript fallback, `bufferutil`, `utf-8-validate`, `buffer.isUtf8`, a fatal TextDecoder, and
+ * Buffer.copy of the same size as the memory-bandwidth limit. Also one scanFrames call per chunk
+ * against one call per frame. Writes the "Micro-benchmarks (issue 2)" section of bench/RESULTS.md.
+ *
+ *   npm run bench:micro      (npx tsc -p tsconfig.build.json && node --expose-gc bench/micro.mjs)
+ *   node --expose-gc bench/micro.mjs --quick     (fewer rounds, for a smoke run)
+ */
+
+import { isUtf8 } from 'node:buffer';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { runInterleaved } from './lib/harness.mjs';
+import { chunkOfTextFrames, textOfSize } from './lib/inputs.mjs';
+import { loadKernels } from './lib/load-kernels.mjs';
+import { describeMachine, machineMarkdown } from './lib/machine.mjs';
+import { markdownTable, writeResultsSection } from './lib/results-file.mjs';
+
+const require = createRequire(import.meta.url);
+const bufferutil = require('bufferutil');
+const utf8Validate = require('utf-8-validate');
+
+const quick = process.argv.includes('--quick');
+const { kernels, nativeAddon, nativeKernels, typescriptKernels } = loadKernels();
+const isas = nativeAddon.availableIsas();
+const defaultIsa = nativeAddon.isa;
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const SIZES = [16, 125, KiB, 16 * KiB, 64 * KiB, MiB, 16 * MiB];
+const SMALL = new Set([16, 125]);
+const KEY = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+/** Fused cases unmask in place again and again: a zero key keeps the text valid (same XOR work). */
+const ZERO_KEY = Buffer.alloc(4);
+
+function sizeLabel(size) {
+  return size >= MiB ? `${size / MiB} MiB` : size >= KiB ? `${size / KiB} KiB` : `${size} B`;
+}
+
+const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
+function decodes(buffer) {
+  try {
+    fatalDecoder.decode(buffer);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Inputs shared by every case of a size, so all of them see the same cache state. */
+const inputs = new Map(
+  SIZES.map((size) => [
+    size,
+    {
+      random: Buffer.alloc(size, 0x5a),
+      output: Buffer.alloc(size),
+      ascii: textOfSize(size, false),
+      mixed: textOfSize(size, true),
+    },
+  ]),
+);
+
+/** [label, kernels, isa or undefined]: the native rows are one per ISA. */
+const wsframeImplementations = [
+  ['wsframe kernels', kernels, undefined],
+  ...isas.map((isa) => [`wsframe native ${isa}`, nativeKernels, isa]),
+  ['wsframe TypeScript', typescriptKernels, undefined],
+];
+
+/** Groups of cases: each has columns (implementations) and a way to build a call per size. */
+const groups = [
+  {
+    name: 'unmask',
+    columns: [
+      ...wsframeImplementations.map(([label, k, isa]) => ({ label, isa, make: ({ random }) => () => k.unmask(random, KEY) })),
+      { label: 'bufferutil', peer: true, make: ({ random }) => () => bufferutil.unmask(random, KEY) },
+      { label: 'Buffer.copy', limit: true, make: ({ random, output }) => () => random.copy(output) },
+    ],
+  },
+  {
+    name: 'mask',
+    columns: [
+      ...wsframeImplementations
+        .filter(([, , isa]) => isa === undefined || isa === defaultIsa)
+        .map(([label, k, isa]) => ({ label, isa, make: ({ random, output }) => () => k.mask(random, KEY, output, 0, random.length) })),
+      { label: 'bufferutil', peer: true, make: ({ random, output }) => () => bufferutil.mask(random, KEY, output, 0, random.length) },
+    ],
+  },
+  ...['ascii', 'mixed'].map((kind) => ({
+    name: `UTF-8 validation, ${kind === 'ascii' ? 'ASCII' : 'mixed multi-byte'} text`,
+    check: (result) => result === true,
+    columns: [
+      ...wsframeImplementations.map(([label, k, isa]) => ({ label, isa, make: (input) => () => k.isValidUtf8(input[kind]) })),
+      { label: 'utf-8-validate', peer: true, make: (input) => () => utf8Validate(input[kind]) },
+      { label: 'buffer.isUtf8', peer: true, make: (input) => () => isUtf8(input[kind]) },
+      { label: 'TextDecoder fatal', peer: true, make: (input) => () => decodes(input[kind]) },
+    ],
+  })),
+  {
+    name: 'fused unmask + UTF-8 validation, mixed text',
+    check: (result) => result === 0 || result === true,
+    columns: [
+      ...wsframeImplementations.map(([label, k, isa]) => ({
+        label,
+        isa,
+        make: ({ mixed }) => () => k.unmaskAndValidate(mixed, ZERO_KEY, 0, 0, true),
+      })),
+      {
+        label: 'bufferutil.unmask + buffer.isUtf8',
+        peer: true,
+        make: ({ mixed }) => () => {
+          bufferutil.unmask(mixed, ZERO_KEY);
+          return isUtf8(mixed);
+        },
+      },
+    ],
+  },
+];
+
+const cases = [];
+for (const group of groups) {
+  for (const size of SIZES) {
+    for (const column of group.columns) {
+      const fn = column.make(inputs.get(size));
+      const before = column.isa === undefined ? () => nativeAddon.useIsa(defaultIsa) : () => nativeAddon.useIsa(column.isa);
+      before();
+      if (group.check && !group.check(fn())) throw new Error(`${group.name} ${column.label} ${size}: the input was not valid`);
+      cases.push({ id: `${group.name}|${column.label}|${size}`, fn, bytes: size, before });
+    }
+  }
+}
+
+/**
+ * Chunks of many small masked text frames (as a server reads them): one scanFrames call per
+ * chunk, or a JavaScript header loop with one unmaskAndValidate call per frame.
+ */
+const FRAME_CHUNK_BYTES = 64 * KiB;
+const frameGroups = [16, 125].map((payloadSize) => {
+  const frameSize = payloadSize + (payloadSize < 126 ? 6 : 8);
+  const count = Math.floor(FRAME_CHUNK_BYTES / frameSize);
+  const chunk = chunkOfTextFrames(count, payloadSize);
+  const out = new Int32Array(4 * count);
+  const state = new Int32Array(4);
+  const key = Buffer.alloc(4);
+  const scan = (k) => () => {
+    state.set([0, 0, 1, 0x7fffffff]);
+    return k.scanFrames(chunk, 0, out, state);
+  };
+  const perFrame = (k) => () => {
+    let valid = 0;
+    for (let position = 0; position < chunk.length; ) {
+      const length = chunk[position + 1] & 0x7f;
+      const payloadStart = position + 6;
+      key.set(chunk.subarray(position + 2, payloadStart));
+      if (k.unmaskAndValidate(chunk.subarray(payloadStart, payloadStart + length), key, 0, 0, true) === 0) valid++;
+      position = payloadStart + length;
+    }
+    return valid;
+  };
+  return {
+    payloadSize,
+    count,
+    columns: [
+      ['scanFrames, native', scan(nativeKernels)],
+      ['scanFrames, TypeScript', scan(typescriptKernels)],
+      ['per frame, native', perFrame(nativeKernels)],
+      ['per frame, TypeScript', perFrame(typescriptKernels)],
+      ['per frame, wsframe kernels', perFrame(kernels)],
+    ],
+  };
+});
+for (const group of frameGroups) {
+  for (const [label, fn] of group.columns) {
+    if (fn() !== group.count) throw new Error(`frames ${group.payloadSize} ${label}: expected ${group.count} valid frames`);
+    cases.push({ id: `frames|${label}|${group.payloadSize}`, fn, bytes: FRAME_CHUNK_BYTES, before: () => nativeAddon.useIsa(defaultIsa) });
+  }
+}
+
+const machine = describeMachine();
+const started = Date.now();
+const rounds = quick ? 2 : 7;
+const results = runInterleaved(cases, { rounds, targetMs: quick ? 3 : 8 });
+nativeAddon.useIsa(defaultIsa);
+const seconds = ((Date.now() - started) / 1000).toFixed(0);
+
+function result(group, label, size) {
+  return results.get(`${group}|${label}|${size}`);
+}
+
+/** A cell: ns per call for small sizes, GB/s otherwise. */
+function cell(measurement, size) {
+  return SMALL.has(size) ? `${measurement.nsPerCall.toFixed(0)} ns` : `${measurement.gbPerSecond.toFixed(2)} GB/s`;
+}
+
+const sections = [];
+for (const group of groups) {
+  const peers = group.columns.filter((column) => column.peer);
+  const header = ['size', ...group.columns.map((column) => column.label), ...peers.map((peer) => `kernels ÷ ${peer.label}`)];
+  const rows = SIZES.map((size) => {
+    const ours = result(group.name, 'wsframe kernels', size);
+    return [
+      sizeLabel(size),
+      ...group.columns.map((column) => cell(result(group.name, column.label, size), size)),
+      ...peers.map((peer) => `${(result(group.name, peer.label, size).nsPerCall / ours.nsPerCall).toFixed(2)}×`),
+    ];
+  });
+  sections.push(`### ${group.name}\n\n${markdownTable(header, rows)}`);
+}
+{
+  const header = ['payload', 'frames per 64 KiB chunk', ...frameGroups[0].columns.map(([label]) => `${label} (ns/frame)`), 'per frame native ÷ scanFrames native'];
+  const rows = frameGroups.map((group) => {
+    const nsPerFrame = (label) => result('frames', label, group.payloadSize).nsPerCall / group.count;
+    return [
+      `${group.payloadSize} B`,
+      `${group.count}`,
+      ...group.columns.map(([label]) => nsPerFrame(label).toFixed(1)),
+      `${(nsPerFrame('per frame, native') / nsPerFrame('scanFrames, native')).toFixed(2)}×`,
+    ];
+  });
+  sections.push(`### many small frames: one scanFrames call per chunk vs one call per frame\n\n${markdownTable(header, rows)}`);
+}
+
+/** Speed ratio of wsframe kernels over a peer (> 1: wsframe is faster). */
+function ratio(group, peer, size) {
+  return result(group, peer, size).nsPerCall / result(group, 'wsframe kernels', size).nsPerCall;
+}
+function bestOtherRatio(group, size) {
+  const peers = groups.find((g) => g.name === group).columns.filter((column) => column.peer);
+  return Math.min(...peers.map((peer) => ratio(group, peer.label, size)));
+}
+const utf8Groups = groups.filter((group) => group.name.startsWith('UTF-8')).map((group) => group.name);
+const targets = [
+  ...[16 * KiB, 64 * KiB].map((size) => [`unmask ${sizeLabel(size)} ≥ 1.5× bufferutil`, ratio('unmask', 'bufferutil', size), 1.5]),
+  ...[MiB, 16 * MiB].map((size) => [`unmask ${sizeLabel(size)} ≥ 1.0× bufferutil`, ratio('unmask', 'bufferutil', size), 1.0]),
+  ...utf8Groups.flatMap((group) =>
+    [16 * KiB, 64 * KiB, MiB, 16 * MiB].map((size) => [`${group}, ${sizeLabel(size)} ≥ 1.0× buffer.isUtf8`, ratio(group, 'buffer.isUtf8', size), 1.0]),
+  ),
+  ...[16 * KiB, 64 * KiB, MiB, 16 * MiB].map((size) => [
+    `fused, mixed, ${sizeLabel(size)} ≥ 1.25× bufferutil.unmask + buffer.isUtf8`,
+    ratio('fused unmask + UTF-8 validation, mixed text', 'bufferutil.unmask + buffer.isUtf8', size),
+    1.25,
+  ]),
+  ...['unmask', 'mask', ...utf8Groups].flatMap((group) =>
+    [...SMALL].map((size) => [`${group}, ${sizeLabel(size)}: no slower than the best other`, bestOtherRatio(group, size), 1.0]),
+  ),
+];
+const targetRows = targets.map(([what, measured, wanted]) => [
+  what,
+  `${measured.toFixed(2)}×`,
+  measured >= wanted ? 'met' : measured >= wanted * 0.95 ? 'within 5 % (noise)' : '**missed**',
+]);
+
+const body = [
+  `\`npm run bench:micro\`: every case interleaved with all the others, ${rounds} rounds, median per case; the`,
+  `whole run took ${seconds} s. Small sizes are in ns per call, larger ones in GB/s (10^9 bytes per second of`,
+  'payload). "wsframe kernels" is what the library calls (TypeScript below the thresholds of src/native.ts,',
+  'the addon at its default ISA above); ratios are its speed over each peer\'s (> 1: wsframe is faster).',
+  'Fused cases unmask with a zero key so the text stays valid from call to call (the XOR work is the same).',
+  '',
+  machineMarkdown(machine),
+  `- Native ISAs available: ${isas.join(', ')} (default ${defaultIsa})`,
+  '',
+  '### Targets',
+  '',
+  markdownTable(['target', 'measured', ''], targetRows),
+  '',
+  ...sections.flatMap((section) => [section, '']),
+].join('\n');
+
+writeResultsSection(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), 'Micro-benchmarks (issue 2)', body);
+console.log(body);
