@@ -24,16 +24,18 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
 
 /**
  * Sizes (bytes) from which the addon is faster than TypeScript, per function, measured by
- * bench/thresholds.mjs (results and machine in bench/RESULTS.md, "Native thresholds").
+ * bench/thresholds.mjs (the run, the machine and the crossover tables are in bench/RESULTS.md,
+ * "Native thresholds"). Below them the cost of a call into native code (about 70-100 ns here)
+ * is more than the TypeScript loop takes.
  */
 export const NATIVE_MIN_LENGTH = {
-  mask: 64,
-  unmask: 64,
-  isValidUtf8: 64,
-  validateUtf8: 64,
+  mask: 192,
+  unmask: 128,
+  isValidUtf8: 96,
+  validateUtf8: 96,
   unmaskAndValidate: 64,
   /** Bytes from `start` to the end of the chunk. */
-  scanFrames: 64,
+  scanFrames: 192,
 } as const;
 
 /** Works from src/ (vitest) and from dist/ (compiled): both sit one level below the package root. */
