@@ -26,7 +26,10 @@ import { parseArgs } from 'node:util';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, 'bench', '.work');
 
+const isMain = process.argv[1] === fileURLToPath(import.meta.url);
 const { values: args } = parseArgs({
+  strict: isMain, // imported by idle-memory.mjs for its helpers: its flags are not ours
+  args: isMain ? process.argv.slice(2) : [],
   options: {
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '3' },
@@ -299,7 +302,7 @@ async function main() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isMain) {
   main().catch((error) => {
     console.error(error);
     process.exitCode = 1;

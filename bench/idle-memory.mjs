@@ -1,0 +1,260 @@
+/**
+ * Idle connections (issue 3): server memory per idle WebSocket connection, for wsframe (its
+ * `echo` CLI), ws (bench/ws-echo-server.mjs) and the floor any Node socket server pays
+ * (bench/net-floor-server.mjs: a bare `net` server answering a fixed 101).
+ *
+ *   node bench/idle-memory.mjs [--counts 10000,19000] [--rounds 3] [--snapshot-count 2000] [--write]
+ *
+ * Each server runs in its own process, started with --expose-gc and bench/idle-hook.cjs
+ * preloaded (measurements over IPC, the servers untouched); bench/loadgen.c in idle mode opens
+ * the connections from another process. Per measurement: fresh server, full GCs, RSS; open N
+ * connections (all handshakes answered); settle 1 s; full GCs, RSS again. The per-connection
+ * figure is (RSS after − RSS before) / N; heapUsed and external are reported the same way.
+ * Servers and counts are interleaved over the rounds; the table has medians.
+ *
+ * The breakdown: heap snapshots of each server before and after --snapshot-count connections,
+ * summed by node type and constructor name, the difference divided by the count (compiled
+ * code left out: it grows with warm-up, not with connections).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { once } from 'node:events';
+import { ensureBuilt, machine, startServer, writeGenerated } from './echo.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    counts: { type: 'string', default: '10000,19000' },
+    rounds: { type: 'string', default: '3' },
+    'snapshot-count': { type: 'string', default: '2000' },
+    write: { type: 'boolean', default: false },
+  },
+});
+const counts = args.counts.split(',').map(Number);
+const rounds = Number(args.rounds);
+const snapshotCount = Number(args['snapshot-count']);
+const root = new URL('..', import.meta.url).pathname;
+const work = join(root, 'bench', '.work');
+
+const servers = {
+  wsframe: ['bin/wsframe.js', 'echo', '--host', '127.0.0.1', '--port', '0'],
+  ws: ['bench/ws-echo-server.mjs', '--host', '127.0.0.1', '--port', '0'],
+  floor: ['bench/net-floor-server.mjs', '--host', '127.0.0.1', '--port', '0'],
+};
+const nodeArgs = ['--expose-gc', '-r', './bench/idle-hook.cjs'];
+
+function ask(server, message) {
+  return new Promise((resolve, reject) => {
+    server.child.once('message', (reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply)));
+    server.child.send(message);
+  });
+}
+
+async function openIdle(binary, port, conns) {
+  const child = spawn(binary, ['--mode', 'idle', '--port', String(port), '--conns', String(conns)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdout.setEncoding('utf8');
+  let out = '';
+  while (!out.includes('\n')) {
+    const [chunk] = await once(child.stdout, 'data');
+    out += chunk;
+  }
+  const ready = JSON.parse(out.split('\n')[0]);
+  return { child, ready };
+}
+
+async function closeIdle(client) {
+  const exited = once(client.child, 'exit');
+  client.child.stdin.end(); // loadgen resets its connections and exits
+  await exited;
+}
+
+async function stop(server) {
+  if (server.child.exitCode !== null) return;
+  const exited = once(server.child, 'exit');
+  server.child.kill('SIGKILL'); // nothing to measure at shutdown, and 19,000 close handshakes take a while
+  await exited;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function measure(binary, name, conns) {
+  const server = await startServer(name, nodeArgs, servers[name], { ipc: true });
+  try {
+    await sleep(200);
+    const before = await ask(server, { cmd: 'measure' });
+    const client = await openIdle(binary, server.port, conns);
+    await sleep(1000);
+    const after = await ask(server, { cmd: 'measure' });
+    await closeIdle(client);
+    const per = (key) => (after[key] - before[key]) / client.ready.connected;
+    return {
+      name,
+      conns,
+      connected: client.ready.connected,
+      failed: client.ready.failed,
+      connectSeconds: client.ready.connect_s,
+      rss: per('rss'),
+      heapUsed: per('heapUsed'),
+      external: per('external'),
+      arrayBuffers: per('arrayBuffers'),
+      rssBefore: before.rss,
+      rssAfter: after.rss,
+    };
+  } finally {
+    await stop(server);
+  }
+}
+
+// ---- heap snapshot breakdown -----------------------------------------------------------------
+
+function summarizeSnapshot(path) {
+  const snapshot = JSON.parse(readFileSync(path, 'utf8'));
+  const meta = snapshot.snapshot.meta;
+  const fields = meta.node_fields;
+  const types = meta.node_types[0];
+  const stride = fields.length;
+  const iType = fields.indexOf('type');
+  const iName = fields.indexOf('name');
+  const iSize = fields.indexOf('self_size');
+  const { nodes, strings } = snapshot;
+  const sums = new Map();
+  for (let i = 0; i < nodes.length; i += stride) {
+    const type = types[nodes[i + iType]];
+    let name = strings[nodes[i + iName]];
+    if (type === 'string' || type === 'concatenated string' || type === 'sliced string') name = '(strings)';
+    else if (type === 'number' || type === 'heap number') name = '(numbers)';
+    else if (type === 'code') name = '(code)';
+    else if (name.length > 60) name = `${name.slice(0, 57)}…`;
+    const key = `${type}\t${name}`;
+    const entry = sums.get(key) ?? { count: 0, size: 0 };
+    entry.count++;
+    entry.size += nodes[i + iSize];
+    sums.set(key, entry);
+  }
+  return sums;
+}
+
+async function breakdown(binary, name, conns) {
+  const server = await startServer(name, nodeArgs, servers[name], { ipc: true });
+  const paths = [join(work, `${name}-before.heapsnapshot`), join(work, `${name}-after.heapsnapshot`)];
+  try {
+    await sleep(200);
+    await ask(server, { cmd: 'snapshot', path: paths[0] });
+    const client = await openIdle(binary, server.port, conns);
+    await sleep(1000);
+    await ask(server, { cmd: 'snapshot', path: paths[1] });
+    await closeIdle(client);
+    const [before, after] = paths.map(summarizeSnapshot);
+    const rows = [];
+    for (const [key, a] of after) {
+      const b = before.get(key) ?? { count: 0, size: 0 };
+      const size = (a.size - b.size) / client.ready.connected;
+      const count = (a.count - b.count) / client.ready.connected;
+      // Compiled code and feedback grow with warm-up, not with connections: left out.
+      if (Math.abs(size) >= 4 && !key.startsWith('code\t')) rows.push({ key, count, size });
+    }
+    rows.sort((x, y) => y.size - x.size);
+    const total = rows.reduce((sum, r) => sum + r.size, 0);
+    return { name, conns: client.ready.connected, rows, total };
+  } finally {
+    await stop(server);
+    for (const path of paths) rmSync(path, { force: true });
+  }
+}
+
+// ---- main ------------------------------------------------------------------------------------
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+function markdownTable(header, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+const round0 = (x) => Math.round(x).toLocaleString('en-US');
+
+async function main() {
+  const began = Date.now();
+  const binary = ensureBuilt(false);
+  const info = machine();
+  const names = Object.keys(servers);
+  const results = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const conns of counts) {
+      const order = names.map((_, i) => names[(i + round) % names.length]);
+      for (const name of order) {
+        const r = await measure(binary, name, conns);
+        results.push(r);
+        console.error(
+          `round ${round + 1}/${rounds} ${String(conns).padStart(6)} ${name.padEnd(8)} connected ${r.connected} ` +
+            `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s)`,
+        );
+      }
+    }
+  }
+  const lines = [
+    `- Machine: ${info.cpu}; Node ${info.node}; load average at start ${info.load}. ` +
+      `${rounds} rounds, servers interleaved; medians. Whole run: see below. \`node bench/idle-memory.mjs\`, ${new Date().toISOString().slice(0, 10)}.`,
+    '- bytes per connection = (RSS after − RSS before) / connections, both after full GCs (`--expose-gc`, bench/idle-hook.cjs); ' +
+      'heap = V8 heapUsed, external = memory held by Buffers and native objects V8 knows of.',
+    '',
+  ];
+  const table = [];
+  for (const conns of counts) {
+    const floor = median(results.filter((r) => r.name === 'floor' && r.conns === conns).map((r) => r.rss));
+    for (const name of names) {
+      const rs = results.filter((r) => r.name === name && r.conns === conns);
+      const rss = median(rs.map((r) => r.rss));
+      table.push([
+        String(conns),
+        name,
+        `${Math.min(...rs.map((r) => r.connected))}`,
+        round0(rss),
+        `${round0(Math.min(...rs.map((r) => r.rss)))}–${round0(Math.max(...rs.map((r) => r.rss)))}`,
+        round0(median(rs.map((r) => r.heapUsed))),
+        round0(median(rs.map((r) => r.external))),
+        `${(rss / floor).toFixed(2)}×`,
+        name === 'floor' ? '—' : round0(rss - floor),
+      ]);
+    }
+  }
+  lines.push(
+    markdownTable(
+      ['connections', 'server', 'connected', 'RSS B/conn (median)', 'RSS range', 'heap B/conn', 'external B/conn', 'vs floor', 'over floor B/conn'],
+      table,
+    ),
+  );
+
+  if (snapshotCount > 0) {
+    lines.push('', `Heap snapshot difference per connection at ${snapshotCount.toLocaleString('en-US')} connections (type, constructor; ≥ 4 B/conn):`, '');
+    const breakdowns = [];
+    for (const name of names) breakdowns.push(await breakdown(binary, name, snapshotCount));
+    for (const b of breakdowns) {
+      lines.push(`<details><summary>${b.name}: ${round0(b.total)} B/conn in the heap snapshot</summary>`, '');
+      lines.push(
+        markdownTable(
+          ['type', 'name', 'objects/conn', 'B/conn'],
+          b.rows.slice(0, 30).map((r) => [...r.key.split('\t').map((s) => s.replaceAll('|', '\\|')), r.count.toFixed(2), round0(r.size)]),
+        ),
+      );
+      lines.push('', '</details>', '');
+    }
+  }
+  lines.push('', `Whole run: ${Math.round((Date.now() - began) / 1000)} s.`);
+  const body = lines.join('\n');
+  console.log(body);
+  if (args.write) {
+    writeGenerated('Idle connections (issue 3)', '<!-- idle-memory.mjs: generated (begin) -->', '<!-- idle-memory.mjs: generated (end) -->', body);
+    console.error('bench/RESULTS.md: "Idle connections (issue 3)" updated');
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
