@@ -5,12 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { afterEach } from 'vitest';
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const cliPath = fileURLToPath(new URL('../../bin/wsframe.js', import.meta.url));
-const builtCli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+export const repoRoot = resolve(__dirname, '../..');
+export const cliPath = resolve(repoRoot, 'bin/wsframe.js');
+const builtCli = resolve(repoRoot, 'dist/cli.js');
 
 const running = new Set<ChildProcess>();
 

@@ -34,14 +34,6 @@ export function textPayload(size: number): string {
   return whole + 'z'.repeat(size % 10);
 }
 
-/** `data` cut into pieces of at most `size` bytes (at least one piece, even for empty data). */
-export function pieces(data: Buffer, size: number): Buffer[] {
-  if (data.length === 0) return [data];
-  const out: Buffer[] = [];
-  for (let offset = 0; offset < data.length; offset += size) out.push(data.subarray(offset, offset + size));
-  return out;
-}
-
 export function describeSize(size: number): string {
   if (size >= MiB && size % MiB === 0) return `${size / MiB} MiB`;
   return `${size} B`;

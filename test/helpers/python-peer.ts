@@ -4,11 +4,11 @@
  * `bash scripts/install-test-deps.sh` installs the package.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { CliProcess } from './cli-process.js';
 
 export const systemPython = '/usr/bin/python3';
-const script = fileURLToPath(new URL('../interop/echo_client.py', import.meta.url));
+const script = resolve(__dirname, '../interop/echo_client.py');
 
 /** The installed websockets version, or undefined when /usr/bin/python3 cannot import it. */
 export function pythonWebsocketsVersion(): string | undefined {
