@@ -12,7 +12,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { runInterleaved } from './lib/harness.mjs';
+import { compileCase, runInterleaved } from './lib/harness.mjs';
 import { chunkOfTextFrames, textOfSize } from './lib/inputs.mjs';
 import { loadKernels } from './lib/load-kernels.mjs';
 import { describeMachine, machineMarkdown } from './lib/machine.mjs';
@@ -69,52 +69,45 @@ const wsframeImplementations = [
   ['wsframe TypeScript', typescriptKernels, undefined],
 ];
 
-/** Groups of cases: each has columns (implementations) and a way to build a call per size. */
+/**
+ * Groups of cases. A column is an implementation: `body` is the expression timed, over the
+ * inputs of the size (`random`, `output`, `ascii`, `mixed`) and `k` (wsframe's kernels) or the peers.
+ */
+const peers = { bufferutil, utf8Validate, isUtf8, decodes, KEY, ZERO_KEY };
+const wsframeColumns = (body, filter = () => true) =>
+  wsframeImplementations.filter(filter).map(([label, k, isa]) => ({ label, isa, body, scope: { k } }));
 const groups = [
   {
     name: 'unmask',
     columns: [
-      ...wsframeImplementations.map(([label, k, isa]) => ({ label, isa, make: ({ random }) => () => k.unmask(random, KEY) })),
-      { label: 'bufferutil', peer: true, make: ({ random }) => () => bufferutil.unmask(random, KEY) },
-      { label: 'Buffer.copy', limit: true, make: ({ random, output }) => () => random.copy(output) },
+      ...wsframeColumns('k.unmask(random, KEY)'),
+      { label: 'bufferutil', peer: true, body: 'bufferutil.unmask(random, KEY)' },
+      { label: 'Buffer.copy', body: 'random.copy(output)' },
     ],
   },
   {
     name: 'mask',
     columns: [
-      ...wsframeImplementations
-        .filter(([, , isa]) => isa === undefined || isa === defaultIsa)
-        .map(([label, k, isa]) => ({ label, isa, make: ({ random, output }) => () => k.mask(random, KEY, output, 0, random.length) })),
-      { label: 'bufferutil', peer: true, make: ({ random, output }) => () => bufferutil.mask(random, KEY, output, 0, random.length) },
+      ...wsframeColumns('k.mask(random, KEY, output, 0, random.length)', ([, , isa]) => isa === undefined || isa === defaultIsa),
+      { label: 'bufferutil', peer: true, body: 'bufferutil.mask(random, KEY, output, 0, random.length)' },
     ],
   },
   ...['ascii', 'mixed'].map((kind) => ({
     name: `UTF-8 validation, ${kind === 'ascii' ? 'ASCII' : 'mixed multi-byte'} text`,
     check: (result) => result === true,
     columns: [
-      ...wsframeImplementations.map(([label, k, isa]) => ({ label, isa, make: (input) => () => k.isValidUtf8(input[kind]) })),
-      { label: 'utf-8-validate', peer: true, make: (input) => () => utf8Validate(input[kind]) },
-      { label: 'buffer.isUtf8', peer: true, make: (input) => () => isUtf8(input[kind]) },
-      { label: 'TextDecoder fatal', peer: true, make: (input) => () => decodes(input[kind]) },
+      ...wsframeColumns(`k.isValidUtf8(${kind})`),
+      { label: 'utf-8-validate', peer: true, body: `utf8Validate(${kind})` },
+      { label: 'buffer.isUtf8', peer: true, body: `isUtf8(${kind})` },
+      { label: 'TextDecoder fatal', peer: true, body: `decodes(${kind})` },
     ],
   })),
   {
     name: 'fused unmask + UTF-8 validation, mixed text',
     check: (result) => result === 0 || result === true,
     columns: [
-      ...wsframeImplementations.map(([label, k, isa]) => ({
-        label,
-        isa,
-        make: ({ mixed }) => () => k.unmaskAndValidate(mixed, ZERO_KEY, 0, 0, true),
-      })),
-      {
-        label: 'bufferutil.unmask + buffer.isUtf8',
-        peer: true,
-        make: ({ mixed }) => () => {
-          bufferutil.unmask(mixed, ZERO_KEY);
-          return isUtf8(mixed);
-        },
-      },
+      ...wsframeColumns('k.unmaskAndValidate(mixed, ZERO_KEY, 0, 0, true)'),
+      { label: 'bufferutil.unmask + buffer.isUtf8', peer: true, body: '(bufferutil.unmask(mixed, ZERO_KEY), isUtf8(mixed))' },
     ],
   },
 ];
@@ -123,58 +116,52 @@ const cases = [];
 for (const group of groups) {
   for (const size of SIZES) {
     for (const column of group.columns) {
-      const fn = column.make(inputs.get(size));
-      const before = column.isa === undefined ? () => nativeAddon.useIsa(defaultIsa) : () => nativeAddon.useIsa(column.isa);
+      const timed = compileCase(column.body, { ...peers, ...inputs.get(size), ...column.scope });
+      const before = () => nativeAddon.useIsa(column.isa ?? defaultIsa);
       before();
-      if (group.check && !group.check(fn())) throw new Error(`${group.name} ${column.label} ${size}: the input was not valid`);
-      cases.push({ id: `${group.name}|${column.label}|${size}`, fn, bytes: size, before });
+      if (group.check && !group.check(timed(1)[1])) throw new Error(`${group.name} ${column.label} ${size}: the input was not valid`);
+      cases.push({ id: `${group.name}|${column.label}|${size}`, timed, bytes: size, before });
     }
   }
 }
 
 /**
  * Chunks of many small masked text frames (as a server reads them): one scanFrames call per
- * chunk, or a JavaScript header loop with one unmaskAndValidate call per frame.
+ * chunk, or a JavaScript header loop with one unmaskAndValidate call per frame (7-bit lengths).
  */
 const FRAME_CHUNK_BYTES = 64 * KiB;
+const PER_FRAME_LOOP = `(() => {
+  let valid = 0;
+  for (let position = 0; position < chunk.length; ) {
+    const length = chunk[position + 1] & 0x7f;
+    const payloadStart = position + 6;
+    key.set(chunk.subarray(position + 2, payloadStart));
+    if (k.unmaskAndValidate(chunk.subarray(payloadStart, payloadStart + length), key, 0, 0, true) === 0) valid++;
+    position = payloadStart + length;
+  }
+  return valid;
+})()`;
 const frameGroups = [16, 125].map((payloadSize) => {
-  const frameSize = payloadSize + (payloadSize < 126 ? 6 : 8);
-  const count = Math.floor(FRAME_CHUNK_BYTES / frameSize);
-  const chunk = chunkOfTextFrames(count, payloadSize);
-  const out = new Int32Array(4 * count);
-  const state = new Int32Array(4);
-  const key = Buffer.alloc(4);
-  const scan = (k) => () => {
-    state.set([0, 0, 1, 0x7fffffff]);
-    return k.scanFrames(chunk, 0, out, state);
-  };
-  const perFrame = (k) => () => {
-    let valid = 0;
-    for (let position = 0; position < chunk.length; ) {
-      const length = chunk[position + 1] & 0x7f;
-      const payloadStart = position + 6;
-      key.set(chunk.subarray(position + 2, payloadStart));
-      if (k.unmaskAndValidate(chunk.subarray(payloadStart, payloadStart + length), key, 0, 0, true) === 0) valid++;
-      position = payloadStart + length;
-    }
-    return valid;
-  };
+  const count = Math.floor(FRAME_CHUNK_BYTES / (payloadSize + 6));
+  // Whole final frames leave the state as it was, so one state serves every call.
+  const scope = { chunk: chunkOfTextFrames(count, payloadSize), out: new Int32Array(4 * count), state: Int32Array.of(0, 0, 1, 0x7fffffff), key: Buffer.alloc(4) };
+  const scan = 'k.scanFrames(chunk, 0, out, state)';
   return {
     payloadSize,
     count,
     columns: [
-      ['scanFrames, native', scan(nativeKernels)],
-      ['scanFrames, TypeScript', scan(typescriptKernels)],
-      ['per frame, native', perFrame(nativeKernels)],
-      ['per frame, TypeScript', perFrame(typescriptKernels)],
-      ['per frame, wsframe kernels', perFrame(kernels)],
-    ],
+      ['scanFrames, native', scan, nativeKernels],
+      ['scanFrames, TypeScript', scan, typescriptKernels],
+      ['per frame, native', PER_FRAME_LOOP, nativeKernels],
+      ['per frame, TypeScript', PER_FRAME_LOOP, typescriptKernels],
+      ['per frame, wsframe kernels', PER_FRAME_LOOP, kernels],
+    ].map(([label, body, k]) => [label, compileCase(body, { ...scope, k })]),
   };
 });
 for (const group of frameGroups) {
-  for (const [label, fn] of group.columns) {
-    if (fn() !== group.count) throw new Error(`frames ${group.payloadSize} ${label}: expected ${group.count} valid frames`);
-    cases.push({ id: `frames|${label}|${group.payloadSize}`, fn, bytes: FRAME_CHUNK_BYTES, before: () => nativeAddon.useIsa(defaultIsa) });
+  for (const [label, timed] of group.columns) {
+    if (timed(1)[1] !== group.count) throw new Error(`frames ${group.payloadSize} ${label}: expected ${group.count} valid frames`);
+    cases.push({ id: `frames|${label}|${group.payloadSize}`, timed, bytes: FRAME_CHUNK_BYTES, before: () => nativeAddon.useIsa(defaultIsa) });
   }
 }
 

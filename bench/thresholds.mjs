@@ -8,7 +8,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { runInterleaved } from './lib/harness.mjs';
+import { compileCase, runInterleaved } from './lib/harness.mjs';
 import { chunkOfTextFrames, textOfSize } from './lib/inputs.mjs';
 import { loadKernels } from './lib/load-kernels.mjs';
 import { describeMachine, machineMarkdown } from './lib/machine.mjs';
@@ -18,54 +18,35 @@ const { nativeKernels, typescriptKernels } = loadKernels();
 const SIZES = [2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024];
 const KEY = Buffer.from([0x12, 0x34, 0x56, 0x78]);
 const ZERO_KEY = Buffer.alloc(4);
+/** A server's scanFrames state: no message, masked frames required, no length limit. */
+const SERVER_STATE = [0, 0, 1, 0x7fffffff];
 
-/** Per function: input kinds, each a function of size returning a call on given kernels. */
+/** Per function: input kinds, each a function of size returning the call to time (an expression over `k`) and its inputs. */
 const functions = {
-  mask: [['random', (size) => {
-    const source = Buffer.alloc(size, 7);
-    const output = Buffer.alloc(size + 2);
-    return (k) => () => k.mask(source, KEY, output, 2, size);
-  }]],
-  unmask: [['random', (size) => {
-    const buffer = Buffer.alloc(size, 7);
-    return (k) => () => k.unmask(buffer, KEY);
-  }]],
-  isValidUtf8: ['ascii', 'mixed'].map((kind) => [kind, (size) => {
-    const text = textOfSize(size, kind === 'mixed');
-    return (k) => () => k.isValidUtf8(text);
-  }]),
-  validateUtf8: ['ascii', 'mixed'].map((kind) => [kind, (size) => {
-    const text = textOfSize(size, kind === 'mixed');
-    return (k) => () => k.validateUtf8(text, 0, false);
-  }]),
-  unmaskAndValidate: ['ascii', 'mixed'].map((kind) => [kind, (size) => {
-    // A zero key keeps the text valid across calls; the XOR work is the same for any key.
-    const text = textOfSize(size, kind === 'mixed');
-    return (k) => () => k.unmaskAndValidate(text, ZERO_KEY, 0, 0, true);
-  }]),
+  mask: [['random', (size) => ({ body: 'k.mask(source, KEY, output, 2, size)', scope: { source: Buffer.alloc(size, 7), output: Buffer.alloc(size + 2), KEY, size } })]],
+  unmask: [['random', (size) => ({ body: 'k.unmask(buffer, KEY)', scope: { buffer: Buffer.alloc(size, 7), KEY } })]],
+  isValidUtf8: ['ascii', 'mixed'].map((kind) => [kind, (size) => ({ body: 'k.isValidUtf8(text)', scope: { text: textOfSize(size, kind === 'mixed') } })]),
+  validateUtf8: ['ascii', 'mixed'].map((kind) => [kind, (size) => ({ body: 'k.validateUtf8(text, 0, false)', scope: { text: textOfSize(size, kind === 'mixed') } })]),
+  // A zero key keeps the text valid across calls; the XOR work is the same for any key.
+  unmaskAndValidate: ['ascii', 'mixed'].map((kind) => [kind, (size) => ({ body: 'k.unmaskAndValidate(text, ZERO_KEY, 0, 0, true)', scope: { text: textOfSize(size, kind === 'mixed'), ZERO_KEY } })]),
   scanFrames: [
-    ['one frame', (size) => {
-      const chunk = chunkOfTextFrames(1, Math.max(0, size - 6));
-      const out = new Int32Array(4 * 64);
-      const state = Int32Array.of(0, 0, 1, 0x7fffffff);
-      return (k) => () => k.scanFrames(chunk, 0, out, state);
-    }],
-    ['16 B frames', (size) => {
-      const chunk = chunkOfTextFrames(Math.max(1, Math.round(size / 22)), 16);
-      const out = new Int32Array(4 * 64);
-      const state = Int32Array.of(0, 0, 1, 0x7fffffff);
-      return (k) => () => k.scanFrames(chunk, 0, out, state);
-    }],
+    ['one frame', (size) => scanInput(chunkOfTextFrames(1, Math.max(0, size - 6)))],
+    ['16 B frames', (size) => scanInput(chunkOfTextFrames(Math.max(1, Math.round(size / 22)), 16))],
   ],
 };
+
+function scanInput(chunk) {
+  // Whole final frames leave the state as it was, so one state serves every call.
+  return { body: 'k.scanFrames(chunk, 0, out, state)', scope: { chunk, out: new Int32Array(4 * 64), state: Int32Array.from(SERVER_STATE) } };
+}
 
 const cases = [];
 for (const [name, kinds] of Object.entries(functions)) {
   for (const [kind, makeInput] of kinds) {
     for (const size of SIZES) {
-      const call = makeInput(size);
+      const { body, scope } = makeInput(size);
       for (const [implementation, k] of [['native', nativeKernels], ['typescript', typescriptKernels]]) {
-        cases.push({ id: `${name}|${kind}|${size}|${implementation}`, fn: call(k), bytes: size });
+        cases.push({ id: `${name}|${kind}|${size}|${implementation}`, timed: compileCase(body, { ...scope, k }), bytes: size });
       }
     }
   }

@@ -2,22 +2,34 @@
  * A small timing harness for the micro-benchmarks. The machine is shared and noisy, so every
  * case is measured in several rounds, the rounds interleave all cases (a slow moment hits
  * every case alike), and a case reports the median of its rounds.
+ *
+ * Each case's timing loop is compiled from source on its own (as benchmark.js does): V8 keeps
+ * type feedback per function literal, so one shared `() => k.unmask(...)` closure for several
+ * implementations would make the call polymorphic and slow down whichever was not first.
  */
 
-/** Runs `fn` `iterations` times and returns nanoseconds per call. */
-function timeCalls(fn, iterations) {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) fn();
-  return Number(process.hrtime.bigint() - start) / iterations;
+/**
+ * Compiles `body` (an expression, evaluated once per call) into a timer of its own.
+ * `scope` names the values the expression uses. The timer runs the expression `n` times and
+ * returns [nanoseconds per call, the last result].
+ */
+export function compileCase(body, scope) {
+  const names = Object.keys(scope);
+  const source = `return function timed(n) {
+    let result;
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) result = ${body};
+    return [Number(process.hrtime.bigint() - start) / n, result];
+  };`;
+  return new Function(...names, source)(...Object.values(scope));
 }
 
-/** How many calls of `fn` take about `targetMs` (at least 1); also warms `fn` up. */
-function calibrate(fn, targetMs) {
+/** How many calls take about `targetMs` (at least 1); also warms the case up. */
+function calibrate(timed, targetMs) {
   let iterations = 1;
   for (;;) {
-    const nsPerCall = timeCalls(fn, iterations);
-    const totalMs = (nsPerCall * iterations) / 1e6;
-    if (totalMs >= targetMs / 4 || iterations >= 1 << 24) {
+    const [nsPerCall] = timed(iterations);
+    if ((nsPerCall * iterations) / 1e6 >= targetMs / 4 || iterations >= 1 << 24) {
       return Math.max(1, Math.round((targetMs * 1e6) / nsPerCall));
     }
     iterations *= 4;
@@ -31,15 +43,15 @@ function median(values) {
 }
 
 /**
- * cases: [{ id, fn, bytes, before? }] where `bytes` is the payload size one call processes and
- * `before` (optional) runs before each timed batch of the case, e.g. to select a native ISA.
+ * cases: [{ id, timed, bytes, before? }]: `timed` from compileCase, `bytes` the payload size one
+ * call processes, `before` (optional) runs before each timed batch, e.g. to select a native ISA.
  * Returns a Map id → { nsPerCall, gbPerSecond } (medians over `rounds` interleaved rounds).
  */
 export function runInterleaved(cases, { rounds = 5, targetMs = 10 } = {}) {
   const iterations = new Map(
     cases.map((c) => {
       c.before?.();
-      return [c.id, calibrate(c.fn, targetMs)];
+      return [c.id, calibrate(c.timed, targetMs)];
     }),
   );
   const samples = new Map(cases.map((c) => [c.id, []]));
@@ -49,7 +61,7 @@ export function runInterleaved(cases, { rounds = 5, targetMs = 10 } = {}) {
     for (const c of order) {
       globalThis.gc?.();
       c.before?.();
-      samples.get(c.id).push(timeCalls(c.fn, iterations.get(c.id)));
+      samples.get(c.id).push(c.timed(iterations.get(c.id))[0]);
     }
   }
   const results = new Map();
