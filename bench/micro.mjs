@@ -12,7 +12,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { compileCase, runInterleaved } from './lib/harness.mjs';
+import { compileCase, compileFunction, runInterleaved } from './lib/harness.mjs';
 import { chunkOfTextFrames, textOfSize } from './lib/inputs.mjs';
 import { loadKernels } from './lib/load-kernels.mjs';
 import { describeMachine, machineMarkdown } from './lib/machine.mjs';
@@ -130,17 +130,22 @@ for (const group of groups) {
  * chunk, or a JavaScript header loop with one unmaskAndValidate call per frame (7-bit lengths).
  */
 const FRAME_CHUNK_BYTES = 64 * KiB;
-const PER_FRAME_LOOP = `(() => {
+/** The per-frame loop, with `validFrame` the expression that unmasks and validates `payload` with `key`. */
+const perFrameLoop = (validFrame) => `function perFrame() {
   let valid = 0;
   for (let position = 0; position < chunk.length; ) {
     const length = chunk[position + 1] & 0x7f;
     const payloadStart = position + 6;
     key.set(chunk.subarray(position + 2, payloadStart));
-    if (k.unmaskAndValidate(chunk.subarray(payloadStart, payloadStart + length), key, 0, 0, true) === 0) valid++;
+    const payload = chunk.subarray(payloadStart, payloadStart + length);
+    if (${validFrame}) valid++;
     position = payloadStart + length;
   }
   return valid;
-})()`;
+}`;
+const PER_FRAME_WSFRAME = perFrameLoop('k.unmaskAndValidate(payload, key, 0, 0, true) === 0');
+/** What ws does per frame with its native helpers. */
+const PER_FRAME_PEERS = perFrameLoop('(bufferutil.unmask(payload, key), isUtf8(payload))');
 const frameGroups = [16, 125].map((payloadSize) => {
   const count = Math.floor(FRAME_CHUNK_BYTES / (payloadSize + 6));
   // Whole final frames leave the state as it was, so one state serves every call.
@@ -152,10 +157,15 @@ const frameGroups = [16, 125].map((payloadSize) => {
     columns: [
       ['scanFrames, native', scan, nativeKernels],
       ['scanFrames, TypeScript', scan, typescriptKernels],
-      ['per frame, native', PER_FRAME_LOOP, nativeKernels],
-      ['per frame, TypeScript', PER_FRAME_LOOP, typescriptKernels],
-      ['per frame, wsframe kernels', PER_FRAME_LOOP, kernels],
-    ].map(([label, body, k]) => [label, compileCase(body, { ...scope, k })]),
+      ['per frame, native', PER_FRAME_WSFRAME, nativeKernels],
+      ['per frame, TypeScript', PER_FRAME_WSFRAME, typescriptKernels],
+      ['per frame, wsframe kernels', PER_FRAME_WSFRAME, kernels],
+      ['per frame, bufferutil.unmask + buffer.isUtf8', PER_FRAME_PEERS, undefined],
+    ].map(([label, body, k]) => {
+      const caseScope = { ...scope, ...peers, k };
+      // A scanFrames call is an expression; a per-frame loop is a function compiled for this case alone.
+      return [label, body.startsWith('function') ? compileCase('perFrame()', { perFrame: compileFunction(body, caseScope) }) : compileCase(body, caseScope)];
+    }),
   };
 });
 for (const group of frameGroups) {
@@ -196,7 +206,13 @@ for (const group of groups) {
   sections.push(`### ${group.name}\n\n${markdownTable(header, rows)}`);
 }
 {
-  const header = ['payload', 'frames per 64 KiB chunk', ...frameGroups[0].columns.map(([label]) => `${label} (ns/frame)`), 'per frame native ÷ scanFrames native'];
+  const header = [
+    'payload',
+    'frames per 64 KiB chunk',
+    ...frameGroups[0].columns.map(([label]) => `${label} (ns/frame)`),
+    'scanFrames native speed-up over per frame native',
+    'over per frame bufferutil + isUtf8',
+  ];
   const rows = frameGroups.map((group) => {
     const nsPerFrame = (label) => result('frames', label, group.payloadSize).nsPerCall / group.count;
     return [
@@ -204,6 +220,7 @@ for (const group of groups) {
       `${group.count}`,
       ...group.columns.map(([label]) => nsPerFrame(label).toFixed(1)),
       `${(nsPerFrame('per frame, native') / nsPerFrame('scanFrames, native')).toFixed(2)}×`,
+      `${(nsPerFrame('per frame, bufferutil.unmask + buffer.isUtf8') / nsPerFrame('scanFrames, native')).toFixed(2)}×`,
     ];
   });
   sections.push(`### many small frames: one scanFrames call per chunk vs one call per frame\n\n${markdownTable(header, rows)}`);

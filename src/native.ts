@@ -25,15 +25,15 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
 /**
  * Sizes (bytes) from which the addon is faster than TypeScript, per function, measured by
  * bench/thresholds.mjs (the run, the machine and the crossover tables are in bench/RESULTS.md,
- * "Native thresholds"). Below them the cost of a call into native code (about 70-100 ns here)
+ * "Native thresholds"). Below them the cost of a call into native code (60-130 ns here, more with more arguments)
  * is more than the TypeScript loop takes.
  */
 export const NATIVE_MIN_LENGTH = {
-  mask: 192,
-  unmask: 128,
-  isValidUtf8: 96,
+  mask: 128,
+  unmask: 96,
+  isValidUtf8: 64,
   validateUtf8: 96,
-  unmaskAndValidate: 64,
+  unmaskAndValidate: 96,
   /** Bytes from `start` to the end of the chunk. */
   scanFrames: 192,
 } as const;

@@ -9,19 +9,28 @@
  */
 
 /**
+ * Compiles `source`, the text of a function expression, as a function literal of its own, with
+ * the names of `scope` in its scope.
+ */
+export function compileFunction(source, scope) {
+  return new Function(...Object.keys(scope), `return ${source};`)(...Object.values(scope));
+}
+
+/**
  * Compiles `body` (an expression, evaluated once per call) into a timer of its own.
  * `scope` names the values the expression uses. The timer runs the expression `n` times and
  * returns [nanoseconds per call, the last result].
  */
 export function compileCase(body, scope) {
-  const names = Object.keys(scope);
-  const source = `return function timed(n) {
-    let result;
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) result = ${body};
-    return [Number(process.hrtime.bigint() - start) / n, result];
-  };`;
-  return new Function(...names, source)(...Object.values(scope));
+  return compileFunction(
+    `function timed(n) {
+      let result;
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) result = ${body};
+      return [Number(process.hrtime.bigint() - start) / n, result];
+    }`,
+    scope,
+  );
 }
 
 /** How many calls take about `targetMs` (at least 1); also warms the case up. */
