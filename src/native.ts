@@ -25,8 +25,8 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
 /**
  * Sizes (bytes) from which the addon is faster than TypeScript, per function, measured by
  * bench/thresholds.mjs (the run, the machine and the crossover tables are in bench/RESULTS.md,
- * "Native thresholds"). Below them the cost of a call into native code (60-130 ns here, more with more arguments)
- * is more than the TypeScript loop takes.
+ * "Native thresholds"). Below them a call into native code (60-130 ns here, more with more
+ * arguments) costs more than the TypeScript loop takes.
  */
 export const NATIVE_MIN_LENGTH = {
   mask: 128,
