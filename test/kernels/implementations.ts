@@ -58,6 +58,6 @@ function describeEach(list: Implementation[], title: string, body: (kernels: Ker
     });
   }
   if (nativeAddon === undefined) {
-    test.skip(`${title} [native]: ADDON NOT BUILT, NATIVE CASES SKIPPED (${nativeLoadError?.message.split('\n')[0]})`, () => {});
+    test.skip(`${title} [native]: NATIVE ADDON NOT LOADED, NATIVE CASES SKIPPED (${nativeLoadError?.message.split('\n')[0]})`, () => {});
   }
 }

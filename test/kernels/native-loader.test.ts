@@ -4,7 +4,8 @@ import { expect, test, vi } from 'vitest';
 import { kernels, nativeAddon, nativeKernels, nativeLoadError, typescriptKernels } from '../../src/native.js';
 
 test('in CI the addon is built and loads (native cases are never silently skipped there)', () => {
-  if (process.env.CI) expect(nativeLoadError).toBeUndefined();
+  // Only WSFRAME_NO_NATIVE=1, a deliberate run of the fallback, may leave it out in CI.
+  if (process.env.CI && process.env.WSFRAME_NO_NATIVE !== '1') expect(nativeLoadError).toBeUndefined();
   expect(nativeAddon === undefined).toBe(nativeLoadError !== undefined);
 });
 
