@@ -5,9 +5,9 @@
  * the package (or fall back to TypeScript), from both `require` and `import`, with types.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '../..');
@@ -43,9 +43,25 @@ function roundTripWith(load: string, type: 'cjs' | 'esm', env: NodeJS.ProcessEnv
   return JSON.parse(out);
 }
 
+/**
+ * A copy of the project's files to pack from: prepack's prebuildify rebuilds into build/, which
+ * must not pull the addon from under the tests running beside this one.
+ */
+function copyOfProject(): string {
+  const source = join(scratch, 'source');
+  const files = run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], root).split('\0');
+  for (const file of files) {
+    if (file === '' || !existsSync(join(root, file))) continue;
+    mkdirSync(dirname(join(source, file)), { recursive: true });
+    copyFileSync(join(root, file), join(source, file));
+  }
+  symlinkSync(join(root, 'node_modules'), join(source, 'node_modules'));
+  return source;
+}
+
 beforeAll(() => {
   // `npm pack` runs our prepack script: the TypeScript build and prebuildify's prebuilds.
-  run('npm', ['pack', '--pack-destination', scratch], root);
+  run('npm', ['pack', '--pack-destination', scratch], copyOfProject());
   const tarball = readdirSync(scratch).find((name) => name.endsWith('.tgz'))!;
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }));
   run('npm', ['install', '--no-audit', '--no-fund', join(scratch, tarball)], scratch);
