@@ -11,7 +11,7 @@ import { WebSocketError } from './protocol/errors.js';
 import { ReceiveQueue } from './receive-queue.js';
 import { UTF8_INVALID } from './kernels.js';
 import { kernels } from './native.js';
-import type { CloseStatus, HandshakeInfo } from './websocket.js';
+import type { ClientRegistry, CloseStatus, HandshakeInfo } from './websocket.js';
 
 /** What ReadFragment reports (pData/pcbData, pfUTF8Encoded, pfFinalFragment, pfConnectionClose). */
 export interface Fragment {
@@ -47,7 +47,13 @@ export class WebSocketContext implements ConnectionEvents {
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
 
   /** @internal Made by the server or client once the handshake succeeded. */
-  constructor(socket: Socket, settings: ConnectionSettings, sweeper: Sweeper, readonly handshake: HandshakeInfo) {
+  constructor(
+    socket: Socket,
+    settings: ConnectionSettings,
+    sweeper: Sweeper,
+    readonly handshake: HandshakeInfo,
+    private readonly registry?: ClientRegistry,
+  ) {
     this.connection = new Connection(socket, settings, sweeper, this);
     this.received = new ReceiveQueue(this.connection, settings.maxMessageSize, (fragment) => fragment.data.length);
   }
@@ -163,6 +169,7 @@ export class WebSocketContext implements ConnectionEvents {
   onClosed(): void {
     this.received.end(closeFragment, this.closeStatus === undefined ? this.failure : undefined);
     this.resolveClosed();
+    this.registry?.clientClosed(this);
   }
 
   /** @internal */

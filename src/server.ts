@@ -21,6 +21,7 @@ import {
 import type { SubprotocolSelector } from './handshake/index.js';
 import { AccessLog } from './access-log.js';
 import { WebSocket } from './websocket.js';
+import type { ClientRegistry } from './websocket.js';
 import { WebSocketContext } from './context.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
@@ -95,7 +96,7 @@ const defaults = {
   api: 'message' as 'message' | 'fragment',
 };
 
-export class WebSocketServer extends EventEmitter {
+export class WebSocketServer extends EventEmitter implements ClientRegistry {
   /** Every open connection (WebSocketContexts when `api: 'fragment'`). */
   readonly clients = new Set<WebSocket | WebSocketContext>();
   readonly stats: ServerStats = { connections: 0, statuses: {} };
@@ -282,18 +283,18 @@ export class WebSocketServer extends EventEmitter {
     const info = { protocol: protocol ?? '', extensions: '', remoteAddress, url: request.url ?? '/', user };
     const client =
       o.api === 'fragment'
-        ? new WebSocketContext(socket, this.settings, this.sweeper, info)
-        : new WebSocket(socket, this.settings, this.sweeper, info);
+        ? new WebSocketContext(socket, this.settings, this.sweeper, info, this)
+        : new WebSocket(socket, this.settings, this.sweeper, info, this);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
-    const gone = (): void => {
-      this.clients.delete(client);
-      this.stats.connections = this.clients.size;
-    };
-    if (client instanceof WebSocket) client.once('close', gone);
-    else void client.closed.then(gone);
     this.emit('connection', client, request);
     client.receiveInitial(head);
+  }
+
+  /** @internal ClientRegistry: a connection is gone. */
+  clientClosed(client: WebSocket | WebSocketContext): void {
+    this.clients.delete(client);
+    this.stats.connections = this.clients.size;
   }
 
   private refuse(

@@ -49,6 +49,11 @@ export interface HandshakeInfo {
 
 type SendCallback = (error?: Error | null) => void;
 
+/** @internal Who keeps the set of open connections (the server): told once when one is gone. */
+export interface ClientRegistry {
+  clientClosed(client: object): void;
+}
+
 export class WebSocket extends EventEmitter implements ConnectionEvents {
   readonly protocol: string;
   readonly extensions: string;
@@ -57,12 +62,19 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
   readonly user: unknown;
 
   private readonly connection: Connection;
-  private readonly received: ReceiveQueue<ReceiveResult>;
+  // Made on first use: an application that receives with events never pays for it.
+  private received: ReceiveQueue<ReceiveResult> | undefined;
   private closeStatus: CloseStatus | undefined;
   private failure: WebSocketError | undefined;
 
   /** @internal Made by the server or client once the handshake succeeded. */
-  constructor(socket: Socket, settings: ConnectionSettings, sweeper: Sweeper, info: HandshakeInfo) {
+  constructor(
+    socket: Socket,
+    settings: ConnectionSettings,
+    sweeper: Sweeper,
+    info: HandshakeInfo,
+    private readonly registry?: ClientRegistry,
+  ) {
     super();
     this.protocol = info.protocol;
     this.extensions = info.extensions;
@@ -70,7 +82,6 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     this.url = info.url;
     this.user = info.user;
     this.connection = new Connection(socket, settings, sweeper, this);
-    this.received = new ReceiveQueue(this.connection, settings.maxMessageSize, sizeOfResult);
   }
 
   /** 'OPEN', 'CLOSING' (a close frame went one way) or 'CLOSED'. */
@@ -156,7 +167,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
    * (once every message that arrived before it has been received).
    */
   receive(): Promise<ReceiveResult> {
-    return this.received.take();
+    return this.queue().take();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Message> {
@@ -172,6 +183,10 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     }
   }
 
+  private queue(): ReceiveQueue<ReceiveResult> {
+    return (this.received ??= new ReceiveQueue(this.connection, this.connection.receiveLimit, sizeOfResult));
+  }
+
   // ---- ConnectionEvents ------------------------------------------------------------------
 
   /** @internal */
@@ -181,7 +196,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
       this.emit('message', buffer, !text);
       return;
     }
-    this.received.push(text ? { type: 'text', data: buffer.toString('utf8') } : { type: 'binary', data: buffer });
+    this.queue().push(text ? { type: 'text', data: buffer.toString('utf8') } : { type: 'binary', data: buffer });
   }
 
   /** @internal The message API asks the connection for whole messages only. */
@@ -212,7 +227,8 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
 
   /** @internal */
   onClosed(code: number, reason: string, wasClean: boolean): void {
-    this.received.end({ type: 'close', code, reason }, this.failure);
+    this.queue().end({ type: 'close', code, reason }, this.failure);
+    this.registry?.clientClosed(this);
     this.emit('close', code, reason, wasClean);
   }
 

@@ -206,6 +206,11 @@ export class Connection implements ProtocolListener, Sweepable {
     this.socket.destroy();
   }
 
+  /** receiveBufferLimit: what a message may pin, and what a pull API may queue before pausing. */
+  get receiveLimit(): number {
+    return this.settings.maxMessageSize;
+  }
+
   /** Bytes accepted by send() and not yet handed to the kernel. */
   get bufferedAmount(): number {
     return this.protocol.bufferedAmount + this.socket.writableLength;
