@@ -175,6 +175,22 @@ for (const group of frameGroups) {
   }
 }
 
+/** The cost of crossing into native code alone: calls on an empty buffer. */
+const EMPTY = Buffer.alloc(0);
+const overheadColumns = [
+  ['wsframe unmask', 'addon.unmask(EMPTY, KEY)'],
+  ['bufferutil unmask', 'bufferutil.unmask(EMPTY, KEY)'],
+  ['wsframe isValidUtf8', 'addon.isValidUtf8(EMPTY)'],
+  ['utf-8-validate', 'utf8Validate(EMPTY)'],
+  ['buffer.isUtf8', 'isUtf8(EMPTY)'],
+  ['wsframe validateUtf8', 'addon.validateUtf8(EMPTY, 0, true)'],
+  ['wsframe unmaskAndValidate', 'addon.unmaskAndValidate(EMPTY, KEY, 0, 0, true)'],
+  ['wsframe TypeScript unmaskAndValidate', 'typescriptKernels.unmaskAndValidate(EMPTY, KEY, 0, 0, true)'],
+];
+for (const [label, body] of overheadColumns) {
+  cases.push({ id: `overhead|${label}`, timed: compileCase(body, { ...peers, EMPTY, addon: nativeAddon, typescriptKernels }), bytes: 0 });
+}
+
 const machine = describeMachine();
 const started = Date.now();
 const rounds = quick ? 2 : 7;
@@ -225,6 +241,13 @@ for (const group of groups) {
   });
   sections.push(`### many small frames: one scanFrames call per chunk vs one call per frame\n\n${markdownTable(header, rows)}`);
 }
+
+sections.push(
+  `### the cost of a call alone (empty buffer, ns per call)\n\n${markdownTable(
+    overheadColumns.map(([label]) => label),
+    [overheadColumns.map(([label]) => results.get(`overhead|${label}`).nsPerCall.toFixed(0))],
+  )}`,
+);
 
 /** Speed ratio of wsframe kernels over a peer (> 1: wsframe is faster). */
 function ratio(group, peer, size) {
