@@ -279,6 +279,26 @@ const targetRows = targets.map(([what, measured, wanted]) => [
   measured >= wanted ? 'met' : measured >= wanted * 0.95 ? 'within 5 % (noise)' : '**missed**',
 ]);
 
+const overhead = (label) => results.get(`overhead|${label}`).nsPerCall.toFixed(0);
+const frameNs = (label, payloadSize) => result('frames', label, payloadSize).nsPerCall / frameGroups.find((g) => g.payloadSize === payloadSize).count;
+const smallSizeNote = [
+  '**Why the 16 B / 125 B targets can miss.** On an empty buffer, a call into the wsframe addon costs',
+  `${overhead('wsframe isValidUtf8')} ns (isValidUtf8, one argument), ${overhead('wsframe unmask')} ns (unmask, two) and ${overhead('wsframe unmaskAndValidate')} ns`,
+  `(unmaskAndValidate, five), against ${overhead('bufferutil unmask')} ns for bufferutil.unmask and ${overhead('buffer.isUtf8')} ns for`,
+  'buffer.isUtf8 (a binding inside Node itself); see "the cost of a call alone" below. Below the thresholds',
+  'of src/native.ts the kernels run the TypeScript loops instead,',
+  'which win at 16 B but, at 0.5-2 ns per byte, not at 125 B against a 40-60 ns native call. Closing that gap',
+  "needs a cheaper addon call (fewer N-API calls per argument), which is the native code's side. The receive",
+  `path does not pay a call per frame: scanFrames takes a read of 16 B frames at ${frameNs('scanFrames, native', 16).toFixed(0)} ns per frame and of`,
+  `125 B frames at ${frameNs('scanFrames, native', 125).toFixed(0)} ns, against ${frameNs('per frame, bufferutil.unmask + buffer.isUtf8', 16).toFixed(0)} and ${frameNs('per frame, bufferutil.unmask + buffer.isUtf8', 125).toFixed(0)} ns for what ws does per frame (bufferutil.unmask + isUtf8).`,
+  '',
+  '**Other things to read in the tables.** Buffer.copy reads one buffer and writes another, twice the memory',
+  'traffic of an in-place unmask, so in-place kernels can pass it once buffers leave the caches (16 MiB).',
+  ...utf8Groups
+    .filter((group) => ratio(group, 'buffer.isUtf8', KiB) < 1)
+    .map((group) => `${group}, 1 KiB: buffer.isUtf8 is ahead (${ratio(group, 'buffer.isUtf8', KiB).toFixed(2)}×): the addon's call and SIMD set-up still weigh there.`),
+];
+
 const body = [
   `\`npm run bench:micro\`: every case interleaved with all the others, ${rounds} rounds, median per case; the`,
   `whole run took ${seconds} s. Small sizes are in ns per call, larger ones in GB/s (10^9 bytes per second of`,
@@ -292,6 +312,8 @@ const body = [
   '### Targets',
   '',
   markdownTable(['target', 'measured', ''], targetRows),
+  '',
+  ...smallSizeNote,
   '',
   ...sections.flatMap((section) => [section, '']),
 ].join('\n');
