@@ -11,9 +11,6 @@ import { wordsOf } from './word-view.js';
 /** Below this many bytes the byte loop beats aligning and switching to words (faster at 125 B, slower at 256 B). */
 const WORD_LOOP_MIN_LENGTH = 192;
 
-/** mask() creates a view of its output (about 100 ns), worth it only for longer inputs. */
-const MASK_WORD_LOOP_MIN_LENGTH = 256;
-
 /** Scratch space to turn 4 key bytes into one 32-bit word in the machine's byte order. */
 const keyBytes = new Uint8Array(4);
 const keyWord = new Int32Array(keyBytes.buffer);
@@ -61,43 +58,10 @@ export function xorInPlace(buffer: Uint8Array, start: number, end: number, key: 
 
 /** output[offset + i] = source[i] ^ key[i & 3] for 0 <= i < length. */
 export function mask(source: Uint8Array, key: Uint8Array, output: Uint8Array, offset: number, length: number): void {
-  const k0 = key[0];
-  const k1 = key[1];
-  const k2 = key[2];
-  const k3 = key[3];
-  let i = 0;
-  // The word loop needs source and output at the same alignment; a sender's output buffer
-  // usually starts right after a 2-, 4- or 10-byte header, so often they differ.
-  if (length >= MASK_WORD_LOOP_MIN_LENGTH && ((source.byteOffset - output.byteOffset - offset) & 3) === 0) {
-    const head = (4 - (source.byteOffset & 3)) & 3;
-    for (; i < head; i++) {
-      output[offset + i] = source[i] ^ key[i & 3];
-    }
-    loadKeyWord(key, i);
-    const word = keyWord[0];
-    const wordCount = (length - i) >>> 2;
-    const sourceWords = wordsOf(source);
-    const sourceFirst = (source.byteOffset + i) >>> 2;
-    // A second ArrayBuffer would evict the first from the cache: the output gets a view of its own.
-    const outputWords = new Int32Array(output.buffer, output.byteOffset + offset + i, wordCount);
-    for (let w = 0; w < wordCount; w++) {
-      outputWords[w] = sourceWords[sourceFirst + w] ^ word;
-    }
-    i += wordCount << 2;
-    for (; i < length; i++) {
-      output[offset + i] = source[i] ^ key[i & 3];
-    }
-    return;
-  }
-  for (; i + 4 <= length; i += 4) {
-    output[offset + i] = source[i] ^ k0;
-    output[offset + i + 1] = source[i + 1] ^ k1;
-    output[offset + i + 2] = source[i + 2] ^ k2;
-    output[offset + i + 3] = source[i + 3] ^ k3;
-  }
-  for (; i < length; i++) {
-    output[offset + i] = source[i] ^ key[i & 3];
-  }
+  // A copy (memcpy) then the in-place loop: source and output are rarely at the same alignment
+  // (a sender's output starts after a 2-14 byte header), and this way the words still line up.
+  output.set(length === source.length ? source : source.subarray(0, length), offset);
+  xorInPlace(output, offset, offset + length, key, 0);
 }
 
 /** buffer[i] ^= key[i & 3] in place. */

@@ -103,6 +103,16 @@ describeEachImplementation('mask', (kernels) => {
     }
   });
 
+  test('only the first `length` bytes of a longer source are masked', () => {
+    for (const length of [0, 3, 37, 300]) {
+      const source = randomBytes(random, 400);
+      const output = new Uint8Array(410).fill(0xaa);
+      kernels.mask(source, KEYS[2], output, 5, length);
+      expectBytes(output.subarray(5, 5 + length), referenceMask(source.subarray(0, length), KEYS[2]), `length ${length}`);
+      expect(allBytesAre(output.subarray(5 + length), 0xaa)).toBe(true);
+    }
+  });
+
   test('masking twice gives the input back', () => {
     const source = randomBytes(random, 1000);
     const once = new Uint8Array(1000);
