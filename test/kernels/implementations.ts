@@ -5,7 +5,7 @@
  * not built, and then loudly (the CI build always builds it; see native-loader.test.ts).
  */
 
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Kernels } from '../../src/kernels.js';
 import { kernels, nativeAddon, nativeKernels, nativeLoadError, typescriptKernels } from '../../src/native.js';
 
@@ -53,6 +53,7 @@ function describeEach(list: Implementation[], title: string, body: (kernels: Ker
           addon.useIsa(isa);
         });
         afterAll(() => addon.useIsa(previous));
+        test(`the addon runs its ${isa} kernels for these tests`, () => expect(addon.isa).toBe(isa));
       }
       body(implementation.kernels);
     });
