@@ -16,7 +16,7 @@ export interface Implementation {
   isa?: string;
 }
 
-export function implementations(): Implementation[] {
+function implementations(): Implementation[] {
   const list: Implementation[] = [{ label: 'typescript', kernels: typescriptKernels }];
   if (nativeAddon !== undefined && nativeKernels !== undefined) {
     for (const isa of nativeAddon.availableIsas()) {
