@@ -26,6 +26,14 @@ export {
   type UpgradeRequestOptions,
   type UpgradeRequestValidation,
 } from './server-handshake.js';
+export {
+  RequestHeadParser,
+  headersFromRaw,
+  type RequestHead,
+  type RequestHeadOptions,
+  type RequestHeadRefusal,
+  type RequestHeadResult,
+} from './request-head.js';
 export { acceptResponse, refusalResponse, type AcceptResponseOptions } from './responses.js';
 export {
   parseWebSocketUrl,
