@@ -22,10 +22,12 @@ void xor_mask_scalar(const uint8_t* src, uint8_t* dst, size_t length, uint32_t k
 }
 
 void mask(const uint8_t* source, const uint8_t* key_bytes, uint8_t* output, size_t length) {
+  if (length <= kShortPayload) return xor_mask_scalar(source, output, length, load_key(key_bytes));
   current_kernels->xor_mask(source, output, length, load_key(key_bytes));
 }
 
 void unmask(uint8_t* bytes, size_t length, const uint8_t* key_bytes) {
+  if (length <= kShortPayload) return xor_mask_scalar(bytes, bytes, length, load_key(key_bytes));
   current_kernels->xor_mask(bytes, bytes, length, load_key(key_bytes));
 }
 

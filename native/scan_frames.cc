@@ -62,13 +62,18 @@ size_t scan_frames(uint8_t* chunk, size_t chunk_length, size_t start, int32_t* o
     const uint32_t key = masked ? load_key(header + header_length - 4) : 0;
     const bool text = opcode == kOpText || (opcode == kOpContinuation && message == kMessageText);
     int32_t verdict = 0;
-    if (text) {
+    if (masked && payload_size <= kShortPayload) {
+      // The common short frame, inline: unmasked and checked for ASCII in one pass. Only text that
+      // is not plain ASCII starting at a character boundary needs the validator.
+      const bool ascii = unmask_short_is_ascii(payload, payload_size, key);
+      if (text && !(ascii && utf8_state == 0)) verdict = validate_utf8(payload, payload_size, utf8_state, fin);
+    } else if (text) {
       verdict = masked ? unmask_and_validate_utf8(payload, payload_size, key, utf8_state, fin)
                        : validate_utf8(payload, payload_size, utf8_state, fin);
-      utf8_state = verdict;
     } else if (masked) {
       unmask(payload, payload_size, header + header_length - 4);
     }
+    if (text) utf8_state = verdict;
 
     int32_t* record = out + records * kScanRecordSize;
     record[0] = header[0];

@@ -139,11 +139,17 @@ bool unmask_utf8_complete_scalar(uint8_t* bytes, size_t length, uint32_t key) {
 }
 
 int32_t validate_utf8(const uint8_t* bytes, size_t length, int32_t state, bool final) {
+  if (state == 0 && length <= kShortPayload && short_is_ascii(bytes, length)) return 0;
   // continue_utf8<false> only reads the bytes.
   return continue_utf8<false>(const_cast<uint8_t*>(bytes), length, 0, state, final);
 }
 
 int32_t unmask_and_validate_utf8(uint8_t* bytes, size_t length, uint32_t key, int32_t state, bool final) {
+  if (length <= kShortPayload) {
+    // Unmasked here in one pass; only text that is not plain ASCII is then validated as such.
+    if (unmask_short_is_ascii(bytes, length, key) && state == 0) return 0;
+    return continue_utf8<false>(bytes, length, 0, state, final);
+  }
   return continue_utf8<true>(bytes, length, key, state, final);
 }
 

@@ -92,6 +92,25 @@ Bytes random_text(size_t length) {
   return text;
 }
 
+// ASCII (what most text frames are), sometimes with one multi-byte character or one damaged
+// byte: exercises the short-payload ASCII fast paths on both of their outcomes.
+Bytes mostly_ascii_text(size_t length) {
+  Bytes text(length);
+  for (auto& byte : text) byte = static_cast<uint8_t>(0x20 + random_below(0x5F));
+  if (length > 0 && random_below(3) != 0) {
+    Bytes other;
+    if (random_below(2) == 0) {
+      append_code_point(other, 0x80 + random_below(0x10FFFF - 0x80));
+      if (other.size() == 3 && other[0] == 0xED && other[1] >= 0xA0) other = {0xC3, 0xA9};  // no surrogates
+    } else {
+      other = {static_cast<uint8_t>(0x80 | rng())};
+    }
+    const size_t at = random_below(static_cast<uint32_t>(length));
+    for (size_t i = 0; i < other.size() && at + i < length; i++) text[at + i] = other[i];
+  }
+  return text;
+}
+
 uint32_t random_key() { return static_cast<uint32_t>(rng()); }
 
 Bytes masked(const Bytes& text, uint32_t key) {
@@ -189,7 +208,7 @@ void test_utf8_byte_pairs(Isa isa) {
 void test_utf8_streaming(Isa isa) {
   use_isa(isa_name(isa));
   for (int round = 0; round < 400; round++) {
-    const Bytes text = random_text(random_below(200));
+    const Bytes text = round % 2 == 0 ? random_text(random_below(200)) : mostly_ascii_text(random_below(300));
     const int32_t whole_state = utf8_validate_scalar(text.data(), text.size());
     const int32_t whole = whole_state == 0 ? 0 : kUtf8Invalid;
     EXPECT(validate_utf8(text.data(), text.size(), 0, true) == whole, "%s whole length %zu", isa_name(isa), text.size());
@@ -221,11 +240,22 @@ void test_utf8_streaming(Isa isa) {
   }
 }
 
+// The streaming verdict from first principles: the pending bytes of `state` and `bytes` validated
+// together from a character boundary by the scalar reference.
+int32_t reference_continue(int32_t state, const Bytes& bytes, bool final) {
+  Bytes all;
+  for (int32_t i = 0; i < (state & 3); i++) all.push_back(static_cast<uint8_t>(state >> (2 + 8 * i)));
+  all.insert(all.end(), bytes.begin(), bytes.end());
+  const int32_t result = utf8_validate_scalar(all.data(), all.size());
+  return final && result != 0 ? kUtf8Invalid : result;
+}
+
 // Random frame streams (valid and not), scanned under `isa` and under scalar: the same records,
 // state and bytes. Under the sanitizers this also checks every header bound.
 void test_scan_frames(Isa isa) {
   for (int round = 0; round < 2000; round++) {
     Bytes chunk;
+    std::vector<Bytes> payloads;
     const int frames = 1 + static_cast<int>(random_below(6));
     for (int f = 0; f < frames; f++) {
       static const uint8_t kOpcodes[] = {0, 1, 2, 8, 9, 10, 1, 2, 0, 3};
@@ -249,7 +279,8 @@ void test_scan_frames(Isa isa) {
         std::memcpy(key_bytes, &key, 4);
         chunk.insert(chunk.end(), key_bytes, key_bytes + 4);
       }
-      const Bytes payload = random_text(length);
+      const Bytes payload = round % 2 == 0 ? random_text(length) : mostly_ascii_text(length);
+      payloads.push_back(payload);
       const Bytes wire = mask ? masked(payload, key) : payload;
       chunk.insert(chunk.end(), wire.begin(), wire.end());
     }
@@ -272,6 +303,68 @@ void test_scan_frames(Isa isa) {
     }
     EXPECT(counts[0] == counts[1] && outs[0] == outs[1] && states[0] == states[1] && results[0] == results[1],
            "%s scan_frames round %d", isa_name(isa), round);
+    // And each record against the frame it stands for (record i is frame i): the payload unmasked,
+    // the verdict of the reference validator continued over the message so far.
+    int32_t message = initial_state[kScanMessage], utf8_state = initial_state[kScanUtf8];
+    for (size_t r = 0; r < counts[1]; r++) {
+      const int32_t* record = outs[1].data() + r * kScanRecordSize;
+      const int opcode = record[0] & 0x0F;
+      const bool fin = (record[0] & 0x80) != 0;
+      const Bytes got(results[1].begin() + record[1], results[1].begin() + record[1] + record[2]);
+      EXPECT(got == payloads[r], "%s scan_frames payload, round %d record %zu", isa_name(isa), round, r);
+      const bool text = opcode == 1 || (opcode == 0 && message == 1);
+      const int32_t expected = text ? reference_continue(utf8_state, got, fin) : 0;
+      EXPECT(record[3] == expected, "%s scan_frames verdict %d, expected %d, round %d record %zu", isa_name(isa),
+             record[3], expected, round, r);
+      if (text) utf8_state = expected;
+      if ((opcode == 1 || opcode == 2) && !fin) message = opcode;
+      if (opcode == 0 && fin) message = 0;
+    }
+    EXPECT(states[1][kScanMessage] == message && states[1][kScanUtf8] == utf8_state, "%s scan_frames state, round %d",
+           isa_name(isa), round);
+  }
+}
+
+// A character split between two frames of one text message, around the short-payload size and
+// the vector widths: the second frame must finish it (then valid) or be invalid, ASCII or not.
+void test_scan_frames_split_character(Isa isa) {
+  use_isa(isa_name(isa));
+  const size_t lengths[] = {0, 1, 3, 4, 7, 8, 9, 15, 16, 31, 32, 63, 64, 65, 126, 127, 128, 129, 200};
+  for (size_t length : lengths) {
+    for (int finish = 0; finish < 2; finish++) {
+      for (int mask = 0; mask < 2; mask++) {
+        Bytes first(length, 'a'), second(length, 'b');
+        first.push_back(0xC3);                          // the lead byte of U+00E9
+        if (finish) second.insert(second.begin(), 0xA9);  // and its continuation byte
+        Bytes chunk;
+        const uint32_t key = random_key();
+        for (int frame = 0; frame < 2; frame++) {
+          const Bytes& payload = frame == 0 ? first : second;
+          chunk.push_back(frame == 0 ? 0x01 : 0x80);  // non-final text, then final continuation
+          if (payload.size() < 126) {
+            chunk.push_back(static_cast<uint8_t>((mask ? 0x80 : 0) | payload.size()));
+          } else {
+            chunk.push_back(static_cast<uint8_t>((mask ? 0x80 : 0) | 126));
+            chunk.push_back(static_cast<uint8_t>(payload.size() >> 8));
+            chunk.push_back(static_cast<uint8_t>(payload.size()));
+          }
+          if (mask) {
+            uint8_t key_bytes[4];
+            std::memcpy(key_bytes, &key, 4);
+            chunk.insert(chunk.end(), key_bytes, key_bytes + 4);
+          }
+          const Bytes wire = mask ? masked(payload, key) : payload;
+          chunk.insert(chunk.end(), wire.begin(), wire.end());
+        }
+        int32_t out[8];
+        int32_t state[kScanStateSize] = {0, 0, 0, 1 << 20};
+        const size_t count = scan_frames(chunk.data(), chunk.size(), 0, out, 8, state);
+        EXPECT(count == 2 && out[3] == (1 | (0xC3 << 2)) && out[7] == (finish ? 0 : kUtf8Invalid) &&
+                   state[kScanUtf8] == out[7] && state[kScanMessage] == 0,
+               "%s split character, length %zu finish %d mask %d: %zu records, verdicts %d %d", isa_name(isa), length,
+               finish, mask, count, out[3], out[7]);
+      }
+    }
   }
 }
 
@@ -289,6 +382,7 @@ int main() {
     test_utf8_byte_pairs(isa);
     test_utf8_streaming(isa);
     test_scan_frames(isa);
+    test_scan_frames_split_character(isa);
     std::printf("%-7s %s\n", isa_name(isa), failures == before ? "ok" : "FAILED");
   }
   if (failures > 0) std::printf("%d failures\n", failures);
