@@ -12,7 +12,7 @@ export class AccessLog {
 
   constructor(private readonly stream: Writable) {}
 
-  write(request: IncomingMessage, clientIp: string, status: number, started: number): void {
+  write(request: Pick<IncomingMessage, 'method' | 'url' | 'headers'>, clientIp: string, status: number, started: number): void {
     if (!this.headerWritten) {
       this.headerWritten = true;
       this.stream.write('#Software: wsframe\n#Version: 1.0\n' + fields + '\n');

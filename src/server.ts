@@ -3,17 +3,26 @@
  * server. Standalone (`{ port, host }`), attached to an existing server (`{ server, path }`), or
  * `handleUpgrade(req, socket, head)` for frameworks. Configuration follows the IIS
  * `<webSocket>` element and site limits (DESIGN.md, "Configuration").
+ *
+ * The standalone server listens with a plain `net.Server` and reads the request head itself
+ * (src/handshake/request-head.ts), so an upgraded socket carries nothing of node:http (its
+ * parser, listeners and timers stay on every socket it ever served: memory per idle connection).
+ * Every mode then takes the same path: `upgrade()`.
  */
 import { EventEmitter } from 'node:events';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import type { ConnectionSettings } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
+import type { Sweepable } from './connection/sweeper.js';
 import {
+  RequestHeadParser,
   acceptResponse,
+  headersFromRaw,
   refusalResponse,
   selectSubprotocol,
   validateUpgradeRequest,
@@ -29,6 +38,24 @@ export type VerifyResult =
   | boolean
   | { accept: true; user?: unknown; headers?: Record<string, string> }
   | { accept: false; status?: number; reason?: string; headers?: Record<string, string> };
+
+/**
+ * An upgrade request as `verify` and 'connection' listeners see it. A node:http
+ * `IncomingMessage` is one: attached mode and `handleUpgrade` pass it on as it is. The
+ * standalone server reads requests itself and hands out a plain object with these fields.
+ */
+export interface UpgradeRequestInfo {
+  readonly method?: string | undefined;
+  /** The request-target as sent: path and query. */
+  readonly url?: string | undefined;
+  /** `'1.1'` for HTTP/1.1. */
+  readonly httpVersion: string;
+  /** Names lower-cased, repeated headers joined as node:http joins them. */
+  readonly headers: http.IncomingHttpHeaders;
+  /** Alternating names and values, as received. */
+  readonly rawHeaders: readonly string[];
+  readonly socket: Socket;
+}
 
 export interface WebSocketServerOptions {
   /** Listen on this port (standalone). 0 picks a free one. */
@@ -48,7 +75,7 @@ export interface WebSocketServerOptions {
   receiveBufferLimit?: number;
   /** Site `maxConnections`: over it upgrades get 503. Default 0 (unlimited). */
   maxConnections?: number;
-  /** ms for a client to send its whole upgrade request (standalone server). Default 10000. */
+  /** ms for a client to send its whole request head (standalone server); else 408. 0: no limit. Default 10000. */
   handshakeTimeout?: number;
   /** Site `connectionTimeout`: ms without a received byte before closing with 1001. Default 0 (off). */
   idleTimeout?: number;
@@ -69,7 +96,7 @@ export interface WebSocketServerOptions {
   /** Allowed Origin values (exact, normalised); others get 403. Default: any origin. */
   origins?: string[];
   /** Decide on each upgrade (authentication): refuse with a status, or accept and attach a user. */
-  verify?: (request: http.IncomingMessage) => VerifyResult | Promise<VerifyResult>;
+  verify?: (request: UpgradeRequestInfo) => VerifyResult | Promise<VerifyResult>;
   /** Take the client address from X-Forwarded-For (only behind a proxy you trust). Default false. */
   trustProxy?: boolean;
   /** One W3C extended log line per upgrade attempt. */
@@ -105,16 +132,26 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly settings: ConnectionSettings;
   private readonly sweeper: Sweeper;
   private readonly accessLog: AccessLog | undefined;
-  private readonly httpServer: http.Server | https.Server | undefined;
-  private readonly ownsHttpServer: boolean;
+  /** Standalone: the listening server. */
+  private readonly netServer: net.Server | undefined;
+  /** Attached: the server whose 'upgrade' events we take. */
+  private readonly attachedTo: http.Server | https.Server | undefined;
+  /** Standalone: connections whose request head is still arriving, in order of arrival. */
+  private readonly readingHead = new Map<Socket, PendingHead>();
+  /** The handshake timeout of all of them, on the sweeper's one timer. */
+  private readonly headTimeouts: Sweepable = { sweep: (now) => this.sweepHeadTimeouts(now) };
+  // Socket listeners shared by every connection reading its head (`this` is the socket).
+  private readonly onHeadData: (this: Socket, chunk: Buffer) => void;
+  private readonly onHeadClose: (this: Socket) => void;
   private pendingHandshakes = 0;
   private closing = false;
 
-  constructor(options: WebSocketServerOptions = {}, onConnection?: (ws: WebSocket, request: http.IncomingMessage) => void) {
+  constructor(options: WebSocketServerOptions = {}, onConnection?: (ws: WebSocket, request: UpgradeRequestInfo) => void) {
     // With `api: 'fragment'` the 'connection' argument is a WebSocketContext instead.
     super();
     this.options = { ...defaults, ...definedOnly(options) };
     const o = this.options;
+    const standalone = o.server === undefined && o.port !== undefined;
     this.settings = {
       role: 'server',
       deliver: o.api === 'fragment' ? 'fragments' : 'messages',
@@ -124,40 +161,34 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       closeTimeout: o.closeTimeout,
       highWaterMark: o.highWaterMark,
     };
-    this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout]);
+    this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0]);
     this.accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
     if (onConnection) this.on('connection', onConnection);
+    const server = this;
+    this.onHeadData = function (chunk) {
+      server.readHead(this, chunk);
+    };
+    this.onHeadClose = function () {
+      server.stopReadingHead(this);
+    };
 
     if (o.server !== undefined) {
-      this.httpServer = o.server;
-      this.ownsHttpServer = false;
+      this.attachedTo = o.server;
       o.server.on('upgrade', this.onUpgrade);
-    } else if (o.port !== undefined) {
-      this.httpServer = http.createServer({
-        maxHeaderSize: o.maxHeaderSize,
-        // handshakeTimeout: the request (headers and all) must arrive in time, else 408 and close.
-        headersTimeout: o.handshakeTimeout,
-        requestTimeout: o.handshakeTimeout,
-        connectionsCheckingInterval: Math.max(50, Math.min(1000, o.handshakeTimeout / 4)),
-      });
-      this.ownsHttpServer = true;
-      this.httpServer.on('upgrade', this.onUpgrade);
-      this.httpServer.on('request', this.onPlainRequest);
-      this.httpServer.on('clientError', this.onClientError);
-      this.httpServer.on('error', (error) => this.emit('error', error));
-      this.httpServer.listen(o.port, o.host, () => this.emit('listening'));
-    } else {
-      this.ownsHttpServer = false; // handleUpgrade() only
-    }
+    } else if (standalone) {
+      this.netServer = net.createServer({ noDelay: true }, this.onSocket);
+      this.netServer.on('error', (error) => this.emit('error', error));
+      this.netServer.listen(o.port, o.host, () => this.emit('listening'));
+    } // else: handleUpgrade() only
   }
 
   /** The listening address (standalone or attached). */
   address(): AddressInfo | string | null {
-    return this.httpServer?.address() ?? null;
+    return (this.netServer ?? this.attachedTo)?.address() ?? null;
   }
 
   /** True when `request` asks for a WebSocket upgrade (RFC 6455 §4.1 `Upgrade: websocket`). */
-  static isWebSocketRequest(request: http.IncomingMessage): boolean {
+  static isWebSocketRequest(request: Pick<UpgradeRequestInfo, 'method' | 'headers'>): boolean {
     return request.method === 'GET' && /(^|,)\s*websocket\s*(,|$)/i.test(request.headers.upgrade ?? '');
   }
 
@@ -165,7 +196,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
    * Run the upgrade handshake on `socket` (for frameworks that route 'upgrade' themselves).
    * Bytes that arrived with the request (`head`) are the client's first frames: not lost.
    */
-  handleUpgrade(request: http.IncomingMessage, socket: Socket, head: Buffer): void {
+  handleUpgrade(request: UpgradeRequestInfo, socket: Socket, head: Buffer): void {
+    socket.on('error', ignoreSocketError); // a reset during the handshake is not the process's problem
     void this.upgrade(request, socket, head);
   }
 
@@ -177,61 +209,88 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         ? client.close(1001, 'server shutting down')
         : client.sendConnectionClose(1001, 'server shutting down').then(() => client.closed),
     );
-    if (this.httpServer !== undefined) {
-      if (this.ownsHttpServer) {
-        await new Promise<void>((resolve) => this.httpServer!.close(() => resolve()));
-      } else {
-        this.httpServer.off('upgrade', this.onUpgrade);
-      }
+    if (this.netServer !== undefined) {
+      const stopped = new Promise<void>((resolve) => this.netServer!.close(() => resolve()));
+      for (const socket of this.readingHead.keys()) socket.destroy(); // requests still arriving
+      await stopped;
     }
+    this.attachedTo?.off('upgrade', this.onUpgrade);
     await Promise.all(closed);
   }
 
+  /** Attached: upgrade requests for other paths are left to other 'upgrade' listeners. */
   private readonly onUpgrade = (request: http.IncomingMessage, socket: Socket, head: Buffer): void => {
-    if (this.options.path !== undefined && pathOf(request.url) !== this.options.path) {
-      // An attached server leaves other paths to other upgrade listeners.
-      if (!this.ownsHttpServer) return;
-      this.refuse(request, socket, Date.now(), 400, 'no WebSocket endpoint at this path');
-      return;
-    }
+    if (this.options.path !== undefined && pathOf(request.url) !== this.options.path) return;
     this.handleUpgrade(request, socket, head);
   };
 
-  /** A plain request to the standalone server: this endpoint only speaks WebSocket. */
-  private readonly onPlainRequest = (request: http.IncomingMessage, response: http.ServerResponse): void => {
-    const started = Date.now();
-    // A request that tries to be a WebSocket handshake but lacks `Connection: Upgrade` reaches
-    // here: validate it to give the specific reason; anything else gets 426 (RFC 7231 §6.5.15).
-    const attempt = request.headers.upgrade !== undefined || request.headers['sec-websocket-key'] !== undefined;
-    const verdict = attempt ? validateUpgradeRequest(request, { origins: this.options.origins }) : undefined;
-    const { status, reason, headers } =
-      verdict !== undefined && !verdict.ok
-        ? verdict
-        : { status: 426, reason: 'this endpoint only accepts WebSocket upgrades', headers: { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' } };
-    this.count(status);
-    this.accessLog?.write(request, this.clientAddress(request), status, started);
-    response.shouldKeepAlive = false;
-    response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close', ...headers });
-    response.end(reason + '\n');
+  // ---- standalone: reading the request head ----------------------------------------------
+
+  private readonly onSocket = (socket: Socket): void => {
+    // Until the 101 is written (upgrade() removes it), a reset is not the process's problem.
+    socket.on('error', ignoreSocketError);
+    socket.on('close', this.onHeadClose);
+    socket.on('data', this.onHeadData);
+    this.readingHead.set(socket, { parser: new RequestHeadParser({ maxHeaderSize: this.options.maxHeaderSize }), accepted: Date.now() });
+    if (this.readingHead.size === 1 && this.options.handshakeTimeout > 0) this.sweeper.add(this.headTimeouts);
   };
 
-  /** Header block too large, malformed HTTP, timeouts: answer if the socket still can, then drop it. */
-  private readonly onClientError = (error: Error & { code?: string }, socket: Socket): void => {
-    if (socket.writable && !socket.destroyed) {
-      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-      const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-      const status = tooLarge ? 431 : timedOut ? 408 : 400;
-      const reason = tooLarge ? 'request header block too large' : timedOut ? 'handshake timeout' : 'malformed HTTP request';
-      this.count(status);
-      socket.end(refusalResponse(status, reason));
+  private readHead(socket: Socket, chunk: Buffer): void {
+    const result = this.readingHead.get(socket)!.parser.push(chunk);
+    if (result.state === 'incomplete') return;
+    this.stopReadingHead(socket);
+    if (result.state === 'refused') {
+      this.refuseConnection(socket, result.refusal.status, result.refusal.reason);
+      return;
     }
-    socket.destroy();
-  };
+    // The bytes after the head wait in the socket for the connection (upgrade() resumes it).
+    socket.pause();
+    const { method, url, httpVersion, rawHeaders } = result.head;
+    const request: UpgradeRequestInfo = { method, url, httpVersion, headers: headersFromRaw(rawHeaders), rawHeaders, socket };
+    if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
+      this.refuse(request, socket, Date.now(), 400, 'no WebSocket endpoint at this path');
+    } else if (request.headers.upgrade === undefined && request.headers['sec-websocket-key'] === undefined) {
+      // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
+      // tries to be a handshake goes on to upgrade() for the specific reason it fails.
+      const headers = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
+      this.refuse(request, socket, Date.now(), 426, 'this endpoint only accepts WebSocket upgrades', headers);
+    } else {
+      void this.upgrade(request, socket, chunk.subarray(result.bodyStart));
+    }
+  }
 
-  private async upgrade(request: http.IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+  /** The head is complete, refused or timed out, or the socket closed: nothing of this phase stays on it. */
+  private stopReadingHead(socket: Socket): void {
+    socket.off('data', this.onHeadData);
+    socket.off('close', this.onHeadClose);
+    this.readingHead.delete(socket);
+    if (this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
+  }
+
+  private sweepHeadTimeouts(now: number): void {
+    for (const [socket, { accepted }] of this.readingHead) {
+      if (now - accepted < this.options.handshakeTimeout) return; // the rest arrived later
+      this.stopReadingHead(socket);
+      this.refuseConnection(socket, 408, 'handshake timeout');
+    }
+  }
+
+  /** No request to log (malformed, too large, timed out): count the status, answer, close. */
+  private refuseConnection(socket: Socket, status: number, reason: string): void {
+    this.count(status);
+    endAndDestroy(socket, refusalResponse(status, reason));
+  }
+
+  // ---- every mode ----------------------------------------------------------------------------
+
+  /**
+   * The one upgrade decision, whatever the mode: refuse with a complete response and close, or
+   * write the 101 and hand the socket to a connection. The caller has put `ignoreSocketError`
+   * on the socket; it comes off once the connection takes over.
+   */
+  private async upgrade(request: UpgradeRequestInfo, socket: Socket, head: Buffer): Promise<void> {
     const started = Date.now();
     const o = this.options;
-    socket.on('error', ignoreSocketError); // a reset during the handshake is not the process's problem
 
     if (!o.enabled || this.closing) {
       this.refuse(request, socket, started, 503, 'WebSocket is disabled on this server');
@@ -262,6 +321,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         this.pendingHandshakes--;
       }
       if (socket.destroyed) return;
+      if (this.closing) {
+        this.refuse(request, socket, started, 503, 'server shutting down');
+        return;
+      }
       if (result === false || (typeof result === 'object' && !result.accept)) {
         const refusal = typeof result === 'object' && !result.accept ? result : undefined;
         this.refuse(request, socket, started, refusal?.status ?? 403, refusal?.reason ?? 'forbidden', refusal?.headers);
@@ -288,6 +351,11 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.clients.add(client);
     this.stats.connections = this.clients.size;
     this.emit('connection', client, request);
+    // The standalone server paused the socket once it had the head; node:http leaves it for
+    // the first 'data' listener to start (readableFlowing null), where this changes nothing.
+    // resume() only schedules the flow, so the head's bytes still go in first, and a pause the
+    // connection makes while taking them wins.
+    socket.resume();
     client.receiveInitial(head);
   }
 
@@ -298,7 +366,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   }
 
   private refuse(
-    request: http.IncomingMessage,
+    request: UpgradeRequestInfo,
     socket: Socket,
     started: number,
     status: number,
@@ -307,16 +375,14 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   ): void {
     this.count(status);
     this.accessLog?.write(request, this.clientAddress(request), status, started);
-    // A complete response, then close (the client may still be sending; end() lets it read ours).
-    socket.end(refusalResponse(status, reason, headers));
-    socket.once('finish', () => socket.destroy());
+    endAndDestroy(socket, refusalResponse(status, reason, headers));
   }
 
   private count(status: number): void {
     this.stats.statuses[status] = (this.stats.statuses[status] ?? 0) + 1;
   }
 
-  private clientAddress(request: http.IncomingMessage): string {
+  private clientAddress(request: UpgradeRequestInfo): string {
     if (this.options.trustProxy) {
       const forwarded = request.headers['x-forwarded-for'];
       const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
@@ -331,7 +397,24 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? (url ?? '/') : url!.slice(0, query);
 }
 
+/** A standalone connection still reading its request head. */
+interface PendingHead {
+  readonly parser: RequestHeadParser;
+  /** Date.now() when the connection was accepted: handshakeTimeout counts from there. */
+  readonly accepted: number;
+}
+
 function ignoreSocketError(): void {}
+
+/** A complete response, then close (the client may still be sending; end() lets it read ours). */
+function endAndDestroy(socket: Socket, response: Buffer): void {
+  socket.end(response);
+  socket.once('finish', destroySocket);
+}
+
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
 
 /** Drop keys whose value is undefined so they do not override the defaults. */
 function definedOnly<T extends object>(options: T): Partial<T> {

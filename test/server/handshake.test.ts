@@ -2,7 +2,9 @@
  * The opening handshake over real sockets (RFC 6455 §4.2): every refusal gets its status, a
  * complete HTTP response with a reason, and a closed socket; every valid variant upgrades.
  */
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import type { UpgradeRequestInfo } from '../../src/server.js';
 import { RawClient, clientFrame, upgradeRequest } from '../helpers/raw-client.js';
 import { echo, startServer } from '../helpers/servers.js';
 
@@ -105,6 +107,94 @@ describe('refusals', () => {
     client.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`); // no end of headers
     await client.waitClosed(3000);
     expect(client.closed).toBe(true);
+  });
+});
+
+describe('the standalone server reads the request head itself', () => {
+  it.each([
+    ['obs-fold (RFC 7230 §3.2.4)', 400, (port: number) => upgradeRequest(port).replace('\r\n\r\n', '\r\nX-A: a\r\n b\r\n\r\n')],
+    ['whitespace before a colon', 400, (port: number) => upgradeRequest(port).replace('Upgrade:', 'Upgrade :')],
+    ['a bare LF', 400, (port: number) => upgradeRequest(port).replace('\r\n', '\n')],
+    ['NUL in a value', 400, (port: number) => upgradeRequest(port, { 'X-A': 'a\u0000b' })],
+    ['Transfer-Encoding', 501, (port: number) => upgradeRequest(port, { 'Transfer-Encoding': 'chunked' })],
+    ['a Content-Length body', 400, (port: number) => upgradeRequest(port, { 'Content-Length': '5' })],
+    ['HTTP/2.0', 505, (port: number) => upgradeRequest(port).replace('HTTP/1.1', 'HTTP/2.0')],
+  ])('%s → %i, counted', async (_name, status, request) => {
+    const { port, server } = await startServer({}, echo);
+    const reply = await answer(port, request(port));
+    expect(reply.status).toBe(status);
+    expect(reply.headers['connection']).toBe('close');
+    expect(server.stats.statuses[status]).toBe(1);
+  });
+
+  it('maxHeaderSize holds at the exact boundary', async () => {
+    const { port } = await startServer({ maxHeaderSize: 1024 }, echo);
+    const base = upgradeRequest(port, { 'X-Pad': 'x' });
+    const padded = (size: number): string => base.replace('X-Pad: x', 'X-Pad: ' + 'x'.repeat(size - base.length + 1));
+    const fits = await RawClient.open(port);
+    fits.write(padded(1024));
+    expect((await fits.response()).status).toBe(101);
+    fits.destroy();
+    expect((await answer(port, padded(1025))).status).toBe(431);
+  });
+
+  it('a head in many pieces, and frames that arrive while verify decides, are all read', async () => {
+    const { port } = await startServer({ verify: () => new Promise((resolve) => setTimeout(() => resolve(true), 100)) }, echo);
+    const client = await RawClient.open(port);
+    const bytes = Buffer.from(upgradeRequest(port));
+    for (let at = 0; at < bytes.length; at += 7) {
+      client.write(bytes.subarray(at, at + 7));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    client.send(1, 'sent before the 101');
+    expect((await client.response()).status).toBe(101);
+    expect((await client.frame()).payload.toString()).toBe('sent before the 101');
+    client.destroy();
+  });
+
+  it('handshakeTimeout answers 408 before closing', async () => {
+    const { port, server } = await startServer({ handshakeTimeout: 100 }, echo);
+    const client = await RawClient.open(port);
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    await client.waitClosed(3000);
+    expect(await client.rest()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(server.stats.statuses[408]).toBe(1);
+  });
+
+  it('verify gets the request: method, url, lower-cased and joined headers, rawHeaders, httpVersion, socket', async () => {
+    let seen: UpgradeRequestInfo | undefined;
+    const { port } = await startServer({ verify: (request) => { seen = request; return true; } }, echo);
+    const client = await RawClient.upgraded(port, { 'X-Multi': 'a', 'x-multi': 'b' } as Record<string, string>, '/p?q=1');
+    expect(seen).toMatchObject({ method: 'GET', url: '/p?q=1', httpVersion: '1.1' });
+    expect(seen!.headers['sec-websocket-version']).toBe('13');
+    expect(seen!.rawHeaders).toContain('Sec-WebSocket-Key');
+    expect(seen!.socket.remotePort).toBeGreaterThan(0);
+    client.destroy();
+  });
+
+  it('an upgraded socket carries nothing of the handshake: only the connection\'s listeners, no timer, no HTTP parser', async () => {
+    let socket: Socket | undefined;
+    const { port, server } = await startServer({ handshakeTimeout: 5000 });
+    server.on('connection', (_ws, request: UpgradeRequestInfo) => { socket = request.socket; });
+    const client = await RawClient.upgraded(port);
+    await expect.poll(() => socket).toBeDefined();
+    for (const event of ['data', 'close', 'error', 'drain']) expect(socket!.listenerCount(event), event).toBe(1);
+    expect(socket!.timeout ?? 0).toBe(0); // no socket timer: timeouts are the sweeper's
+    expect('parser' in socket!).toBe(false);
+    expect(socket!.readableFlowing).toBe(true);
+    client.destroy();
+  });
+
+  it('close() drops connections still sending their head, and resolves', async () => {
+    const { port, server } = await startServer({ handshakeTimeout: 60_000 }, echo);
+    const client = await RawClient.open(port);
+    client.write('GET / HTTP/1.1\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = Date.now();
+    await server.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    await client.waitClosed();
   });
 });
 
