@@ -1,6 +1,9 @@
 // The N-API glue, and the only file that knows about JavaScript values. Hot functions are
-// called once per socket read (or per frame), so each argument costs one N-API call, nothing is
-// allocated, and errors are reported as TypeError/RangeError instead of ever reaching C++ UB.
+// called once per socket read (or per frame), so they are plain napi_callbacks: one
+// napi_get_cb_info into a fixed argv, one N-API call per argument, no Napi::Value or
+// CallbackInfo objects, nothing allocated, and a result only from napi_create_int32 or
+// napi_get_boolean. Errors are reported as TypeError/RangeError instead of ever reaching C++ UB.
+// node-addon-api serves only the cold functions (ISA selection) and module setup.
 #include <napi.h>
 
 #include <cmath>
@@ -88,98 +91,114 @@ bool read_bool(napi_env env, napi_value value, const char* message, bool* out) {
   return true;
 }
 
-Napi::Value int32_result(napi_env env, int32_t value) {
+// The first kCount arguments; missing ones read as undefined (and then fail their checks).
+template <size_t kCount>
+struct Args {
+  napi_value argv[kCount];
+  bool read(napi_env env, napi_callback_info info) {
+    size_t argc = kCount;
+    return napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) == napi_ok;
+  }
+  napi_value operator[](size_t i) const { return argv[i]; }
+};
+
+napi_value int32_result(napi_env env, int32_t value) {
   napi_value result;
-  napi_create_int32(env, value, &result);
-  return Napi::Value(env, result);
+  return napi_create_int32(env, value, &result) == napi_ok ? result : nullptr;
 }
 
 // mask(source, key, output, offset, length)
-Napi::Value Mask(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
+napi_value Mask(napi_env env, napi_callback_info info) {
+  Args<5> args;
   Bytes source, key, output;
   size_t offset, length;
-  if (!read_bytes(env, info[0], "source must be a Uint8Array or Buffer", &source) || !read_key(env, info[1], &key) ||
-      !read_bytes(env, info[2], "output must be a Uint8Array or Buffer", &output) ||
-      !read_index(env, info[3], output.length, "offset must be an integer within output", &offset) ||
-      !read_index(env, info[4], std::min(source.length, output.length - offset),
+  if (!args.read(env, info) || !read_bytes(env, args[0], "source must be a Uint8Array or Buffer", &source) ||
+      !read_key(env, args[1], &key) || !read_bytes(env, args[2], "output must be a Uint8Array or Buffer", &output) ||
+      !read_index(env, args[3], output.length, "offset must be an integer within output", &offset) ||
+      !read_index(env, args[4], std::min(source.length, output.length - offset),
                   "length must be an integer within source and output", &length)) {
-    return Napi::Value();
+    return nullptr;
   }
   wsframe::mask(source.data, key.data, output.data + offset, length);
-  return Napi::Value();
+  return nullptr;
 }
 
 // unmask(buffer, key)
-Napi::Value Unmask(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
+napi_value Unmask(napi_env env, napi_callback_info info) {
+  Args<2> args;
   Bytes buffer, key;
-  if (!read_bytes(env, info[0], "buffer must be a Uint8Array or Buffer", &buffer) || !read_key(env, info[1], &key)) {
-    return Napi::Value();
+  if (!args.read(env, info) || !read_bytes(env, args[0], "buffer must be a Uint8Array or Buffer", &buffer) ||
+      !read_key(env, args[1], &key)) {
+    return nullptr;
   }
   wsframe::unmask(buffer.data, buffer.length, key.data);
-  return Napi::Value();
+  return nullptr;
 }
 
 // isValidUtf8(buffer)
-Napi::Value IsValidUtf8(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
+napi_value IsValidUtf8(napi_env env, napi_callback_info info) {
+  Args<1> args;
   Bytes buffer;
-  if (!read_bytes(env, info[0], "buffer must be a Uint8Array or Buffer", &buffer)) return Napi::Value();
-  return Napi::Boolean::New(env, wsframe::validate_utf8(buffer.data, buffer.length, 0, true) == 0);
+  if (!args.read(env, info) || !read_bytes(env, args[0], "buffer must be a Uint8Array or Buffer", &buffer)) {
+    return nullptr;
+  }
+  napi_value result;
+  const bool valid = wsframe::validate_utf8(buffer.data, buffer.length, 0, true) == 0;
+  return napi_get_boolean(env, valid, &result) == napi_ok ? result : nullptr;
 }
 
 // validateUtf8(buffer, state, final)
-Napi::Value ValidateUtf8(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
+napi_value ValidateUtf8(napi_env env, napi_callback_info info) {
+  Args<3> args;
   Bytes buffer;
   int32_t state;
   bool final;
-  if (!read_bytes(env, info[0], "buffer must be a Uint8Array or Buffer", &buffer) ||
-      !read_int32(env, info[1], "state must be a number", &state) ||
-      !read_bool(env, info[2], "final must be a boolean", &final)) {
-    return Napi::Value();
+  if (!args.read(env, info) || !read_bytes(env, args[0], "buffer must be a Uint8Array or Buffer", &buffer) ||
+      !read_int32(env, args[1], "state must be a number", &state) ||
+      !read_bool(env, args[2], "final must be a boolean", &final)) {
+    return nullptr;
   }
   return int32_result(env, wsframe::validate_utf8(buffer.data, buffer.length, state, final));
 }
 
 // unmaskAndValidate(buffer, key, keyOffset, state, final)
-Napi::Value UnmaskAndValidate(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
+napi_value UnmaskAndValidate(napi_env env, napi_callback_info info) {
+  Args<5> args;
   Bytes buffer, key;
   size_t key_offset;
   int32_t state;
   bool final;
-  if (!read_bytes(env, info[0], "buffer must be a Uint8Array or Buffer", &buffer) || !read_key(env, info[1], &key) ||
-      !read_index(env, info[2], (uint64_t{1} << 53) - 1, "keyOffset must be a non-negative integer", &key_offset) ||
-      !read_int32(env, info[3], "state must be a number", &state) ||
-      !read_bool(env, info[4], "final must be a boolean", &final)) {
-    return Napi::Value();
+  if (!args.read(env, info) || !read_bytes(env, args[0], "buffer must be a Uint8Array or Buffer", &buffer) ||
+      !read_key(env, args[1], &key) ||
+      !read_index(env, args[2], (uint64_t{1} << 53) - 1, "keyOffset must be a non-negative integer", &key_offset) ||
+      !read_int32(env, args[3], "state must be a number", &state) ||
+      !read_bool(env, args[4], "final must be a boolean", &final)) {
+    return nullptr;
   }
   const uint32_t rotated_key = wsframe::rotate_key(wsframe::load_key(key.data), key_offset);
   return int32_result(env, wsframe::unmask_and_validate_utf8(buffer.data, buffer.length, rotated_key, state, final));
 }
 
 // scanFrames(chunk, start, out, state)
-Napi::Value ScanFrames(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
+napi_value ScanFrames(napi_env env, napi_callback_info info) {
+  Args<4> args;
   Bytes chunk;
   Int32s out, state;
   size_t start;
-  if (!read_bytes(env, info[0], "chunk must be a Uint8Array or Buffer", &chunk) ||
-      !read_index(env, info[1], chunk.length, "start must be an integer within chunk", &start) ||
-      !read_int32s(env, info[2], "out must be an Int32Array", &out) ||
-      !read_int32s(env, info[3], "state must be an Int32Array", &state)) {
-    return Napi::Value();
+  if (!args.read(env, info) || !read_bytes(env, args[0], "chunk must be a Uint8Array or Buffer", &chunk) ||
+      !read_index(env, args[1], chunk.length, "start must be an integer within chunk", &start) ||
+      !read_int32s(env, args[2], "out must be an Int32Array", &out) ||
+      !read_int32s(env, args[3], "state must be an Int32Array", &state)) {
+    return nullptr;
   }
   // Records hold payload offsets as int32.
   if (chunk.length > INT32_MAX) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "chunk must be shorter than 2^31 bytes");
-    return Napi::Value();
+    return nullptr;
   }
   if (state.length < wsframe::kScanStateSize) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "state must have 4 slots");
-    return Napi::Value();
+    return nullptr;
   }
   const size_t records = wsframe::scan_frames(chunk.data, chunk.length, start, out.data, out.length, state.data);
   return int32_result(env, static_cast<int32_t>(records));
@@ -212,13 +231,20 @@ Napi::Value UseIsa(const Napi::CallbackInfo& info) {
   return Napi::Value();
 }
 
+void SetFunction(Napi::Env env, Napi::Object exports, const char* name, napi_callback callback) {
+  napi_value function;
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &function) == napi_ok) {
+    exports.Set(name, Napi::Value(env, function));
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("mask", Napi::Function::New<Mask>(env, "mask"));
-  exports.Set("unmask", Napi::Function::New<Unmask>(env, "unmask"));
-  exports.Set("isValidUtf8", Napi::Function::New<IsValidUtf8>(env, "isValidUtf8"));
-  exports.Set("validateUtf8", Napi::Function::New<ValidateUtf8>(env, "validateUtf8"));
-  exports.Set("unmaskAndValidate", Napi::Function::New<UnmaskAndValidate>(env, "unmaskAndValidate"));
-  exports.Set("scanFrames", Napi::Function::New<ScanFrames>(env, "scanFrames"));
+  SetFunction(env, exports, "mask", Mask);
+  SetFunction(env, exports, "unmask", Unmask);
+  SetFunction(env, exports, "isValidUtf8", IsValidUtf8);
+  SetFunction(env, exports, "validateUtf8", ValidateUtf8);
+  SetFunction(env, exports, "unmaskAndValidate", UnmaskAndValidate);
+  SetFunction(env, exports, "scanFrames", ScanFrames);
   exports.Set("availableIsas", Napi::Function::New<AvailableIsas>(env, "availableIsas"));
   exports.Set("useIsa", Napi::Function::New<UseIsa>(env, "useIsa"));
   exports.DefineProperty(Napi::PropertyDescriptor::Accessor<GetIsa>("isa", napi_enumerable));
