@@ -25,17 +25,19 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
 /**
  * Sizes (bytes) from which the addon is faster than TypeScript, per function, measured by
  * bench/thresholds.mjs (the run, the machine and the crossover tables are in bench/RESULTS.md,
- * "Native thresholds"). Below them a call into native code (60-130 ns here, more with more
- * arguments) costs more than the TypeScript loop takes.
+ * "Native thresholds"). Below them a call into native code (50-150 ns in that run, mostly N-API's
+ * cost per typed-array argument, more with more arguments) costs more than the TypeScript loop
+ * takes. scanFrames does little per frame in C++ (a 16-byte frame costs a few ns), so from about
+ * a hundred bytes one call beats the TypeScript walk.
  */
 export const NATIVE_MIN_LENGTH = {
-  mask: 128,
-  unmask: 96,
-  isValidUtf8: 64,
-  validateUtf8: 96,
-  unmaskAndValidate: 96,
+  mask: 192,
+  unmask: 128,
+  isValidUtf8: 96,
+  validateUtf8: 64,
+  unmaskAndValidate: 64,
   /** Bytes from `start` to the end of the chunk. */
-  scanFrames: 192,
+  scanFrames: 96,
 } as const;
 
 /** Works from src/ (vitest) and from dist/ (compiled): both sit one level below the package root. */
