@@ -175,8 +175,8 @@ export class WebSocketContext implements ConnectionEvents {
   /** @internal */
   onDrain(): void {}
 
-  /** @internal Bytes that came with the upgrade request. */
+  /** @internal Deliver the bytes that came with the handshake, then start reading the socket. */
   receiveInitial(head: Uint8Array): void {
-    if (head.length > 0) this.connection.receive(head);
+    this.connection.start(head);
   }
 }

@@ -1,8 +1,13 @@
 /** The public API of wsframe. */
 export { WebSocketServer } from './server.js';
 export type { WebSocketServerOptions, VerifyResult, ServerStats, UpgradeRequestInfo } from './server.js';
+export { connect } from './client.js';
+export type { ConnectOptions } from './client.js';
 export { WebSocket } from './websocket.js';
+export { WebSocketContext } from './context.js';
+export type { Fragment, WriteFragmentOptions } from './context.js';
 export type { Message, ReceiveResult, CloseStatus, SendOptions, HandshakeInfo } from './websocket.js';
-export { WebSocketError } from './protocol/errors.js';
+export { WebSocketError, WEBSOCKET_ERRORS } from './protocol/errors.js';
+export type { WebSocketErrorCode } from './protocol/errors.js';
 export { kernels } from './native.js';
 export type { Kernels } from './kernels.js';

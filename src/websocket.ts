@@ -237,9 +237,9 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     this.emit('drain');
   }
 
-  /** @internal Bytes that came with the upgrade request, and anything else read before us. */
+  /** @internal Deliver the bytes that came with the handshake, then start reading the socket. */
   receiveInitial(head: Uint8Array): void {
-    if (head.length > 0) this.connection.receive(head);
+    this.connection.start(head);
   }
 }
 

@@ -92,7 +92,6 @@ export class Connection implements ProtocolListener, Sweepable {
     (socket as SocketWithConnection)[kConnection] = this;
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    socket.on('data', onSocketData);
     socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
@@ -101,6 +100,18 @@ export class Connection implements ProtocolListener, Sweepable {
   }
 
   // ---- receiving -------------------------------------------------------------------------
+
+  /**
+   * Start reading: first the bytes that came with the handshake (the peer's first frames), then
+   * the socket. Separate from the constructor so the application can attach its listeners
+   * before anything is delivered.
+   */
+  start(head: Uint8Array): void {
+    if (head.length > 0) this.receive(head);
+    if (this.state === 'CLOSED') return;
+    this.socket.on('data', onSocketData);
+    this.socket.resume();
+  }
 
   /** Bytes from the socket (also the bytes that came with the upgrade request). */
   receive(chunk: Uint8Array): void {

@@ -8,12 +8,26 @@
  * interval configured (at least 10 ms, at most 1 s).
  */
 
+const sharedByTick = new Map<number, Sweeper>();
+
 export interface Sweepable {
   /** Called once a tick with the time of the tick (ms since the epoch). */
   sweep(now: number): void;
 }
 
 export class Sweeper {
+  /**
+   * The sweeper of a given tick, shared (clients: every connection with the same intervals
+   * sweeps together, however many connect() calls made them).
+   */
+  static shared(intervals: number[]): Sweeper {
+    const sweeper = new Sweeper(intervals);
+    const existing = sharedByTick.get(sweeper.tick);
+    if (existing !== undefined) return existing;
+    sharedByTick.set(sweeper.tick, sweeper);
+    return sweeper;
+  }
+
   /** Time of the last tick (or of the last `add`), in ms: cheap to read on the hot path. */
   now = Date.now();
   readonly tick: number;

@@ -42,6 +42,8 @@ export const WEBSOCKET_ERRORS = {
   WS_ERR_HANDSHAKE_BAD_EXTENSIONS: { closeCode: undefined, meaning: 'Sec-WebSocket-Extensions is malformed, or names an extension the client did not offer or names one twice.' },
   WS_ERR_HANDSHAKE_BAD_STATUS: { closeCode: undefined, meaning: 'The server answered the upgrade request with a status other than 101.' },
   WS_ERR_HANDSHAKE_BAD_ACCEPT: { closeCode: undefined, meaning: 'Sec-WebSocket-Accept is missing or does not match the key that was sent.' },
+  WS_ERR_HANDSHAKE_TIMEOUT: { closeCode: undefined, meaning: 'The server did not complete the opening handshake within handshakeTimeout.' },
+  WS_ERR_CONNECT_FAILED: { closeCode: undefined, meaning: 'The TCP or TLS connection to the server failed, or it closed before answering the upgrade (`cause` has the reason).' },
   WS_ERR_INVALID_URL: { closeCode: undefined, meaning: 'The URL is not a ws:, wss:, http: or https: URL, or it has a fragment.' },
   WS_ERR_INVALID_HEADER: { closeCode: undefined, meaning: 'A header given to the library has an invalid name, a value with CR, LF or other control characters, or a name the handshake sets itself.' },
   WS_ERR_INVALID_SUBPROTOCOL: { closeCode: undefined, meaning: 'A subprotocol given to the library is not a token, or is listed twice.' },
@@ -57,15 +59,28 @@ export const WEBSOCKET_ERRORS = {
 
 export type WebSocketErrorCode = keyof typeof WEBSOCKET_ERRORS;
 
+/** Details a handshake failure carries: what the server answered instead of 101, the cause. */
+export interface WebSocketErrorDetails {
+  /** The HTTP status of a non-101 answer (WS_ERR_HANDSHAKE_BAD_STATUS). */
+  statusCode?: number | undefined;
+  /** The headers of that answer. */
+  headers?: Readonly<Record<string, string | string[] | undefined>> | undefined;
+  cause?: unknown;
+}
+
 export class WebSocketError extends Error {
   readonly code: WebSocketErrorCode;
   /** The close code the connection is failed with; undefined for a caller's mistake. */
   readonly closeCode: number | undefined;
+  readonly statusCode: number | undefined;
+  readonly headers: WebSocketErrorDetails['headers'];
 
-  constructor(code: WebSocketErrorCode, message: string) {
-    super(message);
+  constructor(code: WebSocketErrorCode, message: string, details: WebSocketErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'WebSocketError';
     this.code = code;
     this.closeCode = WEBSOCKET_ERRORS[code].closeCode;
+    this.statusCode = details.statusCode;
+    this.headers = details.headers;
   }
 }

@@ -1,0 +1,201 @@
+/**
+ * The client: `connect(url)` for ws:// and wss://, what .NET's ClientWebSocket.ConnectAsync
+ * gives a console application. It returns the same `WebSocket` (or `WebSocketContext`) as the
+ * server side, over the same connection code in the client role (RFC 6455 §5.3: every frame
+ * masked, with keys from a cryptographic pool drawn in batches by the serializer).
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
+import type { ConnectionSettings } from './connection/connection.js';
+import { Sweeper } from './connection/sweeper.js';
+import { generateKey, parseWebSocketUrl, upgradeRequestHeaders, validateUpgradeResponse } from './handshake/index.js';
+import type { ExtraHeaders, WebSocketUrl } from './handshake/index.js';
+import { WebSocketError } from './protocol/errors.js';
+import { WebSocket } from './websocket.js';
+import { WebSocketContext } from './context.js';
+import { definedOnly } from './options.js';
+
+export interface ConnectOptions {
+  /** Subprotocols to offer, most preferred first. */
+  protocols?: string[];
+  /** Extra request headers (Authorization, Cookie …). */
+  headers?: ExtraHeaders;
+  /** An Origin header (browsers send one; servers with an allow-list require it). */
+  origin?: string;
+  /** ms for the whole opening handshake (TCP, TLS, request, answer, redirects). Default 10000. */
+  handshakeTimeout?: number;
+  /** Abort the handshake: connect() rejects with the signal's reason (an AbortError). */
+  signal?: AbortSignal;
+  /** How many redirects (301, 302, 303, 307, 308 with Location) to follow. Default 0: a redirect is WS_ERR_HANDSHAKE_BAD_STATUS. */
+  followRedirects?: number;
+
+  /** wss://: trusted certificates, passed to tls.connect. */
+  ca?: TlsConnectionOptions['ca'];
+  /** wss://: verify the server's certificate. Default true. */
+  rejectUnauthorized?: boolean;
+  /** wss://: the TLS server name (SNI and certificate check). Default: the URL's host name. */
+  servername?: string;
+
+  /** Largest message accepted, in bytes; larger closes with 1009. Default 4194304, as on the server. */
+  receiveBufferLimit?: number;
+  /** ms between heartbeat pings; an unanswered one closes with 1001. Default 0 (off). */
+  pingInterval?: number;
+  /** ms without a received byte before closing with 1001. Default 0 (off). */
+  idleTimeout?: number;
+  /** ms to wait for the server to close TCP after the close handshake (RFC 6455 §7.1.1). Default 5000. */
+  closeTimeout?: number;
+  /** `send` returns false once this many bytes wait to be written. Default 16384. */
+  highWaterMark?: number;
+  /** 'message' (default): resolve to a WebSocket; 'fragment': to a WebSocketContext. */
+  api?: 'message' | 'fragment';
+}
+
+const defaults = {
+  handshakeTimeout: 10_000,
+  followRedirects: 0,
+  receiveBufferLimit: 4 * 1024 * 1024,
+  pingInterval: 0,
+  idleTimeout: 0,
+  closeTimeout: defaultCloseTimeout,
+  highWaterMark: defaultHighWaterMark,
+  api: 'message' as 'message' | 'fragment',
+};
+
+type Options = ConnectOptions & typeof defaults;
+
+/** RFC 7231 §6.4: the redirects that carry a Location to retry at. */
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+
+interface Upgraded {
+  socket: Socket;
+  head: Buffer;
+  url: WebSocketUrl;
+  protocol: string | undefined;
+}
+
+/**
+ * Open a WebSocket connection. Rejects with a `WebSocketError` — WS_ERR_INVALID_URL before any
+ * I/O, WS_ERR_CONNECT_FAILED, WS_ERR_HANDSHAKE_TIMEOUT, or a WS_ERR_HANDSHAKE_* code for an
+ * answer that is not a valid 101 (with `statusCode` and `headers` when it was another status) —
+ * or with an AbortError from `signal`.
+ */
+export function connect(url: string | URL, options?: ConnectOptions & { api?: 'message' }): Promise<WebSocket>;
+export function connect(url: string | URL, options: ConnectOptions & { api: 'fragment' }): Promise<WebSocketContext>;
+export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocket | WebSocketContext> {
+  const o: Options = { ...defaults, ...definedOnly(options) };
+  let target = parseWebSocketUrl(url);
+  // Headers and protocols are checked here too, so a bad one fails before any I/O.
+  upgradeRequestHeaders({ url: target, key: generateKey(), protocols: o.protocols, origin: o.origin, headers: o.headers });
+  o.signal?.throwIfAborted();
+
+  const deadline = Date.now() + o.handshakeTimeout;
+  for (let redirects = 0; ; redirects++) {
+    const outcome = await handshake(target, o, deadline, redirects < o.followRedirects);
+    if ('redirect' in outcome) {
+      target = parseWebSocketUrl(new URL(outcome.redirect, target.href));
+      continue;
+    }
+    return open(outcome, o);
+  }
+}
+
+function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
+  const settings: ConnectionSettings = {
+    role: 'client',
+    deliver: o.api === 'fragment' ? 'fragments' : 'messages',
+    maxMessageSize: o.receiveBufferLimit,
+    pingInterval: o.pingInterval,
+    idleTimeout: o.idleTimeout,
+    closeTimeout: o.closeTimeout,
+    highWaterMark: o.highWaterMark,
+  };
+  const sweeper = Sweeper.shared([o.pingInterval, o.idleTimeout, o.closeTimeout]);
+  const info = {
+    protocol: upgraded.protocol ?? '',
+    extensions: '',
+    remoteAddress: upgraded.socket.remoteAddress ?? '',
+    url: upgraded.url.href,
+    user: undefined,
+  };
+  const client =
+    o.api === 'fragment'
+      ? new WebSocketContext(upgraded.socket, settings, sweeper, info)
+      : new WebSocket(upgraded.socket, settings, sweeper, info);
+  // Deliver the server's first frames (and start reading) only after the caller's `await
+  // connect()` continuation has attached its listeners: that continuation is a microtask, this
+  // an immediate. The socket is not read meanwhile, so nothing can overtake these bytes.
+  setImmediate(() => client.receiveInitial(upgraded.head));
+  return client;
+}
+
+/** One request/answer exchange: an upgraded socket, a redirect to follow, or a typed rejection. */
+function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect: boolean): Promise<Upgraded | { redirect: string }> {
+  const key = generateKey();
+  const headers = upgradeRequestHeaders({ url, key, protocols: o.protocols, origin: o.origin, headers: o.headers });
+  const request = (url.secure ? https : http).request({
+    host: url.hostname,
+    port: url.port,
+    path: url.resourceName,
+    headers,
+    agent: false,
+    ...(url.secure ? { ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername } : {}),
+  });
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const fail = (error: unknown): void => {
+      if (!settle()) return;
+      request.destroy();
+      reject(error);
+    };
+    const onAbort = (): void => fail(o.signal!.reason);
+    const timer = setTimeout(
+      () => fail(new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`)),
+      Math.max(0, deadline - Date.now()),
+    );
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+
+    request.on('upgrade', (response: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols });
+      if (!verdict.ok) {
+        socket.destroy();
+        fail(new WebSocketError(verdict.code, verdict.message));
+        return;
+      }
+      if (!settle()) {
+        socket.destroy();
+        return;
+      }
+      resolve({ socket, head, url, protocol: verdict.protocol });
+    });
+
+    request.on('response', (response: http.IncomingMessage) => {
+      response.resume(); // the body of a refusal is not read; let the socket go
+      const location = response.headers.location;
+      if (mayRedirect && redirectStatuses.has(response.statusCode ?? 0) && location !== undefined) {
+        if (settle()) resolve({ redirect: location });
+        return;
+      }
+      // node:http reports a 101 here when it lacks `Connection: upgrade`: the check names the fault.
+      const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols });
+      const code = verdict.ok ? 'WS_ERR_HANDSHAKE_BAD_CONNECTION' : verdict.code;
+      const message = verdict.ok ? 'the answer is not an upgrade' : verdict.message;
+      fail(new WebSocketError(code, message, { statusCode: response.statusCode, headers: response.headers }));
+    });
+
+    request.on('error', (error) => {
+      fail(new WebSocketError('WS_ERR_CONNECT_FAILED', `could not open ${url.href}: ${error.message}`, { cause: error }));
+    });
+    request.end();
+  });
+}
