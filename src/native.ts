@@ -32,10 +32,10 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
  */
 export const NATIVE_MIN_LENGTH = {
   mask: 192,
-  unmask: 128,
-  isValidUtf8: 96,
+  unmask: 192,
+  isValidUtf8: 64,
   validateUtf8: 64,
-  unmaskAndValidate: 64,
+  unmaskAndValidate: 96,
   /** Bytes from `start` to the end of the chunk. */
   scanFrames: 96,
 } as const;
