@@ -2,13 +2,18 @@
  * The `wsframe` command (DESIGN.md, "CLI contract" — used by benchmarks and conformance runs,
  * so its flags are stable). Exit codes: 0 done, 1 runtime failure, 2 bad usage.
  */
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
+import { connect } from './client.js';
+import { WebSocketError } from './protocol/errors.js';
+import type { WebSocketErrorCode } from './protocol/errors.js';
 import { WebSocketServer } from './server.js';
 import type { WebSocketServerOptions } from './server.js';
 
 const usage = `Usage:
   wsframe echo --host 127.0.0.1 --port 9001 [options]   echo text as text and binary as binary
+  wsframe connect URL [options]                          a console client for ws:// and wss://
 
 Options of echo:
   --host HOST                    address to listen on (default 127.0.0.1)
@@ -23,6 +28,19 @@ Options of echo:
   --origins URL,URL              allowed Origin values (default: any)
   --log                          write a W3C access log line per upgrade attempt to stdout
   --help                         show this text
+
+Options of connect:
+  --protocol P                   offer subprotocol P (repeat for more, most preferred first)
+  --header 'K: V'                add a request header (repeatable)
+  --deflate                      ask for permessage-deflate (not implemented yet: accepted and ignored)
+  --help                         show this text
+
+connect prints 'connected (protocol P)' (or 'none') once open, then each message received on
+its own line: text as it is, binary as '<binary N bytes> HEX' (HEX: the first 32 bytes). Each
+line typed on standard input is sent as a text message. End of input or a line 'Bye' closes
+with 1000. When the connection closes it prints 'closed CODE REASON' (the server's close frame;
+1006 when there was none) and exits 0 after a clean close, 1 otherwise. A failed handshake
+prints the error, with the HTTP status when the server answered with one, and exits 1.
 `;
 
 const echoOptions = {
@@ -42,14 +60,18 @@ const echoOptions = {
 
 export class UsageError extends Error {}
 
-/** Turn `echo` flags into server options; throws UsageError for anything it does not accept. */
-export function parseEchoArgs(args: string[]): WebSocketServerOptions & { help: boolean; deflate: boolean; log: boolean } {
-  let values;
+/** node:util parseArgs in strict mode; its complaints (unknown flag, missing value) become UsageErrors. */
+function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T & { strict: true }>> {
   try {
-    ({ values } = parseArgs({ args, options: echoOptions, strict: true, allowPositionals: false }));
+    return parseArgs({ ...config, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** Turn `echo` flags into server options; throws UsageError for anything it does not accept. */
+export function parseEchoArgs(args: string[]): WebSocketServerOptions & { help: boolean; deflate: boolean; log: boolean } {
+  const { values } = parseFlags({ args, options: echoOptions, allowPositionals: false });
   return {
     help: values.help,
     deflate: values.deflate,
@@ -87,13 +109,18 @@ function list(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
+/** permessage-deflate is a later issue: `--deflate` is part of the contract, accepted with a note. */
+function noteDeflate(deflate: boolean, doing: string): void {
+  if (deflate) process.stderr.write(`wsframe: --deflate: permessage-deflate is not implemented yet; ${doing} without it\n`);
+}
+
 async function echo(args: string[]): Promise<number> {
   const { help, deflate, log, ...options } = parseEchoArgs(args);
   if (help) {
     process.stdout.write(usage);
     return 0;
   }
-  if (deflate) process.stderr.write('wsframe: --deflate: permessage-deflate is not implemented yet; serving without it\n');
+  noteDeflate(deflate, 'serving');
   // Handle the signals before announcing `listening`: a harness may send SIGTERM as soon as it
   // reads that line, and installing a signal handler takes long enough to lose that race.
   const stopped = new Promise<void>((resolve) => {
@@ -121,12 +148,110 @@ async function echo(args: string[]): Promise<number> {
   return 0;
 }
 
+const connectOptions = {
+  protocol: { type: 'string', multiple: true, default: [] },
+  header: { type: 'string', multiple: true, default: [] },
+  deflate: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} satisfies ParseArgsConfig['options'];
+
+export interface ConnectArgs {
+  help: boolean;
+  deflate: boolean;
+  url: string;
+  protocols: string[];
+  /** Repeats of one name (in any case) become a list: one header line each. */
+  headers: Record<string, string[]>;
+}
+
+/** Turn `connect` arguments into connect() options; throws UsageError for anything it does not accept. */
+export function parseConnectArgs(args: string[]): ConnectArgs {
+  const { values, positionals } = parseFlags({ args, options: connectOptions, allowPositionals: true });
+  // Header names are case-insensitive: repeats in any case become one list under the first spelling.
+  const headers: Record<string, string[]> = {};
+  const spelling = new Map<string, string>();
+  for (const header of values.header) {
+    const colon = header.indexOf(':');
+    const name = header.slice(0, colon).trim();
+    if (colon < 0 || name === '') throw new UsageError(`--header takes 'Name: value', not '${header}'`);
+    const key = spelling.get(name.toLowerCase()) ?? name;
+    spelling.set(name.toLowerCase(), key);
+    (headers[key] ??= []).push(header.slice(colon + 1).trim());
+  }
+  if (!values.help && positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'connect needs a URL (ws://host:port/path or wss://…)' : `connect takes one URL, not '${positionals.join(' ')}'`);
+  }
+  return { help: values.help, deflate: values.deflate, url: positionals[0] ?? '', protocols: values.protocol, headers };
+}
+
+/** connect() refusals that are mistakes in the command line, not failures of the server. */
+const usageErrorCodes = new Set<WebSocketErrorCode>(['WS_ERR_INVALID_URL', 'WS_ERR_INVALID_HEADER', 'WS_ERR_INVALID_SUBPROTOCOL']);
+
+/** How the console client shows a binary message: its size and the first 32 bytes in hex. */
+export function describeBinary(data: Uint8Array): string {
+  const preview = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, 32)).toString('hex');
+  return `<binary ${data.byteLength} bytes>${preview === '' ? '' : ` ${preview}`}`;
+}
+
+async function connectCommand(args: string[]): Promise<number> {
+  const { help, deflate, url, protocols, headers } = parseConnectArgs(args);
+  if (help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  noteDeflate(deflate, 'connecting');
+  let ws;
+  try {
+    ws = await connect(url, { protocols, headers });
+  } catch (error) {
+    if (error instanceof WebSocketError && usageErrorCodes.has(error.code)) throw new UsageError(error.message);
+    // e.g. "connect failed (WS_ERR_HANDSHAKE_BAD_STATUS, HTTP 503): Unexpected server response: 503"
+    const details = error instanceof WebSocketError ? [error.code, ...(error.statusCode === undefined ? [] : [`HTTP ${error.statusCode}`])] : [];
+    throw new Error(`connect failed${details.length > 0 ? ` (${details.join(', ')})` : ''}: ${(error as Error).message}`);
+  }
+  const client = ws;
+  process.stdout.write(`connected (protocol ${client.protocol === '' ? 'none' : client.protocol})\n`);
+
+  let failed = false;
+  client.on('message', (data: Buffer, isBinary: boolean) => {
+    process.stdout.write(`${isBinary ? describeBinary(data) : data.toString('utf8')}\n`);
+  });
+  client.on('error', (error: Error) => {
+    failed = true;
+    process.stderr.write(`wsframe: ${error.message}\n`);
+  });
+
+  // Lines are read only once the connection is open; what was typed before waits in the pipe.
+  const input = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  input.on('line', (line) => {
+    if (client.state !== 'OPEN') return;
+    if (line === 'Bye') input.close();
+    else client.send(line);
+  });
+  // End of input, or `Bye`: the close handshake, after every line sent before it.
+  input.on('close', () => {
+    if (client.state === 'OPEN') void client.close(1000);
+  });
+
+  return new Promise((resolve) => {
+    client.once('close', (code: number, reason: string, wasClean: boolean) => {
+      process.stdout.write(`closed ${code}${reason === '' ? '' : ` ${reason}`}\n`);
+      input.close();
+      process.stdin.destroy(); // else a terminal's stdin keeps the process alive
+      resolve(wasClean && !failed ? 0 : 1);
+    });
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   try {
     switch (command) {
       case 'echo':
         process.exitCode = await echo(args);
+        return;
+      case 'connect':
+        process.exitCode = await connectCommand(args);
         return;
       case undefined:
       case '--help':

@@ -115,6 +115,24 @@ export class EchoCli extends CliProcess {
   }
 }
 
+/** `wsframe connect URL ...args` with standard input piped: `typeLine` sends a line, `endInput` ends input. */
+export class ConnectCli extends CliProcess {
+  static start(url: string, args: string[] = []): ConnectCli {
+    assertBuilt();
+    const cli = new ConnectCli(spawn(process.execPath, [cliPath, 'connect', url, ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] }));
+    cli.child.stdin!.on('error', () => {}); // EPIPE once the process is gone: its exit is what tests check
+    return cli;
+  }
+
+  typeLine(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  endInput(): void {
+    this.child.stdin!.end();
+  }
+}
+
 /** Run `wsframe ...args` to its end (bounded), with its output. */
 export async function runCli(args: string[], timeoutMs = 10_000): Promise<Exit & { stdout: string; stderr: string }> {
   assertBuilt();
