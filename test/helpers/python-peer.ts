@@ -44,3 +44,31 @@ export async function runPythonPlan(port: number, plan: PythonStep[][], timeoutM
   const line = python.stdout.trim().split('\n').pop()!;
   return (JSON.parse(line) as { results: PythonResult[] }).results;
 }
+
+const serverScript = resolve(__dirname, '../interop/echo_server.py');
+
+/** test/interop/echo_server.py (a `websockets` server) on 127.0.0.1, a free port; killed after the test. */
+export class PythonServer {
+  private constructor(
+    private readonly process: CliProcess,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<PythonServer> {
+    const python = CliProcess.spawn(systemPython, [serverScript]);
+    const [, port] = await python.waitFor(/^listening (\d+)$/m);
+    return new PythonServer(python, Number(port));
+  }
+
+  url(path: string): string {
+    return `ws://127.0.0.1:${this.port}${path}`;
+  }
+
+  /** The close frame the server received on the connection to `path` (1006: none), once it ended. */
+  async closed(path: string): Promise<{ code: number; reason: string }> {
+    const escaped = JSON.stringify(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const [, report] = await this.process.waitFor(new RegExp(`^closed (\\{"path": ${escaped},.*\\})$`, 'm'));
+    const { code, reason } = JSON.parse(report!) as { code: number; reason: string };
+    return { code, reason };
+  }
+}
