@@ -1,0 +1,130 @@
+/**
+ * wss:// (RFC 6455 §3, §4.1: TLS before the handshake): the wsframe client against a wsframe
+ * WebSocketServer attached to a node:https server with a self-signed certificate made here by
+ * openssl. Covers: `ca` trusts it; without `ca` the connection fails with
+ * WS_ERR_CONNECT_FAILED and the certificate error as cause; `rejectUnauthorized: false`;
+ * `servername` reaches the server as SNI and is the name the certificate is checked against.
+ */
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../src/client.js';
+import { WebSocketServer } from '../../src/server.js';
+import type { WebSocket } from '../../src/websocket.js';
+import { binaryPayload, MiB, textPayload } from '../helpers/payloads.js';
+
+let dir: string;
+let key: Buffer;
+let cert: Buffer;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wsframe-wss-'));
+  execFileSync('/usr/bin/openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+  ], { stdio: 'pipe' });
+  key = readFileSync(join(dir, 'key.pem'));
+  cert = readFileSync(join(dir, 'cert.pem'));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+/** An https server with a wsframe echo server attached; `servernames` collects each TLS client's SNI. */
+async function wssServer(): Promise<{ url: string; servernames: Array<string | false> }> {
+  const server = https.createServer({ key, cert });
+  const wss = new WebSocketServer({ server, receiveBufferLimit: 2 * MiB }, (ws) => {
+    ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
+  });
+  const servernames: Array<string | false> = [];
+  server.on('secureConnection', (socket: TLSSocket) => servernames.push(socket.servername));
+  server.on('tlsClientError', () => {}); // the refusing clients below hang up mid-handshake
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(async () => {
+    await wss.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { url: `wss://127.0.0.1:${(server.address() as AddressInfo).port}/`, servernames };
+}
+
+async function roundTrip(ws: WebSocket): Promise<void> {
+  const text = textPayload(70_000);
+  ws.send(text);
+  expect(await ws.receive()).toEqual({ type: 'text', data: text });
+  const bytes = binaryPayload(MiB, 5); // many TLS records
+  ws.send(bytes);
+  const b = await ws.receive();
+  expect(b.type === 'binary' && b.data.equals(bytes)).toBe(true);
+  const closed = once(ws, 'close');
+  await ws.close(1000, 'done');
+  expect((await closed).slice(0, 3)).toEqual([1000, '', true]);
+}
+
+describe('wss:// with a self-signed certificate', () => {
+  it('connects and echoes when the certificate is given as ca', async () => {
+    const { url } = await wssServer();
+    const ws = await connect(url, { ca: cert });
+    expect(ws.url).toBe(url);
+    await roundTrip(ws);
+  });
+
+  it('without ca, rejects with WS_ERR_CONNECT_FAILED and the certificate error as cause', async () => {
+    const { url } = await wssServer();
+    const error = await connect(url).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'WebSocketError', code: 'WS_ERR_CONNECT_FAILED' });
+    expect((error as Error).cause).toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+  });
+
+  it('with rejectUnauthorized: false, connects without ca', async () => {
+    const { url } = await wssServer();
+    const ws = await connect(url, { rejectUnauthorized: false });
+    await roundTrip(ws);
+  });
+
+  it('servername is sent as SNI and the certificate is checked against it', async () => {
+    const { url, servernames } = await wssServer();
+    const ws = await connect(url, { ca: cert, servername: 'localhost' });
+    expect(servernames).toEqual(['localhost']);
+    await roundTrip(ws);
+  });
+
+  it('a servername the certificate does not name fails the check (ERR_TLS_CERT_ALTNAME_INVALID)', async () => {
+    const { url } = await wssServer();
+    const error = await connect(url, { ca: cert, servername: 'other.example' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'WS_ERR_CONNECT_FAILED' });
+    expect((error as Error).cause).toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    expect(String((error as Error).cause)).toContain('other.example');
+  });
+
+  it('without servername, an IP address is checked against the IP SAN and sent as no SNI (RFC 6066 §3)', async () => {
+    const { url, servernames } = await wssServer();
+    const ws = await connect(url, { ca: cert });
+    expect(servernames).toEqual([false]);
+    await ws.close();
+  });
+
+  it('wss:// to a server that does not speak TLS fails with WS_ERR_CONNECT_FAILED', async () => {
+    const { createServer } = await import('node:net');
+    // resume(): a socket nobody reads never sees the client's FIN, and close() would wait for it.
+    const plain = createServer((socket) => socket.resume().end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    plain.listen(0, '127.0.0.1');
+    await once(plain, 'listening');
+    cleanups.push(() => new Promise((resolve) => plain.close(() => resolve())));
+    const error = await connect(`wss://127.0.0.1:${(plain.address() as AddressInfo).port}/`, { ca: cert }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'WS_ERR_CONNECT_FAILED' });
+    expect((error as Error).cause).toMatchObject({ code: 'EPROTO' });
+  });
+});
