@@ -42,12 +42,12 @@ afterEach(async () => {
 });
 
 /** An https server with a wsframe echo server attached; `servernames` collects each TLS client's SNI. */
-async function wssServer(): Promise<{ url: string; servernames: Array<string | false> }> {
+async function wssServer(): Promise<{ url: string; servernames: Array<string | false | null> }> {
   const server = https.createServer({ key, cert });
   const wss = new WebSocketServer({ server, receiveBufferLimit: 2 * MiB }, (ws) => {
     ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
   });
-  const servernames: Array<string | false> = [];
+  const servernames: Array<string | false | null> = [];
   server.on('secureConnection', (socket: TLSSocket) => servernames.push(socket.servername));
   server.on('tlsClientError', () => {}); // the refusing clients below hang up mid-handshake
   server.listen(0, '127.0.0.1');
