@@ -17,6 +17,11 @@ import { WebSocketError } from './protocol/errors.js';
 import { WebSocket } from './websocket.js';
 import { WebSocketContext } from './context.js';
 import { definedOnly } from './options.js';
+import { PERMESSAGE_DEFLATE, acceptDeflateAnswer, deflateOffer } from './extensions/permessage-deflate.js';
+import type { DeflateParameters, PerMessageDeflateOptions } from './extensions/permessage-deflate.js';
+import { DeflateCodec, deflateSettings } from './extensions/deflate-codec.js';
+import { formatExtensionList } from './handshake/header-values.js';
+import type { Extension } from './handshake/header-values.js';
 
 export interface ConnectOptions {
   /** Subprotocols to offer, most preferred first. */
@@ -51,6 +56,11 @@ export interface ConnectOptions {
   highWaterMark?: number;
   /** 'message' (default): resolve to a WebSocket; 'fragment': to a WebSocketContext. */
   api?: 'message' | 'fragment';
+  /**
+   * Offer permessage-deflate (RFC 7692), as browsers do. Default true; `false` offers nothing.
+   * An answer with a parameter we did not allow fails with WS_ERR_HANDSHAKE_BAD_EXTENSIONS.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 const defaults = {
@@ -62,6 +72,7 @@ const defaults = {
   closeTimeout: defaultCloseTimeout,
   highWaterMark: defaultHighWaterMark,
   api: 'message' as 'message' | 'fragment',
+  perMessageDeflate: true as boolean | PerMessageDeflateOptions,
 };
 
 type Options = ConnectOptions & typeof defaults;
@@ -74,6 +85,9 @@ interface Upgraded {
   head: Buffer;
   url: WebSocketUrl;
   protocol: string | undefined;
+  /** The agreed extensions, as the server answered them. */
+  extensions: Extension[];
+  deflate: DeflateParameters | undefined;
 }
 
 /**
@@ -115,15 +129,17 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   const sweeper = Sweeper.shared([o.pingInterval, o.idleTimeout, o.closeTimeout]);
   const info = {
     protocol: upgraded.protocol ?? '',
-    extensions: '',
+    extensions: formatExtensionList(upgraded.extensions),
     remoteAddress: upgraded.socket.remoteAddress ?? '',
     url: upgraded.url.href,
     user: undefined,
   };
+  const codec =
+    upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;
   const client =
     o.api === 'fragment'
-      ? new WebSocketContext(upgraded.socket, settings, sweeper, info)
-      : new WebSocket(upgraded.socket, settings, sweeper, info);
+      ? new WebSocketContext(upgraded.socket, settings, sweeper, info, undefined, codec)
+      : new WebSocket(upgraded.socket, settings, sweeper, info, undefined, codec);
   // Deliver the server's first frames (and start reading) only after the caller's `await
   // connect()` continuation has attached its listeners: that continuation is a microtask, this
   // an immediate. The socket is not read meanwhile, so nothing can overtake these bytes.
@@ -134,7 +150,9 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
 /** One request/answer exchange: an upgraded socket, a redirect to follow, or a typed rejection. */
 function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect: boolean): Promise<Upgraded | { redirect: string }> {
   const key = generateKey();
-  const headers = upgradeRequestHeaders({ url, key, protocols: o.protocols, origin: o.origin, headers: o.headers });
+  const deflateOptions = deflateOptionsOf(o);
+  const offered = deflateOptions !== undefined ? [deflateOffer(deflateOptions)] : [];
+  const headers = upgradeRequestHeaders({ url, key, protocols: o.protocols, extensions: offered, origin: o.origin, headers: o.headers });
   const request = (url.secure ? https : http).request({
     host: url.hostname,
     port: url.port,
@@ -166,17 +184,24 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
     request.on('upgrade', (response: http.IncomingMessage, socket: Socket, head: Buffer) => {
-      const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols });
+      const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols, extensions: offered });
       if (!verdict.ok) {
         socket.destroy();
         fail(new WebSocketError(verdict.code, verdict.message));
+        return;
+      }
+      const answer = verdict.extensions.find((extension) => extension.name === PERMESSAGE_DEFLATE);
+      const deflate = answer !== undefined ? acceptDeflateAnswer(answer.params, deflateOptions) : undefined;
+      if (typeof deflate === 'string') {
+        socket.destroy();
+        fail(new WebSocketError('WS_ERR_HANDSHAKE_BAD_EXTENSIONS', deflate));
         return;
       }
       if (!settle()) {
         socket.destroy();
         return;
       }
-      resolve({ socket, head, url, protocol: verdict.protocol });
+      resolve({ socket, head, url, protocol: verdict.protocol, extensions: verdict.extensions, deflate });
     });
 
     request.on('response', (response: http.IncomingMessage) => {
@@ -187,7 +212,7 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
         return;
       }
       // node:http reports a 101 here when it lacks `Connection: upgrade`: the check names the fault.
-      const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols });
+      const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols, extensions: offered });
       const code = verdict.ok ? 'WS_ERR_HANDSHAKE_BAD_CONNECTION' : verdict.code;
       const message = verdict.ok ? 'the answer is not an upgrade' : verdict.message;
       fail(new WebSocketError(code, message, { statusCode: response.statusCode, headers: response.headers }));
@@ -198,4 +223,10 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     });
     request.end();
   });
+}
+
+/** The deflate options in force, undefined when the client offers no compression. */
+function deflateOptionsOf(o: Options): PerMessageDeflateOptions | undefined {
+  if (o.perMessageDeflate === false) return undefined;
+  return o.perMessageDeflate === true ? {} : o.perMessageDeflate;
 }

@@ -9,6 +9,7 @@ import type { ConnectionEvents, ConnectionSettings, ConnectionState } from './co
 import type { Sweeper } from './connection/sweeper.js';
 import { WebSocketError } from './protocol/errors.js';
 import { ReceiveQueue } from './receive-queue.js';
+import type { DeflateCodec } from './extensions/deflate-codec.js';
 import { UTF8_INVALID } from './kernels.js';
 import { kernels } from './native.js';
 import type { ClientRegistry, CloseStatus, HandshakeInfo } from './websocket.js';
@@ -53,8 +54,9 @@ export class WebSocketContext implements ConnectionEvents {
     sweeper: Sweeper,
     readonly handshake: HandshakeInfo,
     private readonly registry?: ClientRegistry,
+    deflate?: DeflateCodec,
   ) {
-    this.connection = new Connection(socket, settings, sweeper, this);
+    this.connection = new Connection(socket, settings, sweeper, this, deflate);
     this.received = new ReceiveQueue(this.connection, settings.maxMessageSize, (fragment) => fragment.data.length);
   }
 

@@ -32,6 +32,13 @@ import { AccessLog } from './access-log.js';
 import { WebSocket } from './websocket.js';
 import type { ClientRegistry } from './websocket.js';
 import { WebSocketContext } from './context.js';
+import { deflateNegotiator } from './extensions/permessage-deflate.js';
+import type { DeflateAcceptance, PerMessageDeflateOptions } from './extensions/permessage-deflate.js';
+import { DeflateCodec, deflateSettings } from './extensions/deflate-codec.js';
+import type { DeflateSettings } from './extensions/deflate-codec.js';
+import { negotiateExtensions } from './handshake/extension-negotiation.js';
+import type { ExtensionNegotiator } from './handshake/extension-negotiation.js';
+import { formatExtensionList } from './handshake/header-values.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
@@ -90,6 +97,12 @@ export interface WebSocketServerOptions {
    * `WebSocketContext` (IIS IWebSocketContext: payloads as they arrive, never assembled).
    */
   api?: 'message' | 'fragment';
+  /**
+   * permessage-deflate (RFC 7692). Off by default: compression costs CPU, and is what most
+   * often takes servers down. `true` uses the defaults: answer with server_no_context_takeover
+   * (no per-connection compression state), 1 KiB threshold.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 
   /** Subprotocols in order of preference, or a function choosing from the client's offer. */
   protocols?: SubprotocolSelector;
@@ -132,6 +145,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly settings: ConnectionSettings;
   private readonly sweeper: Sweeper;
   private readonly accessLog: AccessLog | undefined;
+  private readonly negotiators: ExtensionNegotiator[];
+  private readonly deflate: DeflateSettings | undefined;
   /** Standalone: the listening server. */
   private readonly netServer: net.Server | undefined;
   /** Attached: the server whose 'upgrade' events we take. */
@@ -163,6 +178,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     };
     this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0]);
     this.accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
+    const deflateOptions = o.perMessageDeflate === true ? {} : o.perMessageDeflate || undefined;
+    this.deflate = deflateOptions !== undefined ? deflateSettings(deflateOptions) : undefined;
+    this.negotiators = deflateOptions !== undefined ? [deflateNegotiator(deflateOptions)] : [];
     if (onConnection) this.on('connection', onConnection);
     const server = this;
     this.onHeadData = function (chunk) {
@@ -337,17 +355,20 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     }
 
     const protocol = o.protocols !== undefined ? selectSubprotocol(verdict.protocols, o.protocols) : undefined;
-    socket.write(acceptResponse({ key: verdict.key, protocol, headers: extraHeaders }));
+    const extensions = negotiateExtensions(verdict.extensions, this.negotiators);
+    const deflate = extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined;
+    socket.write(acceptResponse({ key: verdict.key, protocol, extensions, headers: extraHeaders }));
     socket.off('error', ignoreSocketError);
     this.count(101);
     const remoteAddress = this.clientAddress(request);
     this.accessLog?.write(request, remoteAddress, 101, started);
 
-    const info = { protocol: protocol ?? '', extensions: '', remoteAddress, url: request.url ?? '/', user };
+    const info = { protocol: protocol ?? '', extensions: formatExtensionList(extensions), remoteAddress, url: request.url ?? '/', user };
+    const codec = deflate !== undefined ? new DeflateCodec(deflate.parameters, 'server', this.deflate!) : undefined;
     const client =
       o.api === 'fragment'
-        ? new WebSocketContext(socket, this.settings, this.sweeper, info, this)
-        : new WebSocket(socket, this.settings, this.sweeper, info, this);
+        ? new WebSocketContext(socket, this.settings, this.sweeper, info, this, codec)
+        : new WebSocket(socket, this.settings, this.sweeper, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
     this.emit('connection', client, request);

@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import { Connection } from './connection/connection.js';
 import type { ConnectionEvents, ConnectionSettings, ConnectionState } from './connection/connection.js';
 import { ReceiveQueue } from './receive-queue.js';
+import type { DeflateCodec } from './extensions/deflate-codec.js';
 import type { Sweeper } from './connection/sweeper.js';
 import { WebSocketError } from './protocol/errors.js';
 import { kernels } from './native.js';
@@ -31,6 +32,8 @@ export interface CloseStatus {
 export interface SendOptions {
   /** Send bytes as a binary message (the default for bytes); `false` sends them as text (they must be UTF-8). */
   binary?: boolean;
+  /** With permessage-deflate: `false` sends this message uncompressed. Default true (above the threshold). */
+  compress?: boolean;
 }
 
 /** What the server or client learned during the handshake. */
@@ -74,6 +77,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     sweeper: Sweeper,
     info: HandshakeInfo,
     private readonly registry?: ClientRegistry,
+    deflate?: DeflateCodec,
   ) {
     super();
     this.protocol = info.protocol;
@@ -81,7 +85,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     this.remoteAddress = info.remoteAddress;
     this.url = info.url;
     this.user = info.user;
-    this.connection = new Connection(socket, settings, sweeper, this);
+    this.connection = new Connection(socket, settings, sweeper, this, deflate);
   }
 
   /** 'OPEN', 'CLOSING' (a close frame went one way) or 'CLOSED'. */
@@ -121,13 +125,14 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
       if (callback !== undefined) process.nextTick(callback, notOpen());
       return false;
     }
-    if (typeof data === 'string') return this.connection.sendText(data, true, callback);
+    const compress = options?.compress !== false;
+    if (typeof data === 'string') return this.connection.sendText(data, true, callback, compress);
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
     if (options?.binary === false) {
       if (!kernels.isValidUtf8(bytes)) throw new WebSocketError('WS_ERR_INVALID_UTF8', 'text to send is not valid UTF-8');
-      return this.connection.sendText(bytes, true, callback);
+      return this.connection.sendText(bytes, true, callback, compress);
     }
-    return this.connection.sendBinary(bytes, true, callback);
+    return this.connection.sendBinary(bytes, true, callback, compress);
   }
 
   /** `send`, as a promise that resolves when the bytes were handed to the kernel (SendAsync). */

@@ -15,6 +15,7 @@ import { Protocol } from '../protocol/protocol.js';
 import type { ProtocolListener } from '../protocol/protocol.js';
 import { WebSocketError } from '../protocol/errors.js';
 import type { Sweeper, Sweepable } from './sweeper.js';
+import type { DeflateCodec } from '../extensions/deflate-codec.js';
 
 export type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'CLOSED';
 
@@ -79,13 +80,16 @@ export class Connection implements ProtocolListener, Sweepable {
     private readonly settings: ConnectionSettings,
     private readonly sweeper: Sweeper,
     private readonly events: ConnectionEvents,
-    allowRsv1 = false,
+    /** permessage-deflate, when negotiated: it inflates RSV1 messages and compresses ours. */
+    deflate?: DeflateCodec,
   ) {
     this.protocol = new Protocol({
       role: settings.role,
       maxMessageSize: settings.maxMessageSize,
       deliver: settings.deliver,
-      allowRsv1,
+      allowRsv1: deflate !== undefined,
+      messageTransform: deflate,
+      messageCompressor: deflate,
       listener: this,
     });
     this.lastActivity = this.lastPingTick = sweeper.now;
@@ -174,13 +178,13 @@ export class Connection implements ProtocolListener, Sweepable {
   // ---- sending ---------------------------------------------------------------------------
 
   /** Queue a message or fragment; returns false when more than highWaterMark bytes wait. */
-  sendText(data: string | Uint8Array, final: boolean, callback?: WriteCallback): boolean {
-    this.protocol.sendText(data, final);
+  sendText(data: string | Uint8Array, final: boolean, callback?: WriteCallback, compress = true): boolean {
+    this.protocol.sendText(data, final, compress);
     return this.queued(callback);
   }
 
-  sendBinary(data: Uint8Array, final: boolean, callback?: WriteCallback): boolean {
-    this.protocol.sendBinary(data, final);
+  sendBinary(data: Uint8Array, final: boolean, callback?: WriteCallback, compress = true): boolean {
+    this.protocol.sendBinary(data, final, compress);
     return this.queued(callback);
   }
 

@@ -1,7 +1,7 @@
 /** The sans-I/O protocol layer: what other layers and the package entry use from src/protocol/. */
 
 export { Protocol, DEFAULT_MAX_MESSAGE_SIZE } from './protocol.js';
-export type { ProtocolListener, ProtocolOptions, ProtocolState } from './protocol.js';
+export type { MessageCompressor, ProtocolListener, ProtocolOptions, ProtocolState } from './protocol.js';
 export { WebSocketError, WEBSOCKET_ERRORS } from './errors.js';
 export type { WebSocketErrorCode } from './errors.js';
 export {

@@ -60,6 +60,14 @@ export interface ProtocolListener {
   error(error: WebSocketError): void;
 }
 
+/**
+ * An extension's outgoing step (RFC 7692 §6.1): the bytes to send for a whole message, marked
+ * with RSV1, or undefined to send the message as it is (below a size threshold, say).
+ */
+export interface MessageCompressor {
+  compress(data: Uint8Array): Uint8Array | undefined;
+}
+
 export interface ProtocolOptions {
   /** 'server' requires masked frames from the peer and sends unmasked ones; 'client' the opposite (§5.1). */
   role: 'server' | 'client';
@@ -74,6 +82,8 @@ export interface ProtocolOptions {
   allowRsv1?: boolean;
   /** What RSV1 messages go through (permessage-deflate's inflater). */
   messageTransform?: MessageTransform;
+  /** What whole messages we send may go through (permessage-deflate's compressor); they then carry RSV1. */
+  messageCompressor?: MessageCompressor;
   listener: ProtocolListener;
 }
 
@@ -88,6 +98,7 @@ export class Protocol implements FrameSink {
   private readonly listener: ProtocolListener;
   private readonly parser: FrameParser;
   private readonly masked: boolean;
+  private readonly compressor: MessageCompressor | undefined;
   private outgoing: Uint8Array[] | null = null;
   private sendingFragmented = false; // a message we send in fragments is unfinished (§5.4)
   private ended = false; // TCP ended (receiveEof)
@@ -98,6 +109,7 @@ export class Protocol implements FrameSink {
     }
     this.listener = options.listener;
     this.masked = options.role === 'client'; // §5.3: a client masks every frame it sends
+    this.compressor = options.messageCompressor;
     this.parser = new FrameParser(
       {
         role: options.role,
@@ -184,14 +196,17 @@ export class Protocol implements FrameSink {
 
   // ---- sending ---------------------------------------------------------------------------
 
-  /** A text message (or the first fragment of one, `final` false); a string is encoded once. */
-  sendText(data: string | Uint8Array, final = true): void {
-    this.sendData(OPCODE_TEXT, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, final);
+  /**
+   * A text message (or the first fragment of one, `final` false); a string is encoded once.
+   * A whole message goes through the compressor, when there is one, unless `compress` is false.
+   */
+  sendText(data: string | Uint8Array, final = true, compress = true): void {
+    this.sendData(OPCODE_TEXT, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, final, compress);
   }
 
-  /** A binary message (or the first fragment of one, `final` false). */
-  sendBinary(data: Uint8Array, final = true): void {
-    this.sendData(OPCODE_BINARY, data, final);
+  /** A binary message (or the first fragment of one, `final` false); compressed as sendText is. */
+  sendBinary(data: Uint8Array, final = true, compress = true): void {
+    this.sendData(OPCODE_BINARY, data, final, compress);
   }
 
   /** The next fragment of a message started with `final` false (§5.4). */
@@ -231,7 +246,7 @@ export class Protocol implements FrameSink {
     return chunks;
   }
 
-  private sendData(opcode: number, payload: Uint8Array, final: boolean): void {
+  private sendData(opcode: number, payload: Uint8Array, final: boolean, compress = false): void {
     this.refuseAfterClose();
     // §5.4: the fragments of one message are not interleaved with another message's frames.
     if ((opcode === OPCODE_CONTINUATION) !== this.sendingFragmented) {
@@ -240,8 +255,12 @@ export class Protocol implements FrameSink {
         this.sendingFragmented ? 'finish the fragmented message first' : 'no fragmented message to continue',
       );
     }
+    // Only whole messages are compressed: a fragmented one goes as it is (RSV1 is per message,
+    // RFC 7692 §6.1, and sending without compression is always allowed).
+    const compressed = compress && final && opcode !== OPCODE_CONTINUATION ? this.compressor?.compress(payload) : undefined;
     this.sendingFragmented = !final;
-    this.queue(frameHead(opcode, final, false), payload);
+    if (compressed !== undefined) this.queue(frameHead(opcode, true, true), compressed);
+    else this.queue(frameHead(opcode, final, false), payload);
   }
 
   private sendControl(opcode: number, payload: Uint8Array): void {
