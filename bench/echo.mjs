@@ -6,6 +6,8 @@
  *   node bench/echo.mjs [--rounds 5] [--duration 3] [--warmup 1] [--only NAME,NAME] [--build]
  *                       [--write]   (replace the generated part of "Echo benchmark (issue 3)" in bench/RESULTS.md)
  *                       [--cpu-prof DIR] (run the wsframe server under `node --cpu-prof`, profile into DIR)
+ *   node bench/echo.mjs --client [flags of bench/client-echo.mjs]
+ *                       (issue 4: the wsframe client against the ws client, same echo servers; see there)
  *
  * Scenarios run interleaved (round r: every scenario, wsframe then ws on even rounds, ws then
  * wsframe on odd ones), so a noisy neighbour hits both alike; the table has medians over the
@@ -27,9 +29,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, 'bench', '.work');
 
 const isMain = process.argv[1] === fileURLToPath(import.meta.url);
+// `--client`: the client benchmark (bench/client-echo.mjs), which parses its own flags.
+const clientSuite = isMain && process.argv.includes('--client');
 const { values: args } = parseArgs({
-  strict: isMain, // imported by idle-memory.mjs for its helpers: its flags are not ours
-  args: isMain ? process.argv.slice(2) : [],
+  strict: isMain && !clientSuite, // imported by idle-memory.mjs for its helpers: its flags are not ours
+  args: isMain && !clientSuite ? process.argv.slice(2) : [],
   options: {
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '3' },
@@ -302,7 +306,14 @@ async function main() {
   }
 }
 
-if (isMain) {
+if (clientSuite) {
+  import('./client-echo.mjs')
+    .then((client) => client.main(process.argv.slice(2).filter((arg) => arg !== '--client')))
+    .catch((error) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
+} else if (isMain) {
   main().catch((error) => {
     console.error(error);
     process.exitCode = 1;
