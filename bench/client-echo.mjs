@@ -76,7 +76,9 @@ function procCpuSeconds(pid) {
 async function openClient(lib, url) {
   if (lib === 'wsframe') {
     const { connect } = require(join(root, 'dist', 'index.js'));
-    const socket = await connect(url);
+    // Both echo servers have permessage-deflate off; say so on the client side too (like ws below).
+    const socket = await connect(url, { perMessageDeflate: false });
+    if (socket.extensions !== '') throw new Error(`an extension was negotiated: ${socket.extensions}`);
     return { on: (handler) => socket.on('message', handler), send: (data, binary) => socket.send(data, { binary }), raw: socket };
   }
   const { WebSocket } = require('ws');
