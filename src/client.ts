@@ -147,12 +147,25 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   return client;
 }
 
+/**
+ * The headers as http.request's raw list (name, value, name, value …), one line per value. As an
+ * object, node:http sets them one by one with setHeader, which is case-insensitive: of
+ * `{ 'X-A': '1', 'x-a': '2' }` only the last would be sent.
+ */
+function rawHeaderList(headers: Record<string, string | string[]>): string[] {
+  const list: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    for (const line of typeof value === 'string' ? [value] : value) list.push(name, line);
+  }
+  return list;
+}
+
 /** One request/answer exchange: an upgraded socket, a redirect to follow, or a typed rejection. */
 function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect: boolean): Promise<Upgraded | { redirect: string }> {
   const key = generateKey();
   const deflateOptions = deflateOptionsOf(o);
   const offered = deflateOptions !== undefined ? [deflateOffer(deflateOptions)] : [];
-  const headers = upgradeRequestHeaders({ url, key, protocols: o.protocols, extensions: offered, origin: o.origin, headers: o.headers });
+  const headers = rawHeaderList(upgradeRequestHeaders({ url, key, protocols: o.protocols, extensions: offered, origin: o.origin, headers: o.headers }));
   const request = (url.secure ? https : http).request({
     host: url.hostname,
     port: url.port,

@@ -189,6 +189,19 @@ describe('handshake with a ws server', () => {
     await ws.close();
   });
 
+  it('sends every extra header line, also names that differ only in case and list values', async () => {
+    let raw: string[] = [];
+    const peer = await wsServer(() => {}, { verifyClient: (info: { req: { rawHeaders: string[] } }) => ((raw = info.req.rawHeaders), true) });
+    const ws = await connect(peer.url, { headers: { 'X-Two': '1', 'x-two': '2', 'X-List': ['a', 'b'], Authorization: 'Bearer t' } });
+    clients.add(ws);
+    const pairs = raw.flatMap((name, i) => (i % 2 === 0 && /^(x-two|x-list|authorization)$/i.test(name) ? [`${name}: ${raw[i + 1]}`] : []));
+    expect(pairs).toEqual(['X-Two: 1', 'x-two: 2', 'X-List: a', 'X-List: b', 'Authorization: Bearer t']);
+    // The handshake's own headers are still there (node:http adds no Host to a raw list).
+    const names = raw.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase());
+    expect(names).toEqual(expect.arrayContaining(['host', 'upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version']));
+    await ws.close();
+  });
+
   it('a refusal by verifyClient rejects with its status', async () => {
     const peer = await wsServer(() => {}, { verifyClient: (_info, done) => done(false, 403, 'no') });
     await expect(connect(peer.url)).rejects.toMatchObject({ code: 'WS_ERR_HANDSHAKE_BAD_STATUS', statusCode: 403 });
