@@ -23,7 +23,7 @@ Options of echo:
   --max-connections N            over it, upgrades get 503 (default 0, unlimited)
   --handshake-timeout SECONDS    time for a client to send its upgrade request (default 10)
   --idle-timeout SECONDS         close a connection that sent nothing for this long (default 0, off)
-  --deflate                      offer permessage-deflate (not implemented yet: accepted and ignored)
+  --deflate                      accept permessage-deflate (RFC 7692) when clients offer it
   --protocols a,b                subprotocols, in order of preference
   --origins URL,URL              allowed Origin values (default: any)
   --log                          write a W3C access log line per upgrade attempt to stdout
@@ -32,7 +32,7 @@ Options of echo:
 Options of connect:
   --protocol P                   offer subprotocol P (repeat for more, most preferred first)
   --header 'K: V'                add a request header (repeatable)
-  --deflate                      ask for permessage-deflate (not implemented yet: accepted and ignored)
+  --deflate                      offer permessage-deflate (RFC 7692)
   --help                         show this text
 
 connect prints 'connected (protocol P)' (or 'none') once open, then each message received on
@@ -109,18 +109,12 @@ function list(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
-/** permessage-deflate is a later issue: `--deflate` is part of the contract, accepted with a note. */
-function noteDeflate(deflate: boolean, doing: string): void {
-  if (deflate) process.stderr.write(`wsframe: --deflate: permessage-deflate is not implemented yet; ${doing} without it\n`);
-}
-
 async function echo(args: string[]): Promise<number> {
   const { help, deflate, log, ...options } = parseEchoArgs(args);
   if (help) {
     process.stdout.write(usage);
     return 0;
   }
-  noteDeflate(deflate, 'serving');
   // Handle the signals before announcing `listening`: a harness may send SIGTERM as soon as it
   // reads that line, and installing a signal handler takes long enough to lose that race.
   const stopped = new Promise<void>((resolve) => {
@@ -132,7 +126,7 @@ async function echo(args: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  const server = new WebSocketServer({ ...options, accessLog: log ? process.stdout : undefined });
+  const server = new WebSocketServer({ ...options, perMessageDeflate: deflate, accessLog: log ? process.stdout : undefined });
   server.on('connection', (ws) => {
     ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
   });
@@ -199,10 +193,9 @@ async function connectCommand(args: string[]): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
-  noteDeflate(deflate, 'connecting');
   let ws;
   try {
-    ws = await connect(url, { protocols, headers });
+    ws = await connect(url, { protocols, headers, perMessageDeflate: deflate });
   } catch (error) {
     if (error instanceof WebSocketError && usageErrorCodes.has(error.code)) throw new UsageError(error.message);
     // e.g. "connect failed (WS_ERR_HANDSHAKE_BAD_STATUS, HTTP 503): Unexpected server response: 503"

@@ -196,16 +196,19 @@ describe('against an in-process server', () => {
     expect(server.headers[0]!['x-two']).toMatch(/^1, ?2$/);
   });
 
-  it('--deflate is accepted with a note on stderr, and the connection works without it', async () => {
+  it.each([
+    [['--deflate'], /^permessage-deflate/],
+    [[], undefined],
+  ])('%j: permessage-deflate is offered only with --deflate', async (flags, offer) => {
     const server = await recordingServer();
-    const cli = ConnectCli.start(server.url, ['--deflate']);
+    const cli = ConnectCli.start(server.url, flags);
     await cli.waitFor(/connected/);
     cli.typeLine('plain');
     cli.endInput();
     expect(await cli.finished()).toEqual({ code: 0, signal: null });
-    expect(cli.stderr).toMatch(/--deflate: permessage-deflate is not implemented yet/);
     expect(server.received).toEqual(['plain']);
-    expect(server.headers[0]!['sec-websocket-extensions']).toBeUndefined();
+    if (offer === undefined) expect(server.headers[0]!['sec-websocket-extensions']).toBeUndefined();
+    else expect(server.headers[0]!['sec-websocket-extensions']).toMatch(offer);
   });
 });
 

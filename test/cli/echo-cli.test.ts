@@ -153,14 +153,16 @@ describe('each flag is wired', () => {
     expect(cli.stdout.trim().split('\n')).toEqual([`wsframe echo listening on ws://127.0.0.1:${cli.port}`]);
   });
 
-  it('--deflate is accepted (with a notice) and does not negotiate permessage-deflate yet', async () => {
-    const cli = await EchoCli.start(['--deflate']);
+  it.each([
+    [['--deflate'], 'permessage-deflate; server_no_context_takeover'],
+    [[], undefined],
+  ])('%j: permessage-deflate is answered only with --deflate (RFC 7692 §5.1)', async (flags, answer) => {
+    const cli = await EchoCli.start(flags);
     const client = await RawClient.open(cli.port);
     client.write(upgradeRequest(cli.port, { 'Sec-WebSocket-Extensions': 'permessage-deflate' }));
     const head = await client.response();
     expect(head.status).toBe(101);
-    expect(head.headers['sec-websocket-extensions']).toBeUndefined();
-    expect(cli.stderr).toMatch(/deflate/);
+    expect(head.headers['sec-websocket-extensions']).toBe(answer);
     client.destroy();
   });
 });
