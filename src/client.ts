@@ -106,13 +106,17 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
   o.signal?.throwIfAborted();
 
   const deadline = Date.now() + o.handshakeTimeout;
+  let current = o;
   for (let redirects = 0; ; redirects++) {
-    const outcome = await handshake(target, o, deadline, redirects < o.followRedirects);
+    const outcome = await handshake(target, current, deadline, redirects < o.followRedirects);
     if ('redirect' in outcome) {
-      target = parseWebSocketUrl(new URL(outcome.redirect, target.href));
+      const next = parseWebSocketUrl(new URL(outcome.redirect, target.href));
+      // Credentials meant for one server are not handed to another that a redirect names.
+      if (next.hostHeader !== target.hostHeader || next.secure !== target.secure) current = { ...current, headers: withoutCredentials(current.headers) };
+      target = next;
       continue;
     }
-    return open(outcome, o);
+    return open(outcome, current);
   }
 }
 
@@ -242,4 +246,12 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
 function deflateOptionsOf(o: Options): PerMessageDeflateOptions | undefined {
   if (o.perMessageDeflate === false) return undefined;
   return o.perMessageDeflate === true ? {} : o.perMessageDeflate;
+}
+
+/** The headers that carry credentials, dropped on a redirect to another origin (as browsers and ws do). */
+const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+function withoutCredentials(headers: ExtraHeaders | undefined): ExtraHeaders | undefined {
+  if (headers === undefined) return undefined;
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.has(name.toLowerCase())));
 }

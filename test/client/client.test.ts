@@ -149,6 +149,34 @@ describe('connect() validates the answer (RFC 6455 §4.1)', () => {
     await ws.close();
   });
 
+  it('a redirect to another origin does not carry Authorization or Cookie along', async () => {
+    const seen: Array<Record<string, unknown>> = [];
+    const { port: target } = await startServer({ verify: (req) => (seen.push({ ...req.headers }), true) }, echo);
+    for (const host of ['localhost', '127.0.0.1']) {
+      const port = await brokenServer(() => `HTTP/1.1 307 Temporary Redirect\r\nLocation: ws://${host}:${target}/\r\nContent-Length: 0\r\n\r\n`);
+      const ws = await connect(`ws://127.0.0.1:${port}`, { followRedirects: 1, headers: { Authorization: 'Bearer secret', Cookie: 'a=b', 'X-Kept': 'yes' } });
+      await ws.close();
+    }
+    // Another host name, then the same host on another port: both are other origins.
+    expect(seen.map((h) => [h['authorization'], h['cookie'], h['x-kept']])).toEqual([
+      [undefined, undefined, 'yes'],
+      [undefined, undefined, 'yes'],
+    ]);
+  });
+
+  it('a redirect within the same origin keeps them', async () => {
+    const heads: string[] = [];
+    const port = await brokenServer((key, request) => {
+      heads.push(request);
+      return request.startsWith('GET /moved ') ? ok(key) : 'HTTP/1.1 307 Temporary Redirect\r\nLocation: /moved\r\nContent-Length: 0\r\n\r\n';
+    });
+    const ws = await connect(`ws://127.0.0.1:${port}/`, { followRedirects: 1, headers: { Authorization: 'Bearer secret' } });
+    expect(heads).toHaveLength(2);
+    expect(heads[1]).toMatch(/^GET \/moved /);
+    expect(heads[1]).toMatch(/authorization: Bearer secret/i);
+    ws.terminate();
+  });
+
   it('a refused connection is WS_ERR_CONNECT_FAILED with the cause', async () => {
     const port = await brokenServer(() => undefined);
     for (const server of rawServers) server.close();
