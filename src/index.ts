@@ -11,3 +11,8 @@ export { WebSocketError, WEBSOCKET_ERRORS } from './protocol/errors.js';
 export type { WebSocketErrorCode } from './protocol/errors.js';
 export { kernels } from './native.js';
 export type { Kernels } from './kernels.js';
+export { WebSocketHandler, WebSocketCollection, serveHandlers } from './handler.js';
+export type { WebSocketCollectionOptions, BroadcastOptions } from './handler.js';
+export type { Backplane, BackplaneMessage } from './backplane/backplane.js';
+export { MemoryBackplane } from './backplane/memory-backplane.js';
+export type { PerMessageDeflateOptions } from './extensions/permessage-deflate.js';

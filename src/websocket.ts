@@ -17,6 +17,7 @@ import { Connection } from './connection/connection.js';
 import type { ConnectionEvents, ConnectionSettings, ConnectionState } from './connection/connection.js';
 import { ReceiveQueue } from './receive-queue.js';
 import type { DeflateCodec } from './extensions/deflate-codec.js';
+import type { PreparedMessage } from './protocol/prepared-message.js';
 import type { Sweeper } from './connection/sweeper.js';
 import { WebSocketError } from './protocol/errors.js';
 import { kernels } from './native.js';
@@ -133,6 +134,13 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
       return this.connection.sendText(bytes, true, callback, compress);
     }
     return this.connection.sendBinary(bytes, true, callback, compress);
+  }
+
+  /** @internal A message framed once for many sockets (WebSocketCollection.broadcast); false when not open. */
+  sendPrepared(message: PreparedMessage, compress = true): boolean {
+    if (this.connection.state !== 'OPEN') return false;
+    this.connection.sendPrepared(message, compress);
+    return true;
   }
 
   /** `send`, as a promise that resolves when the bytes were handed to the kernel (SendAsync). */

@@ -16,6 +16,7 @@ import type { ProtocolListener } from '../protocol/protocol.js';
 import { WebSocketError } from '../protocol/errors.js';
 import type { Sweeper, Sweepable } from './sweeper.js';
 import type { DeflateCodec } from '../extensions/deflate-codec.js';
+import type { PreparedMessage } from '../protocol/prepared-message.js';
 
 export type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'CLOSED';
 
@@ -186,6 +187,12 @@ export class Connection implements ProtocolListener, Sweepable {
   sendBinary(data: Uint8Array, final: boolean, callback?: WriteCallback, compress = true): boolean {
     this.protocol.sendBinary(data, final, compress);
     return this.queued(callback);
+  }
+
+  /** A message framed once for many connections (a broadcast). */
+  sendPrepared(message: PreparedMessage, compress = true): boolean {
+    this.protocol.sendPrepared(message, compress);
+    return this.queued(undefined);
   }
 
   sendContinuation(data: Uint8Array, final: boolean, callback?: WriteCallback): boolean {

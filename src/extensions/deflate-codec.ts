@@ -56,9 +56,14 @@ export class DeflateCodec implements MessageTransform {
     this.deflateBits = server ? parameters.serverMaxWindowBits : parameters.clientMaxWindowBits;
   }
 
-  /** Whether our side keeps no compression state between messages (its output can be shared). */
-  get stateless(): boolean {
-    return !this.deflateTakeover;
+  /**
+   * Without context takeover our output depends on the message and the settings alone, so
+   * connections with the same key can share one compressed frame (a broadcast).
+   */
+  get shareKey(): string | undefined {
+    if (this.deflateTakeover) return undefined;
+    const { threshold, level, memLevel } = this.settings;
+    return `deflate:${this.deflateBits}:${level}:${memLevel}:${threshold}`;
   }
 
   // ---- receiving (MessageTransform) ------------------------------------------------------

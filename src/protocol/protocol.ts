@@ -20,6 +20,7 @@ import type { CloseStatus } from './close-codes.js';
 import { WebSocketError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
 import type { FrameSink, MessageTransform } from './frame-parser.js';
+import type { PreparedFrames, PreparedMessage, SharedCompressor } from './prepared-message.js';
 import { frameHead, serializeFrame } from './frame-serializer.js';
 import {
   OPCODE_BINARY,
@@ -66,6 +67,11 @@ export interface ProtocolListener {
  */
 export interface MessageCompressor {
   compress(data: Uint8Array): Uint8Array | undefined;
+  /**
+   * Set when the output depends on the message alone (no context takeover): connections whose
+   * compressors share a key can share one compressed frame (a broadcast).
+   */
+  readonly shareKey: string | undefined;
 }
 
 export interface ProtocolOptions {
@@ -238,6 +244,22 @@ export class Protocol implements FrameSink {
     this.queueClose(code ?? CLOSE_NO_STATUS, reason);
   }
 
+  /**
+   * A whole message framed in advance (a broadcast): its shared chunks are queued as they are.
+   * The client role cannot share frames (each needs its own masking key, §5.3), so there the
+   * message is framed for this connection alone, and so is it for a compressor that keeps
+   * context (its output depends on what this connection sent before).
+   */
+  sendPrepared(message: PreparedMessage, compress = true): void {
+    const compressor = compress ? this.compressor : undefined;
+    if (this.masked || (compressor !== undefined && compressor.shareKey === undefined)) {
+      this.sendData(message.opcode, message.payload, true, compress);
+      return;
+    }
+    const frames = compressor !== undefined ? message.compressedFrames(compressor as SharedCompressor) : message.frames();
+    this.sendData(message.opcode, EMPTY, true, false, frames);
+  }
+
   /** Drains the queued frames: headers and payloads as separate chunks, for one corked write. */
   dataToSend(): Uint8Array[] {
     const chunks = this.outgoing ?? [];
@@ -246,7 +268,7 @@ export class Protocol implements FrameSink {
     return chunks;
   }
 
-  private sendData(opcode: number, payload: Uint8Array, final: boolean, compress = false): void {
+  private sendData(opcode: number, payload: Uint8Array, final: boolean, compress = false, prepared?: PreparedFrames): void {
     this.refuseAfterClose();
     // §5.4: the fragments of one message are not interleaved with another message's frames.
     if ((opcode === OPCODE_CONTINUATION) !== this.sendingFragmented) {
@@ -257,8 +279,13 @@ export class Protocol implements FrameSink {
     }
     // Only whole messages are compressed: a fragmented one goes as it is (RSV1 is per message,
     // RFC 7692 §6.1, and sending without compression is always allowed).
-    const compressed = compress && final && opcode !== OPCODE_CONTINUATION ? this.compressor?.compress(payload) : undefined;
     this.sendingFragmented = !final;
+    if (prepared !== undefined) {
+      (this.outgoing ??= []).push(...prepared.chunks);
+      this.bufferedAmount += prepared.length;
+      return;
+    }
+    const compressed = compress && final && opcode !== OPCODE_CONTINUATION ? this.compressor?.compress(payload) : undefined;
     if (compressed !== undefined) this.queue(frameHead(opcode, true, true), compressed);
     else this.queue(frameHead(opcode, final, false), payload);
   }
