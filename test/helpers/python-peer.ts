@@ -34,6 +34,16 @@ export interface PythonResult {
   error?: string;
 }
 
+/** Run test/interop/NAME with /usr/bin/python3 and ARGS; the JSON its last stdout line holds. */
+export async function runPythonScript<T>(name: string, args: string[], timeoutMs = 30_000): Promise<T> {
+  const python = CliProcess.spawn(systemPython, [resolve(__dirname, '../interop', name), ...args]);
+  const timer = setTimeout(() => void python.stop('SIGKILL'), timeoutMs);
+  const exit = await python.finished();
+  clearTimeout(timer);
+  if (exit.code !== 0) throw new Error(`${name} exited ${exit.code ?? exit.signal}: ${python.stderr}`);
+  return JSON.parse(python.stdout.trim().split('\n').pop()!) as T;
+}
+
 /** Run the plan (a list of connections, each a list of steps) against ws://127.0.0.1:port/. */
 export async function runPythonPlan(port: number, plan: PythonStep[][], timeoutMs = 30_000): Promise<PythonResult[]> {
   const python = CliProcess.spawn(systemPython, [script, `ws://127.0.0.1:${port}/`, JSON.stringify(plan)]);
@@ -54,8 +64,9 @@ export class PythonServer {
     readonly port: number,
   ) {}
 
-  static async start(): Promise<PythonServer> {
-    const python = CliProcess.spawn(systemPython, [serverScript]);
+  /** `script`: another server in test/interop/ that prints the same `listening`/`closed` lines. */
+  static async start(script = serverScript, args: string[] = []): Promise<PythonServer> {
+    const python = CliProcess.spawn(systemPython, [resolve(__dirname, '../interop', script), ...args]);
     const [, port] = await python.waitFor(/^listening (\d+)$/m);
     return new PythonServer(python, Number(port));
   }
@@ -66,9 +77,14 @@ export class PythonServer {
 
   /** The close frame the server received on the connection to `path` (1006: none), once it ended. */
   async closed(path: string): Promise<{ code: number; reason: string }> {
+    const { code, reason } = await this.closedReport(path);
+    return { code, reason };
+  }
+
+  /** The whole `closed {...}` report of the connection to `path` (a server may add fields). */
+  async closedReport<T extends { code: number; reason: string }>(path: string): Promise<T> {
     const escaped = JSON.stringify(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const [, report] = await this.process.waitFor(new RegExp(`^closed (\\{"path": ${escaped},.*\\})$`, 'm'));
-    const { code, reason } = JSON.parse(report!) as { code: number; reason: string };
-    return { code, reason };
+    return JSON.parse(report!) as T;
   }
 }
