@@ -17,9 +17,18 @@
  *
  * Needs dist/ (npx tsc -p tsconfig.build.json) and the addon (npx node-gyp rebuild): built here
  * when missing, or always with --build.
+ *
+ * The deflate scenario (issue 5, section "permessage-deflate (issue 5)" of RESULTS.md, which
+ * --write also updates): 100 connections × 4 in flight of 4 KiB JSON-like text, loadgen --deflate
+ * (compresses with context takeover, inflates and checks every echo), against three servers:
+ * `wsframe echo --deflate` (answers server_no_context_takeover), bench/wsframe-deflate-server.mjs
+ * --takeover (wsframe keeping its compression context), and bench/ws-echo-server.mjs --deflate
+ * (ws's defaults). It needs zlib's headers for the load generator (zlib1g-dev; skipped with a
+ * message without them) and runs in the first --deflate-rounds rounds (default 3), so the
+ * whole run stays under 4 minutes.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +51,12 @@ const { values: args } = parseArgs({
     build: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    'deflate-rounds': { type: 'string', default: '3' },
   },
 });
+const deflateRounds = Number(args['deflate-rounds']);
+/** zlib's headers: the load generator's --deflate needs them (Debian: zlib1g-dev). */
+export const hasZlib = existsSync('/usr/include/zlib.h');
 const rounds = Number(args.rounds);
 const duration = Number(args.duration);
 const warmup = Number(args.warmup);
@@ -54,7 +67,11 @@ const scenarios = [
   { name: '32B x100', conns: 100, inflight: 16, size: 32, binary: false, metric: 'msgs', target: 3 },
   { name: '16KiB x100', conns: 100, inflight: 4, size: 16 * 1024, binary: true, metric: 'mb', target: 1.5 },
   { name: '1MiB x10', conns: 10, inflight: 2, size: 1024 * 1024, binary: true, metric: 'mb', target: 1.5 },
+  // issue 5: permessage-deflate; its servers are the deflate variants, reported in their own section
+  { name: 'deflate 4KiB x100', conns: 100, inflight: 4, size: 4096, binary: false, deflate: true, metric: 'msgs', servers: ['wsframe', 'ws', 'wsframe-takeover'] },
 ].filter((s) => args.only === undefined || args.only.split(',').includes(s.name));
+const plainScenarios = scenarios.filter((s) => !s.deflate);
+const deflateScenario = scenarios.find((s) => s.deflate);
 
 // ---- build ---------------------------------------------------------------------------------
 
@@ -69,8 +86,13 @@ export function ensureBuilt(force) {
   mkdirSync(work, { recursive: true });
   const source = join(root, 'bench', 'loadgen.c');
   const binary = join(work, 'loadgen');
-  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
-    run('cc', ['-O2', '-o', binary, source]);
+  // With zlib's headers the load generator can speak permessage-deflate (--deflate); the marker
+  // file says how the binary was built, so installing zlib1g-dev later rebuilds it.
+  const marker = join(work, 'loadgen.zlib');
+  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs || existsSync(marker) !== hasZlib) {
+    run('cc', hasZlib ? ['-O2', '-DLOADGEN_ZLIB', '-o', binary, source, '-lz'] : ['-O2', '-o', binary, source]);
+    if (hasZlib) writeFileSync(marker, '');
+    else rmSync(marker, { force: true });
   }
   return binary;
 }
@@ -134,6 +156,7 @@ function loadgen(binary, server, scenario) {
     '--duration', String(duration), '--warmup', String(warmup),
   ];
   if (scenario.binary) argv.push('--binary');
+  if (scenario.deflate) argv.push('--deflate');
   const result = spawnSync(binary, argv, { encoding: 'utf8', timeout: (duration + warmup + 70) * 1000 });
   const line = result.stdout.trim().split('\n').pop();
   try {
@@ -160,7 +183,7 @@ function value(result, scenario) {
 function summarize(results) {
   const rows = [];
   const names = ['wsframe', 'ws'];
-  for (const scenario of scenarios) {
+  for (const scenario of plainScenarios) {
     const by = Object.fromEntries(names.map((n) => [n, results.filter((r) => r.scenario === scenario.name && r.server === n)]));
     const stat = (n, f) => median(by[n].map(f));
     const perRound = by.wsframe.map((r, i) => value(r, scenario) / value(by.ws[i], scenario));
@@ -230,6 +253,60 @@ function markdown(rows, info) {
   return lines.join('\n');
 }
 
+/** The deflate scenario: every server against ws, per round, then medians. */
+function deflateMarkdown(scenario, results, info) {
+  const names = scenario.servers;
+  const by = Object.fromEntries(names.map((n) => [n, results.filter((r) => r.scenario === scenario.name && r.server === n)]));
+  const row = (n) => {
+    const rs = by[n];
+    const stat = (f) => median(rs.map(f));
+    const ratios = rs.map((r) => r.msgs_per_s / by.ws.find((w) => w.round === r.round).msgs_per_s);
+    const perCpu = (r) => (r.msgs_per_s * r.seconds) / Math.max(r.cpu_server_s, 1e-9);
+    const perCpuRatio = stat(perCpu) / median(by.ws.map(perCpu));
+    return {
+      n,
+      msgs: stat((r) => r.msgs_per_s),
+      ratio: stat((r) => r.msgs_per_s) / median(by.ws.map((r) => r.msgs_per_s)),
+      range: [Math.min(...ratios), Math.max(...ratios)],
+      perCpu: stat(perCpu),
+      perCpuRatio,
+      p50: stat((r) => r.latency_us.p50 / 1000),
+      p99: stat((r) => r.latency_us.p99 / 1000),
+      serverCpu: stat((r) => r.cpu_server_pct),
+      loadgenCpu: stat((r) => r.cpu_loadgen_pct),
+      echoWire: stat((r) => r.echo_payload_avg),
+      sentWire: stat((r) => r.sent_payload_avg),
+      extensions: [...new Set(rs.map((r) => r.extensions))].join(' / '),
+      errors: rs.reduce((sum, r) => sum + r.errors + (r.connected - r.alive), 0),
+      rounds: rs.length,
+    };
+  };
+  const rows = names.map(row);
+  const label = { wsframe: '`wsframe echo --deflate`', ws: 'ws `perMessageDeflate: true`', 'wsframe-takeover': 'wsframe `serverNoContextTakeover: false`' };
+  const lines = [
+    `- Machine: ${info.machine.cpu}; Node ${info.machine.node}; load average at start ${info.machine.load}` +
+      ` (shared machine: only the ratios mean something). \`npm run bench:echo\`, ${info.date}.`,
+    `- ${scenario.conns} connections × ${scenario.inflight} in flight, ${scenario.size / 1024} KiB JSON-like text (16 documents in turn), ` +
+      `loadgen \`--deflate\` (sends with context takeover: ${fmt(rows[0].sentWire)} B per message on the wire; inflates and checks every echo). ` +
+      `${rows[0].rounds} interleaved rounds × ${duration} s counted (after ${warmup} s warm-up); medians; ranges are the per-round ratios to ws.`,
+    '',
+    '| server | negotiated (server\'s answer) | msg/s | vs ws (range) | per server CPU-s (vs ws) | p50 / p99 ms | server CPU % | loadgen CPU % | echo B on the wire |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${label[r.n] ?? r.n} | \`${r.extensions}\` | ${fmt(r.msgs)} | ${r.n === 'ws' ? '—' : `${ratio(r.ratio)} (${r.range.map((x) => x.toFixed(2)).join('–')})`} | ` +
+        `${fmt(r.perCpu)} (${ratio(r.perCpuRatio)}) | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} | ${fmt(r.serverCpu)} | ${fmt(r.loadgenCpu)} | ${fmt(r.echoWire)} |`,
+    );
+  }
+  const errors = rows.filter((r) => r.errors > 0).map((r) => `${r.n}: ${r.errors}`);
+  lines.push('', errors.length ? `Errors/dropped connections: ${errors.join('; ')}.` : 'No errors, no dropped connections; every echo inflated to the bytes sent.');
+  return lines.join('\n');
+}
+
+const DEFLATE_BEGIN = '<!-- echo.mjs: deflate table (begin) -->';
+const DEFLATE_END = '<!-- echo.mjs: deflate table (end) -->';
+
 const BEGIN = '<!-- echo.mjs: generated table (begin) -->';
 const END = '<!-- echo.mjs: generated table (end) -->';
 
@@ -271,6 +348,15 @@ async function main() {
   const ws = await startServer('ws', [], ['bench/ws-echo-server.mjs', '--host', '127.0.0.1', '--port', '0']);
   info.wsBanner = /\(([^)]*)\)/.exec(ws.banner)?.[1] ?? ws.banner;
   const servers = { wsframe, ws };
+  if (deflateScenario !== undefined && !hasZlib) {
+    console.error('deflate scenario skipped: the load generator needs zlib\'s headers (apt-get install zlib1g-dev)');
+    scenarios.splice(scenarios.indexOf(deflateScenario), 1);
+  } else if (deflateScenario !== undefined) {
+    const argv = ['--host', '127.0.0.1', '--port', '0'];
+    servers['wsframe:deflate'] = await startServer('wsframe (deflate)', [], ['bin/wsframe.js', 'echo', ...argv, '--receive-buffer-limit', String(4 * 1024 * 1024), '--deflate']);
+    servers['ws:deflate'] = await startServer('ws (deflate)', [], ['bench/ws-echo-server.mjs', ...argv, '--deflate']);
+    servers['wsframe-takeover:deflate'] = await startServer('wsframe (deflate, takeover)', [], ['bench/wsframe-deflate-server.mjs', ...argv, '--takeover']);
+  }
   console.error(`servers: wsframe pid ${wsframe.pid} port ${wsframe.port}; ws pid ${ws.pid} port ${ws.port} (${info.wsBanner})`);
   console.error(`kernels: ${info.kernels.name} ${info.kernels.isa}; ${info.machine.cpu}; node ${info.machine.node}; load ${info.machine.load}`);
 
@@ -278,9 +364,11 @@ async function main() {
   try {
     for (let round = 0; round < rounds; round++) {
       for (const scenario of scenarios) {
-        const order = round % 2 === 0 ? ['wsframe', 'ws'] : ['ws', 'wsframe'];
+        if (scenario.deflate && round >= deflateRounds) continue;
+        const names = scenario.servers ?? ['wsframe', 'ws'];
+        const order = names.map((_, i) => names[(i + round) % names.length]); // rotated each round
         for (const name of order) {
-          const r = loadgen(binary, servers[name], scenario);
+          const r = loadgen(binary, servers[scenario.deflate ? `${name}:deflate` : name], scenario);
           results.push({ ...r, server: name, scenario: scenario.name, round });
           const shown = scenario.metric === 'mb' ? `${r.mb_per_s.toFixed(1)} MB/s` : `${Math.round(r.msgs_per_s)} msg/s`;
           console.error(
@@ -293,16 +381,26 @@ async function main() {
       }
     }
   } finally {
-    await Promise.all([stopServer(wsframe), stopServer(ws)]);
+    await Promise.all(Object.values(servers).map(stopServer));
   }
   info.seconds = Math.round((Date.now() - began) / 1000);
-  const rows = summarize(results);
-  const table = markdown(rows, info);
   writeFileSync(join(work, 'echo-results.json'), JSON.stringify({ info, results }, null, 2));
-  console.log(table);
-  if (args.write) {
-    writeGenerated('Echo benchmark (issue 3)', BEGIN, END, table);
-    console.error('bench/RESULTS.md: "Echo benchmark (issue 3)" updated');
+  const deflateRan = scenarios.includes(deflateScenario);
+  if (plainScenarios.length > 0) {
+    const table = markdown(summarize(results), info);
+    console.log(table);
+    if (args.write) {
+      writeGenerated('Echo benchmark (issue 3)', BEGIN, END, table);
+      console.error('bench/RESULTS.md: "Echo benchmark (issue 3)" updated');
+    }
+  }
+  if (deflateRan) {
+    const table = deflateMarkdown(deflateScenario, results, info);
+    console.log(`\n${table}`);
+    if (args.write) {
+      writeGenerated('permessage-deflate (issue 5)', DEFLATE_BEGIN, DEFLATE_END, table);
+      console.error('bench/RESULTS.md: "permessage-deflate (issue 5)" updated');
+    }
   }
 }
 

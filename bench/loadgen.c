@@ -19,6 +19,24 @@
  *
  * Masking keys: frames are cut from a few pre-masked templates with different random keys,
  * so the server does the same unmasking work as with a fresh key per frame.
+ *
+ * --json: text payloads are JSON-like documents (an array of objects with ids, names, e-mails,
+ * timestamps, tags: compressible, as real API traffic is), 16 different ones sent in turn.
+ *
+ * --deflate (issue 5; built with -DLOADGEN_ZLIB -lz, implies --json): offers permessage-deflate
+ * (`client_max_window_bits`, as browsers and the ws client do) and compresses with context
+ * takeover (RFC 7692 §7.2.1, zlib level 6, window 15): the 16 documents are compressed twice in a
+ * row by one deflate stream before the run; a connection sends the first pass once (its first
+ * messages, from an empty window), then the second pass over and over. In the second pass each
+ * message refers back only to the 32 KiB of plaintext before it, which is the same documents
+ * again, so the frames are exactly what a takeover compressor would send, without compressing at
+ * run time. Echoes are inflated (a zlib stream per connection, so either side's takeover works)
+ * and compared byte for byte with what was sent. The server's answer (Sec-WebSocket-Extensions)
+ * is reported; one asking for client_no_context_takeover or a smaller client window is refused.
+ *
+ * idle mode and messages: after the "ready" line, a line `send N` on stdin makes every open
+ * connection send N messages (as in echo mode: --size, --json, --deflate) and wait for their
+ * echoes; then one line {"sent":true,...} is printed and the connections are held again.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -38,6 +56,9 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef LOADGEN_ZLIB
+#include <zlib.h>
+#endif
 
 #define MAX_IOV 64
 #define READ_BUF (256 * 1024)
@@ -64,6 +85,14 @@ typedef struct {
   int in_frame;
   int msg_opcode;
   uint64_t msg_len;
+  int frame_ctl;       /* the frame being read is a control frame */
+  int msg_compressed;  /* RSV1 on the message's first frame */
+  unsigned rx_tmpl;    /* template index of the message the next echo answers */
+  uint64_t rx_out;     /* plaintext bytes of the echo so far (inflated, or raw), checked as they come */
+  int rx_bad;          /* the echo differs from what was sent */
+#ifdef LOADGEN_ZLIB
+  z_stream *inf;
+#endif
   /* latency: send times of the frames in flight, FIFO (the server echoes in order) */
   uint64_t *sent_at;
   int sent_head, sent_count, sent_cap;
@@ -71,11 +100,18 @@ typedef struct {
 
 static const char *host = "127.0.0.1";
 static int port = 0, nconns = 1, inflight = 1, binary = 0, server_pid = 0, idle_mode = 0;
+static int json_mode = 0, deflate_mode = 0;
+#define NPLAIN 16
+static unsigned char *plain[NPLAIN]; /* --json/--deflate: the documents, `size` bytes each */
+static size_t *tmpl_len;             /* frame length of each template */
+static unsigned cycle_start = 0;     /* after the last template, continue here */
+static char negotiated[256] = "";    /* the first Sec-WebSocket-Extensions answer */
+static uint64_t echo_wire = 0;       /* payload bytes of the echoes counted (as on the wire) */
+static uint64_t idle_target = 0, idle_echoes = 0;
 static size_t size = 32;
 static double duration = 5, warmup = 1;
 
 static unsigned char **templates;
-static size_t frame_len;
 static unsigned ntemplates;
 static char request[512];
 static int request_len;
@@ -132,36 +168,133 @@ static void note_error(const char *what, int err) {
   if (first_error[0] == 0) snprintf(first_error, sizeof first_error, "%s: %s", what, err ? strerror(err) : "protocol");
 }
 
-static void build_templates(void) {
-  size_t hlen = size < 126 ? 2 : size < 65536 ? 4 : 10;
-  frame_len = hlen + 4 + size;
-  ntemplates = size <= 65536 ? 16 : 2;
-  templates = malloc(sizeof *templates * ntemplates);
-  srand((unsigned)now_ns());
-  for (unsigned t = 0; t < ntemplates; t++) {
-    unsigned char *f = malloc(frame_len);
-    f[0] = 0x80 | (binary ? 2 : 1);
-    if (hlen == 2) {
-      f[1] = 0x80 | (unsigned char)size;
-    } else if (hlen == 4) {
-      f[1] = 0x80 | 126;
-      f[2] = (unsigned char)(size >> 8);
-      f[3] = (unsigned char)size;
-    } else {
-      f[1] = 0x80 | 127;
-      for (int i = 0; i < 8; i++) f[2 + i] = (unsigned char)((uint64_t)size >> (56 - 8 * i));
-    }
-    unsigned char key[4];
-    for (int i = 0; i < 4; i++) key[i] = (unsigned char)(1 + rand() % 255);
-    memcpy(f + hlen, key, 4);
-    unsigned char *p = f + hlen + 4;
-    for (size_t i = 0; i < size; i++) {
-      unsigned char c = binary ? (unsigned char)(rand() & 0xff) : (unsigned char)('a' + (i * 7 + t) % 26);
-      p[i] = c ^ key[i & 3];
-    }
-    templates[t] = f;
-  }
+/* A small deterministic PRNG, so runs send the same documents. */
+static uint64_t prng_state = 0x9E3779B97F4A7C15ull;
+static uint32_t prng(void) {
+  prng_state ^= prng_state << 13;
+  prng_state ^= prng_state >> 7;
+  prng_state ^= prng_state << 17;
+  return (uint32_t)(prng_state >> 16);
 }
+
+/* One JSON-like document of exactly `size` bytes: an array of records, padded with spaces. */
+static void make_document(unsigned char *out, unsigned doc) {
+  static const char *first[] = {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
+                                "mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yolanda"};
+  static const char *last[] = {"smith", "jones", "garcia", "miller", "davis", "martinez", "lopez", "wilson", "anderson",
+                               "thomas", "taylor", "moore", "jackson", "martin", "lee", "thompson"};
+  static const char *tags[] = {"admin", "beta", "billing", "eu-west", "us-east", "mobile", "web", "trial", "premium", "support"};
+  static const char *status[] = {"active", "pending", "suspended"};
+  size_t n = 0;
+  char rec[512];
+  out[n++] = '[';
+  for (unsigned i = 0;; i++) {
+    unsigned id = 100000 + doc * 97 + i * 13 + (prng() % 7);
+    unsigned f = prng() % 20, l = prng() % 16;
+    unsigned t1 = prng() % 10, t2 = prng() % 10;
+    unsigned sec = 1700000000u + doc * 3600 + i * 17 + prng() % 60;
+    time_t ts = (time_t)sec;
+    struct tm tm;
+    gmtime_r(&ts, &tm);
+    int len = snprintf(rec, sizeof rec,
+                       "%s{\"id\":%u,\"name\":\"%s %s\",\"email\":\"%s.%s@example.com\",\"createdAt\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\","
+                       "\"status\":\"%s\",\"score\":%u.%02u,\"tags\":[\"%s\",\"%s\"],\"verified\":%s}",
+                       i ? "," : "", id, first[f], last[l], first[f], last[l], tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec, prng() % 1000, status[prng() % 3], prng() % 100, prng() % 100,
+                       tags[t1], tags[t2], prng() % 2 ? "true" : "false");
+    if (n + (size_t)len + 1 > size) break;
+    memcpy(out + n, rec, (size_t)len);
+    n += (size_t)len;
+  }
+  out[n++] = ']';
+  while (n < size) out[n++] = ' ';
+}
+
+/* A masked frame around `payload` into templates[t]. */
+static void make_frame(unsigned t, const unsigned char *payload, size_t len, int rsv1) {
+  size_t hlen = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  unsigned char *f = malloc(hlen + 4 + len);
+  f[0] = 0x80 | (rsv1 ? 0x40 : 0) | (binary ? 2 : 1);
+  if (hlen == 2) {
+    f[1] = 0x80 | (unsigned char)len;
+  } else if (hlen == 4) {
+    f[1] = 0x80 | 126;
+    f[2] = (unsigned char)(len >> 8);
+    f[3] = (unsigned char)len;
+  } else {
+    f[1] = 0x80 | 127;
+    for (int i = 0; i < 8; i++) f[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+  }
+  unsigned char key[4];
+  for (int i = 0; i < 4; i++) key[i] = (unsigned char)(1 + rand() % 255);
+  memcpy(f + hlen, key, 4);
+  for (size_t i = 0; i < len; i++) f[hlen + 4 + i] = payload[i] ^ key[i & 3];
+  templates[t] = f;
+  tmpl_len[t] = hlen + 4 + len;
+}
+
+static size_t sent_wire_avg = 0; /* payload bytes per message in the steady cycle */
+
+static void build_templates(void) {
+  srand((unsigned)now_ns());
+  if (json_mode || deflate_mode) {
+    if (binary) {
+      fprintf(stderr, "loadgen: --json/--deflate send text\n");
+      exit(2);
+    }
+    for (unsigned d = 0; d < NPLAIN; d++) {
+      plain[d] = malloc(size);
+      make_document(plain[d], d);
+    }
+  }
+  if (deflate_mode) {
+#ifdef LOADGEN_ZLIB
+    ntemplates = 2 * NPLAIN;
+    cycle_start = NPLAIN;
+    templates = malloc(sizeof *templates * ntemplates);
+    tmpl_len = malloc(sizeof *tmpl_len * ntemplates);
+    z_stream z = {0};
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) exit(3);
+    size_t cap = deflateBound(&z, size) + 64;
+    unsigned char *out = malloc(cap);
+    size_t steady = 0;
+    for (unsigned t = 0; t < ntemplates; t++) {
+      z.next_in = plain[t % NPLAIN];
+      z.avail_in = (uInt)size;
+      z.next_out = out;
+      z.avail_out = (uInt)cap;
+      if (deflate(&z, Z_SYNC_FLUSH) != Z_OK || z.avail_in != 0 || z.avail_out == 0) exit(3);
+      size_t len = cap - z.avail_out;
+      if (len < 4 || memcmp(out + len - 4, "\x00\x00\xff\xff", 4) != 0) exit(3);
+      make_frame(t, out, len - 4, 1); /* §7.2.1: without the sync flush's 4 octets */
+      if (t >= cycle_start) steady += len - 4;
+    }
+    sent_wire_avg = steady / NPLAIN;
+    deflateEnd(&z);
+    free(out);
+#else
+    fprintf(stderr, "loadgen: built without zlib (cc -DLOADGEN_ZLIB ... -lz): no --deflate\n");
+    exit(2);
+#endif
+    return;
+  }
+  ntemplates = json_mode ? NPLAIN : size <= 65536 ? 16 : 2;
+  templates = malloc(sizeof *templates * ntemplates);
+  tmpl_len = malloc(sizeof *tmpl_len * ntemplates);
+  unsigned char *payload = malloc(size ? size : 1);
+  for (unsigned t = 0; t < ntemplates; t++) {
+    if (json_mode) {
+      memcpy(payload, plain[t], size);
+    } else {
+      for (size_t i = 0; i < size; i++) payload[i] = binary ? (unsigned char)(rand() & 0xff) : (unsigned char)('a' + (i * 7 + t) % 26);
+    }
+    make_frame(t, payload, size, 0);
+  }
+  free(payload);
+  sent_wire_avg = size;
+}
+
+static unsigned next_tmpl(unsigned t) { return t + 1 < ntemplates ? t + 1 : cycle_start; }
 
 static void set_events(conn_t *c, int want_out) {
   if (c->want_out == want_out) return;
@@ -227,10 +360,10 @@ static void flush_sends(conn_t *c) {
     size_t attempted = 0;
     for (long i = 0; i < frames && n < MAX_IOV; i++, n++) {
       iov[n].iov_base = templates[t] + off;
-      iov[n].iov_len = frame_len - off;
+      iov[n].iov_len = tmpl_len[t] - off;
       attempted += iov[n].iov_len;
       off = 0;
-      t = (t + 1) % ntemplates;
+      t = next_tmpl(t);
     }
     ssize_t w = writev(c->fd, iov, n);
     if (w < 0) {
@@ -241,11 +374,11 @@ static void flush_sends(conn_t *c) {
     /* advance over what was written; a frame whose last byte went out is "sent" now */
     size_t left = (size_t)w;
     while (left > 0) {
-      size_t rest = frame_len - c->send_off;
+      size_t rest = tmpl_len[c->tmpl] - c->send_off;
       if (left >= rest) {
         left -= rest;
         c->send_off = 0;
-        c->tmpl = (c->tmpl + 1) % ntemplates;
+        c->tmpl = next_tmpl(c->tmpl);
         c->to_send--;
         if (c->sent_cap) {
           int at = (c->sent_head + c->sent_count) % c->sent_cap;
@@ -262,10 +395,40 @@ static void flush_sends(conn_t *c) {
   set_events(c, c->to_send > 0);
 }
 
+#ifdef LOADGEN_ZLIB
+static void inflate_piece(conn_t *c, const unsigned char *p, size_t n);
+#endif
+static int idle_sending = 0;
+static void idle_progress(void) {
+  if (!idle_sending || idle_echoes < idle_target) return;
+  idle_sending = 0;
+  int alive = 0;
+  for (int i = 0; i < nconns; i++) alive += conns[i].state == ST_OPEN;
+  printf("{\"sent\":true,\"echoes\":%llu,\"alive\":%d,\"errors\":%llu,\"sent_payload_avg\":%zu}\n", (unsigned long long)idle_echoes, alive,
+         (unsigned long long)errors, sent_wire_avg);
+  fflush(stdout);
+}
+
 static void message_done(conn_t *c) {
-  if (idle_mode) return;
-  if (c->msg_len != size || c->msg_opcode != (binary ? 2 : 1)) {
-    kill_conn(c, "echo differs from what was sent", 0);
+  int checked = json_mode || deflate_mode;
+  uint64_t got = checked ? c->rx_out : c->msg_len;
+#ifdef LOADGEN_ZLIB
+  if (deflate_mode && c->msg_compressed && !c->rx_bad) {
+    /* §7.2.2: the receiver appends the 4 octets the sender removed */
+    static unsigned char tail[4] = {0x00, 0x00, 0xff, 0xff};
+    inflate_piece(c, tail, 4);
+    got = c->rx_out;
+  }
+#endif
+  if (c->rx_bad || got != size || c->msg_opcode != (binary ? 2 : 1)) {
+    kill_conn(c, c->rx_bad ? "echo differs from what was sent (content)" : "echo differs from what was sent", 0);
+    return;
+  }
+  c->rx_tmpl = next_tmpl(c->rx_tmpl);
+  c->rx_out = 0;
+  if (idle_mode) {
+    idle_echoes++;
+    idle_progress();
     return;
   }
   uint64_t t = now_ns();
@@ -275,8 +438,52 @@ static void message_done(conn_t *c) {
     c->sent_count--;
     if (counting) hist[hist_index(t - sent)]++;
   }
-  if (counting) messages++;
+  if (counting) {
+    messages++;
+    echo_wire += c->msg_len;
+  }
   c->to_send++;
+}
+
+/* Compare plaintext of the echo with what was sent, as it arrives. */
+static void check_plain(conn_t *c, const unsigned char *p, size_t n) {
+  if (c->rx_bad) return;
+  const unsigned char *expected = plain[c->rx_tmpl % NPLAIN];
+  if (c->rx_out + n > size || memcmp(expected + c->rx_out, p, n) != 0) c->rx_bad = 1;
+  c->rx_out += n;
+}
+
+#ifdef LOADGEN_ZLIB
+static void inflate_piece(conn_t *c, const unsigned char *p, size_t n) {
+  unsigned char out[16384];
+  c->inf->next_in = (unsigned char *)p;
+  c->inf->avail_in = (uInt)n;
+  while (!c->rx_bad) {
+    c->inf->next_out = out;
+    c->inf->avail_out = sizeof out;
+    int rc = inflate(c->inf, Z_SYNC_FLUSH);
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      c->rx_bad = 1;
+      break;
+    }
+    size_t produced = sizeof out - c->inf->avail_out;
+    check_plain(c, out, produced);
+    if (c->inf->avail_in == 0 && c->inf->avail_out != 0) break;
+    if (produced == 0 && rc == Z_BUF_ERROR) break;
+  }
+}
+#endif
+
+/* Payload bytes of a data frame (unmasked: servers do not mask). */
+static void payload(conn_t *c, const unsigned char *p, size_t n) {
+  if (!(json_mode || deflate_mode) || c->frame_ctl || n == 0) return;
+#ifdef LOADGEN_ZLIB
+  if (deflate_mode && c->msg_compressed) {
+    inflate_piece(c, p, n);
+    return;
+  }
+#endif
+  check_plain(c, p, n);
 }
 
 /* Parse server frames (unmasked): only headers are read, payloads are skipped. */
@@ -285,6 +492,7 @@ static void parse(conn_t *c, const unsigned char *p, size_t n) {
   while (i < n && c->state == ST_OPEN) {
     if (c->in_frame) {
       size_t take = c->payload_left < (uint64_t)(n - i) ? (size_t)c->payload_left : n - i;
+      payload(c, p + i, take);
       c->payload_left -= take;
       i += take;
       if (c->payload_left == 0) {
@@ -310,6 +518,7 @@ static void parse(conn_t *c, const unsigned char *p, size_t n) {
       kill_conn(c, "server sent a close frame", 0);
       return;
     }
+    c->frame_ctl = opcode >= 8;
     if (opcode >= 8) { /* ping/pong: skip (a ping is not answered; no server here pings) */
       c->payload_left = len;
       c->in_frame = len > 0;
@@ -319,6 +528,13 @@ static void parse(conn_t *c, const unsigned char *p, size_t n) {
     if (opcode != 0) {
       c->msg_opcode = opcode;
       c->msg_len = 0;
+      c->msg_compressed = (c->hdr[0] & 0x40) != 0;
+      c->rx_out = 0;
+      c->rx_bad = 0;
+      if (c->msg_compressed && !deflate_mode) {
+        kill_conn(c, "RSV1 set without permessage-deflate", 0);
+        return;
+      }
     }
     c->msg_len += len;
     c->payload_left = len;
@@ -334,6 +550,12 @@ static void on_open(conn_t *c) {
   c->state = ST_OPEN;
   handshaken++;
   pending_connects--;
+#ifdef LOADGEN_ZLIB
+  if (deflate_mode) {
+    c->inf = calloc(1, sizeof *c->inf);
+    if (inflateInit2(c->inf, -15) != Z_OK) exit(3);
+  }
+#endif
   if (!idle_mode) {
     c->sent_cap = inflight;
     c->sent_at = calloc((size_t)inflight, sizeof(uint64_t));
@@ -384,10 +606,36 @@ static void handle(conn_t *c, uint32_t events, unsigned char *buf) {
         kill_conn(c, "upgrade refused", 0);
         return;
       }
+      if (deflate_mode) {
+        *end = 0;
+        char *ext = strcasestr(c->resp, "\r\nSec-WebSocket-Extensions:");
+        char line[256] = "";
+        if (ext != NULL) {
+          ext += 28;
+          while (*ext == ' ') ext++;
+          size_t l = strcspn(ext, "\r");
+          if (l >= sizeof line) l = sizeof line - 1;
+          memcpy(line, ext, l);
+          line[l] = 0;
+          for (char *q = line; *q; q++)
+            if (*q == '"' || *q == '\\') *q = '\'';
+        }
+        *end = '\r';
+        if (strstr(line, "permessage-deflate") == NULL) {
+          kill_conn(c, "the server did not accept permessage-deflate", 0);
+          return;
+        }
+        char *bits = strstr(line, "client_max_window_bits=");
+        if (strstr(line, "client_no_context_takeover") != NULL || (bits != NULL && atoi(bits + 23) != 15)) {
+          kill_conn(c, "the server limits the client's compressor (unsupported here)", 0);
+          return;
+        }
+        if (negotiated[0] == 0) snprintf(negotiated, sizeof negotiated, "%s", line);
+      }
       on_open(c);
       size_t rest = (size_t)(c->resp_len - (int)(end + 4 - c->resp));
       if (rest > 0) parse(c, (unsigned char *)end + 4, rest);
-      if (c->state == ST_OPEN && !idle_mode) flush_sends(c);
+      if (c->state == ST_OPEN && c->to_send > 0) flush_sends(c);
     }
     return;
   }
@@ -412,7 +660,7 @@ static void handle(conn_t *c, uint32_t events, unsigned char *buf) {
     kill_conn(c, "socket error", 0);
     return;
   }
-  if (!idle_mode && c->state == ST_OPEN && c->to_send > 0) flush_sends(c);
+  if (c->state == ST_OPEN && c->to_send > 0) flush_sends(c);
 }
 
 static double cpu_self(void) {
@@ -446,7 +694,7 @@ static void on_signal(int sig) {
 static void usage(void) {
   fprintf(stderr,
           "usage: loadgen --port P [--host H] [--conns N] [--inflight K] [--size S] [--binary]\n"
-          "               [--duration D] [--warmup W] [--server-pid PID] [--mode echo|idle]\n");
+          "               [--duration D] [--warmup W] [--server-pid PID] [--mode echo|idle] [--json] [--deflate]\n");
   exit(2);
 }
 
@@ -455,6 +703,8 @@ int main(int argc, char **argv) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--binary")) { binary = 1; continue; }
+    if (!strcmp(a, "--json")) { json_mode = 1; continue; }
+    if (!strcmp(a, "--deflate")) { deflate_mode = 1; continue; }
     if (v == NULL) usage();
     if (!strcmp(a, "--host")) host = v;
     else if (!strcmp(a, "--port")) port = atoi(v);
@@ -483,9 +733,9 @@ int main(int argc, char **argv) {
   /* A fixed key: the bare-net floor server in idle-memory.mjs answers with the matching fixed accept. */
   request_len = snprintf(request, sizeof request,
                          "GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                         host, port);
-  if (!idle_mode) build_templates();
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+                         host, port, deflate_mode ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "");
+  build_templates();
   conns = calloc((size_t)nconns, sizeof *conns);
   epfd = epoll_create1(EPOLL_CLOEXEC);
   unsigned char *buf = malloc(READ_BUF);
@@ -503,8 +753,8 @@ int main(int argc, char **argv) {
   double connect_s = (double)(now_ns() - t_start) / 1e9;
 
   if (idle_mode) {
-    printf("{\"ready\":true,\"mode\":\"idle\",\"conns\":%d,\"connected\":%d,\"failed\":%d,\"connect_s\":%.3f%s%s%s}\n",
-           nconns, handshaken, failed, connect_s, first_error[0] ? ",\"first_error\":\"" : "", first_error,
+    printf("{\"ready\":true,\"mode\":\"idle\",\"conns\":%d,\"connected\":%d,\"failed\":%d,\"connect_s\":%.3f,\"extensions\":\"%s\"%s%s%s}\n",
+           nconns, handshaken, failed, connect_s, negotiated, first_error[0] ? ",\"first_error\":\"" : "", first_error,
            first_error[0] ? "\"" : "");
     fflush(stdout);
     /* hold until stdin closes or a signal */
@@ -517,8 +767,23 @@ int main(int argc, char **argv) {
       for (int i = 0; i < n; i++) {
         if (events[i].data.ptr == NULL) {
           char b[256];
-          ssize_t r = read(0, b, sizeof b);
+          ssize_t r = read(0, b, sizeof b - 1);
           if (r == 0 || (r < 0 && errno != EAGAIN)) stop_flag = 1;
+          if (r > 0) {
+            b[r] = 0;
+            if (!strncmp(b, "send ", 5)) { /* every open connection sends N messages; their echoes end the step */
+              long k = atol(b + 5);
+              idle_target = idle_echoes;
+              idle_sending = 1;
+              for (int j = 0; j < nconns; j++) {
+                if (conns[j].state != ST_OPEN) continue;
+                idle_target += (uint64_t)k;
+                conns[j].to_send += k;
+                flush_sends(&conns[j]);
+              }
+              idle_progress();
+            }
+          }
           continue;
         }
         handle(events[i].data.ptr, events[i].events, buf);
@@ -554,11 +819,13 @@ int main(int argc, char **argv) {
            "\"seconds\":%.3f,\"messages\":%llu,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,"
            "\"latency_us\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"p999\":%.2f},"
            "\"cpu_loadgen_s\":%.3f,\"cpu_loadgen_pct\":%.1f,\"cpu_server_s\":%.3f,\"cpu_server_pct\":%.1f,"
-           "\"connect_s\":%.3f,\"errors\":%llu%s%s%s}\n",
+           "\"connect_s\":%.3f,\"errors\":%llu,\"json\":%s,\"deflate\":%s,\"extensions\":\"%s\",\"sent_payload_avg\":%zu,\"echo_payload_avg\":%.1f%s%s%s}\n",
            nconns, handshaken, alive, inflight, size, binary ? "true" : "false", elapsed,
            (unsigned long long)messages, mps, mps * (double)size / 1e6, hist_percentile(0.5), hist_percentile(0.9),
            hist_percentile(0.99), hist_percentile(0.999), cpu, elapsed > 0 ? 100 * cpu / elapsed : 0, scpu,
            elapsed > 0 && scpu >= 0 ? 100 * scpu / elapsed : -1, connect_s, (unsigned long long)errors,
+           json_mode || deflate_mode ? "true" : "false", deflate_mode ? "true" : "false", negotiated, sent_wire_avg,
+           messages ? (double)echo_wire / (double)messages : 0.0,
            first_error[0] ? ",\"first_error\":\"" : "", first_error, first_error[0] ? "\"" : "");
     fflush(stdout);
   }

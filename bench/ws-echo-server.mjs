@@ -1,9 +1,11 @@
 /**
  * The `ws` echo server the benchmarks compare wsframe with: ws 8 with bufferutil and
- * utf-8-validate (ws loads them by itself when they are installed), perMessageDeflate off,
- * and the same echo as `wsframe echo`: text as text, binary as binary.
+ * utf-8-validate (ws loads them by itself when they are installed), perMessageDeflate off
+ * (--deflate: on, with ws's defaults: context takeover both ways, threshold 1024, zlib level
+ * and memLevel zlib's defaults, window 15), and the same echo as `wsframe echo`: text as text,
+ * binary as binary.
  *
- *   node bench/ws-echo-server.mjs [--host 127.0.0.1] [--port 0] [--max-payload BYTES]
+ *   node bench/ws-echo-server.mjs [--host 127.0.0.1] [--port 0] [--max-payload BYTES] [--deflate]
  *
  * Prints `ws echo listening on ws://HOST:PORT (bufferutil, utf-8-validate)` once it accepts.
  */
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '0' },
     'max-payload': { type: 'string', default: String(4 * 1024 * 1024) },
+    deflate: { type: 'boolean', default: false },
   },
 });
 
@@ -32,7 +35,7 @@ const addons = ['bufferutil', 'utf-8-validate'].filter((name) => {
 const server = new WebSocketServer({
   host: values.host,
   port: Number(values.port),
-  perMessageDeflate: false,
+  perMessageDeflate: values.deflate, // true: ws's defaults
   maxPayload: Number(values['max-payload']), // wsframe's receiveBufferLimit default, for a like-for-like limit
   clientTracking: true,
 });
@@ -42,6 +45,6 @@ server.on('connection', (ws) => {
 });
 server.on('listening', () => {
   const { address, port } = server.address();
-  process.stdout.write(`ws echo listening on ws://${address}:${port} (${addons.join(', ') || 'no native addons'})\n`);
+  process.stdout.write(`ws echo listening on ws://${address}:${port} (${addons.join(', ') || 'no native addons'}${values.deflate ? ', perMessageDeflate' : ''})\n`);
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(0));
