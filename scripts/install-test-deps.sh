@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the real peers the interop tests talk to, from Debian's packages, when missing:
 # Python's `websockets` (for Debian's /usr/bin/python3) and Chromium (/usr/bin/chromium, driven by
-# playwright-core in test/browser/). One apt step for everything missing.
+# playwright-core in test/browser/) and redis-server (/usr/bin/redis-server, started on a free
+# loopback port by test/helpers/redis-server.ts for the Redis backplane tests). One apt step for
+# everything missing.
 set -euo pipefail
 
 need=()
 /usr/bin/python3 -c 'import websockets' 2>/dev/null || need+=(python3-websockets)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
