@@ -224,6 +224,11 @@ describe.skipIf(!present && !process.env.CI)('Chromium (playwright-core) ↔ wsf
   it.each<[string, boolean | PerMessageDeflateOptions, string]>([
     ['perMessageDeflate: true (server_no_context_takeover)', true, 'permessage-deflate; server_no_context_takeover'],
     ['serverNoContextTakeover: false (takeover both ways)', { serverNoContextTakeover: false }, 'permessage-deflate'],
+    [
+      'takeover, 9-bit windows both ways',
+      { serverNoContextTakeover: false, serverMaxWindowBits: 9, clientMaxWindowBits: 9 },
+      'permessage-deflate; server_max_window_bits=9; client_max_window_bits=9',
+    ],
   ])('%s: negotiated, compressed messages both ways arrive byte for byte', async (_name, options, agreed) => {
     const { page, port, connection } = await setUp(options);
     const browserExtensions = await page.evaluate((url) => api().open(url), `ws://127.0.0.1:${port}/ws`);

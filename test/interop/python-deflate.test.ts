@@ -66,7 +66,9 @@ describe.skipIf(version === undefined && !process.env.CI)(`python websockets ${v
       { serverNoContextTakeover: false, serverMaxWindowBits: 11, clientMaxWindowBits: 10 },
       'permessage-deflate; server_max_window_bits=11; client_max_window_bits=10',
     ],
+    ['threshold 0 (even empty messages compressed), takeover', { threshold: 0, serverNoContextTakeover: false }, 'permessage-deflate'],
   ])('%s: negotiated; text and binary 0 B-1 MiB round trip compressed, byte for byte', async (_name, options, agreed) => {
+    const threshold = (typeof options === 'object' ? options.threshold : undefined) ?? THRESHOLD;
     const accepted: string[] = [];
     const { port } = await startServer({ perMessageDeflate: options }, (ws) => {
       accepted.push(ws.extensions);
@@ -81,6 +83,8 @@ describe.skipIf(version === undefined && !process.env.CI)(`python websockets ${v
       { op: 'fragments', type: 'text', parts: FRAGMENTS },
       { op: 'ping', data: 'between compressed messages' },
       { op: 'fragments', type: 'binary', parts: FRAGMENTS },
+      // An empty message once both compressors hold a window.
+      { op: 'echo', type: 'text', size: 0 },
       { op: 'close', code: 1000, reason: 'done' },
     ];
     const [connection] = await runDeflateClient(port, [steps]);
@@ -99,7 +103,7 @@ describe.skipIf(version === undefined && !process.env.CI)(`python websockets ${v
     );
     // Python compresses every message; wsframe those from the threshold up, each in one frame.
     expect(echoes.map((r) => r.frames_out.map((f) => f.rsv1))).toEqual(echoes.map(() => [true]));
-    expect(echoes.map((r) => r.frames_in.map((f) => f.rsv1))).toEqual(SIZES.flatMap((size) => [[size >= THRESHOLD], [size >= THRESHOLD]]));
+    expect(echoes.map((r) => r.frames_in.map((f) => f.rsv1))).toEqual(SIZES.flatMap((size) => [[size >= threshold], [size >= threshold]]));
     // The repetitive payloads shrink on the wire both ways.
     for (const r of echoes.filter((r) => r.length! >= 65536)) {
       expect({ length: r.length, out: r.frames_out[0]!.length < r.length! / 10, in: r.frames_in[0]!.length < r.length! / 10 }).toEqual({
@@ -114,11 +118,12 @@ describe.skipIf(version === undefined && !process.env.CI)(`python websockets ${v
       { type: 'text', same: true, big: true },
       { type: 'binary', same: true, big: true },
     ]);
-    const [fragmentedText, ping, fragmentedBinary] = results.slice(SIZES.length * 2 + 3, -1);
+    const [fragmentedText, ping, fragmentedBinary, empty] = results.slice(SIZES.length * 2 + 3, -1);
     expect(fragmentedText).toMatchObject({ type: 'text', ...digest(FRAGMENTS.join('')) });
     expect(fragmentedText!.frames_out.map((f) => f.rsv1)).toEqual([true]);
     expect(ping!.pong).toBe(true);
     expect(fragmentedBinary).toMatchObject({ type: 'binary', ...digest(FRAGMENTS.join('')) });
+    expect(empty).toMatchObject({ type: 'text', length: 0, frames_in: [{ rsv1: threshold === 0 }], frames_out: [{ rsv1: true }] });
     expect(results.at(-1)!.code).toBe(1000);
   });
 
