@@ -127,6 +127,15 @@ describe.skipIf(version === undefined && !process.env.CI)(`python websockets ${v
     expect(results.at(-1)!.code).toBe(1000);
   });
 
+  it('a random message of exactly receiveBufferLimit bytes is accepted, though its compressed form is larger', async () => {
+    const { port } = await startServer({ perMessageDeflate: true, receiveBufferLimit: 65536 }, echo);
+    const [connection] = await runDeflateClient(port, [[{ op: 'echo_random', type: 'binary', size: 65536 }]]);
+    const [result] = connection!.results;
+    expect(result).toMatchObject({ type: 'binary', length: 65536, same: true });
+    // Deflate cannot shrink random bytes: what crossed the wire was over the limit.
+    expect(result!.frames_out[0]!.length).toBeGreaterThan(65536);
+  });
+
   it('receiveBufferLimit counts inflated bytes: a message that inflates past it is closed with 1009', async () => {
     const { port } = await startServer({ perMessageDeflate: { serverNoContextTakeover: false }, receiveBufferLimit: 4096 }, echo);
     const connections = await runDeflateClient(port, [
