@@ -69,10 +69,11 @@ export class DeflateCodec implements MessageTransform {
   // ---- receiving (MessageTransform) ------------------------------------------------------
 
   transform(piece: Uint8Array, final: boolean, maxOutput: number): Uint8Array | WebSocketError {
-    // The compressed bytes are held until the message ends; they are bounded by the same limit
-    // as the output (an incompressible message a few bytes over the limit is refused with it).
+    // The compressed bytes are held until the message ends. DEFLATE makes incompressible data a
+    // little larger (stored blocks), so a message within the limit may arrive over it: they are
+    // bounded by the most any message of maxOutput bytes can deflate to.
     this.received += piece.length;
-    if (this.received > maxOutput) return this.tooBig(maxOutput);
+    if (this.received > deflateBound(maxOutput)) return this.tooBig(maxOutput);
     if (piece.length > 0) this.pieces.push(Buffer.from(piece));
     if (!final) return EMPTY;
 
@@ -127,6 +128,15 @@ export class DeflateCodec implements MessageTransform {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * The most DEFLATE data a message of `size` bytes can take: zlib's conservative deflateBound
+ * (any window and memory settings, stored blocks as small as zlib makes them), plus room for a
+ * few empty blocks that sync flushes add. About 1.14 × size.
+ */
+function deflateBound(size: number): number {
+  return size + Math.ceil(size / 8) + Math.ceil(size / 64) + 64;
+}
 
 /** The last 2^bits bytes of (previous window + new plaintext): the window a DEFLATE stream would hold. */
 function nextWindow(previous: Buffer | undefined, data: Uint8Array, bits: number): Buffer {
