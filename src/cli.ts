@@ -5,6 +5,8 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
+import { startChatServer } from './chat/chat-server.js';
+import type { ChatServerOptions } from './chat/chat-server.js';
 import { connect } from './client.js';
 import { WebSocketError } from './protocol/errors.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
@@ -14,6 +16,7 @@ import type { WebSocketServerOptions } from './server.js';
 const usage = `Usage:
   wsframe echo --host 127.0.0.1 --port 9001 [options]   echo text as text and binary as binary
   wsframe connect URL [options]                          a console client for ws:// and wss://
+  wsframe chat --port 8080 [options]                     the broadcast chat: a page to open in a browser and its WebSocket endpoint
 
 Options of echo:
   --host HOST                    address to listen on (default 127.0.0.1)
@@ -34,6 +37,14 @@ Options of connect:
   --header 'K: V'                add a request header (repeatable)
   --deflate                      offer permessage-deflate (RFC 7692)
   --help                         show this text
+
+Options of chat:
+  --host HOST                    address to listen on (default 127.0.0.1)
+  --port PORT                    port to listen on (default 8080; 0 picks a free one)
+  --help                         show this text
+
+chat prints 'wsframe chat listening on http://HOST:PORT/' once it serves: open that address in
+a browser. The page is at /, the WebSocket endpoint at /chat?name=NAME (no name: close 1008).
 
 connect prints 'connected (protocol P)' (or 'none') once open, then each message received on
 its own line: text as it is, binary as '<binary N bytes> HEX' (HEX: the first 32 bytes). Each
@@ -109,15 +120,13 @@ function list(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
-async function echo(args: string[]): Promise<number> {
-  const { help, deflate, log, ...options } = parseEchoArgs(args);
-  if (help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  // Handle the signals before announcing `listening`: a harness may send SIGTERM as soon as it
-  // reads that line, and installing a signal handler takes long enough to lose that race.
-  const stopped = new Promise<void>((resolve) => {
+/**
+ * Resolves at the first SIGINT or SIGTERM. Call it before announcing `listening`: a harness may
+ * send SIGTERM as soon as it reads that line, and installing a signal handler takes long enough
+ * to lose that race.
+ */
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -126,6 +135,15 @@ async function echo(args: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+async function echo(args: string[]): Promise<number> {
+  const { help, deflate, log, ...options } = parseEchoArgs(args);
+  if (help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const stopped = untilSignal();
   const server = new WebSocketServer({ ...options, perMessageDeflate: deflate, accessLog: log ? process.stdout : undefined });
   server.on('connection', (ws) => {
     ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
@@ -137,6 +155,36 @@ async function echo(args: string[]): Promise<number> {
   const address = server.address();
   const where = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
   process.stdout.write(`wsframe echo listening on ws://${where}\n`);
+  await stopped;
+  await server.close();
+  return 0;
+}
+
+const chatOptions = {
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '8080' },
+  help: { type: 'boolean', default: false },
+} satisfies ParseArgsConfig['options'];
+
+/** Turn `chat` flags into startChatServer() options; throws UsageError for anything it does not accept. */
+export function parseChatArgs(args: string[]): ChatServerOptions & { help: boolean } {
+  const { values } = parseFlags({ args, options: chatOptions, allowPositionals: false });
+  return {
+    help: values.help,
+    host: values.host,
+    port: integer(values.port, '--port', 0, 65535),
+  };
+}
+
+async function chat(args: string[]): Promise<number> {
+  const { help, ...options } = parseChatArgs(args);
+  if (help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const stopped = untilSignal();
+  const server = await startChatServer(options);
+  process.stdout.write(`wsframe chat listening on ${server.url} (open it in a browser)\n`);
   await stopped;
   await server.close();
   return 0;
@@ -245,6 +293,9 @@ export async function main(argv: string[]): Promise<void> {
         return;
       case 'connect':
         process.exitCode = await connectCommand(args);
+        return;
+      case 'chat':
+        process.exitCode = await chat(args);
         return;
       case undefined:
       case '--help':
