@@ -5,30 +5,23 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import WS from 'ws';
-import { WebSocketCollection, WebSocketHandler, serveHandlers } from '../../src/handler.js';
+import { ChatHandler, chatName } from '../../src/chat/chat-handler.js';
+import { WebSocketCollection, serveHandlers } from '../../src/handler.js';
 import { MemoryBackplane } from '../../src/backplane/memory-backplane.js';
 import { PreparedMessage } from '../../src/protocol/prepared-message.js';
 import { Protocol } from '../../src/protocol/protocol.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer } from '../helpers/servers.js';
 
-/** The classic IIS chat sample as a handler: what the chat server will serve. */
-class ChatHandler extends WebSocketHandler {
-  constructor(private readonly name: string, private readonly room: WebSocketCollection, private readonly log: string[]) {
-    super();
+/** The library's chat handler, plus messages that make it fail, to see where its errors go. */
+class FaultyChatHandler extends ChatHandler {
+  constructor(name: string, room: WebSocketCollection, private readonly log: string[]) {
+    super(name, room);
   }
-  override onOpen(): void {
-    this.room.add(this);
-    this.room.broadcast(`${this.name} joined.`);
-    this.send(`Welcome ${this.name}.`);
-  }
-  override onMessage(message: string | Buffer): void {
+  override onMessage(message: string | Buffer): void | Promise<void> {
     if (message === 'throw') throw new Error('handler bug');
-    if (message === 'reject') return void Promise.reject(new Error('async handler bug')).catch((e) => this.onError(e));
-    this.room.broadcast(`${this.name} says: ${String(message)}`);
-  }
-  override onClose(): void {
-    this.room.broadcast(`${this.name} left.`);
+    if (message === 'reject') return Promise.reject(new Error('async handler bug'));
+    return super.onMessage(message);
   }
   override onError(error: unknown): void {
     this.log.push((error as Error).message);
@@ -38,8 +31,8 @@ class ChatHandler extends WebSocketHandler {
 async function chatServer(room = new WebSocketCollection(), log: string[] = []) {
   const { server, port } = await startServer({});
   serveHandlers(server, (request) => {
-    const name = new URL(request.url ?? '/', 'http://x').searchParams.get('name');
-    return name ? new ChatHandler(name, room, log) : undefined;
+    const name = chatName(request.url);
+    return name === undefined ? undefined : new FaultyChatHandler(name, room, log);
   });
   return { port, room, log };
 }
