@@ -59,8 +59,9 @@ async function openPage(url: string): Promise<{ page: Page; dialogs: string[]; e
 }
 
 const logOf = (page: Page): Promise<string[]> => page.$$eval('#log > li', (items) => items.map((item) => item.textContent ?? ''));
-const stateOf = (page: Page): Promise<[string | undefined, string]> =>
-  page.$eval('#state', (state) => [(state as HTMLElement).dataset.state, state.textContent ?? ''] as [string | undefined, string]);
+/** The connection state: [its data-state, the text shown]. */
+const stateOf = (page: Page): Promise<[string | null, string]> =>
+  page.$eval('#state', (state) => [state.getAttribute('data-state'), state.textContent ?? ''] as [string | null, string]);
 
 async function say(page: Page, text: string): Promise<void> {
   await page.fill('#message', text);
