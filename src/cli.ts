@@ -2,9 +2,12 @@
  * The `wsframe` command (DESIGN.md, "CLI contract" — used by benchmarks and conformance runs,
  * so its flags are stable). Exit codes: 0 done, 1 runtime failure, 2 bad usage.
  */
+import cluster from 'node:cluster';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
+import { RedisBackplane } from './backplane/redis-backplane.js';
+import { reportListening, runChatPrimary, untilPrimaryStops } from './chat/chat-cluster.js';
 import { startChatServer } from './chat/chat-server.js';
 import type { ChatServerOptions } from './chat/chat-server.js';
 import { connect } from './client.js';
@@ -41,6 +44,13 @@ Options of connect:
 Options of chat:
   --host HOST                    address to listen on (default 127.0.0.1)
   --port PORT                    port to listen on (default 8080; 0 picks a free one)
+  --redis URL                    share the room with other chat processes through Redis pub/sub
+                                 (e.g. redis://127.0.0.1:6379; channel 'wsframe:chat'); delivery
+                                 between processes is at-most-once: while Redis is unreachable each
+                                 process serves its own members, reports the loss on stderr and
+                                 reconnects with backoff
+  --workers N                    run N chat processes on the one port (node:cluster); N > 1 needs
+                                 --redis. Workers that exit are not restarted; SIGTERM stops all
   --help                         show this text
 
 chat prints 'wsframe chat listening on http://HOST:PORT/' once it serves: open that address in
@@ -163,30 +173,63 @@ async function echo(args: string[]): Promise<number> {
 const chatOptions = {
   host: { type: 'string', default: '127.0.0.1' },
   port: { type: 'string', default: '8080' },
+  redis: { type: 'string' },
+  workers: { type: 'string', default: '1' },
   help: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
 /** Turn `chat` flags into startChatServer() options; throws UsageError for anything it does not accept. */
-export function parseChatArgs(args: string[]): ChatServerOptions & { help: boolean } {
+export function parseChatArgs(args: string[]): ChatServerOptions & { help: boolean; redis?: string; workers: number } {
   const { values } = parseFlags({ args, options: chatOptions, allowPositionals: false });
+  const workers = integer(values.workers, '--workers', 1, 1024);
+  if (values.redis !== undefined && !/^rediss?:\/\/[^/]/.test(values.redis)) {
+    throw new UsageError(`--redis takes a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379, not '${values.redis}'`);
+  }
+  if (workers > 1 && values.redis === undefined && !values.help) {
+    throw new UsageError(`--workers ${workers} needs --redis URL: without a backplane each process has its own room, and messages would be split between processes`);
+  }
   return {
     help: values.help,
     host: values.host,
     port: integer(values.port, '--port', 0, 65535),
+    redis: values.redis,
+    workers,
   };
 }
 
 async function chat(args: string[]): Promise<number> {
-  const { help, ...options } = parseChatArgs(args);
+  const { help, redis, workers, ...options } = parseChatArgs(args);
   if (help) {
     process.stdout.write(usage);
     return 0;
   }
-  const stopped = untilSignal();
-  const server = await startChatServer(options);
-  process.stdout.write(`wsframe chat listening on ${server.url} (open it in a browser)\n`);
-  await stopped;
-  await server.close();
+  // --workers N: this process only forks N workers, which run this same command (below).
+  if (workers > 1 && cluster.isPrimary) return runChatPrimary(workers, untilSignal());
+  const worker = cluster.isWorker;
+  const stopped = worker ? Promise.race([untilSignal(), untilPrimaryStops()]) : untilSignal();
+  const who = worker ? `wsframe chat worker ${cluster.worker!.id} (pid ${process.pid})` : 'wsframe chat';
+  const backplane =
+    redis === undefined
+      ? undefined
+      : new RedisBackplane({
+          url: redis,
+          onError: (error) => process.stderr.write(`${who}: redis: ${error.message}\n`),
+          onStatusChange: (status) => process.stderr.write(`${who}: redis ${status}\n`),
+        });
+  try {
+    const server = await startChatServer({ ...options, backplane });
+    // Announce once broadcasts cross processes; a Redis that is not there yet does not stop the chat.
+    if (backplane !== undefined && !(await backplane.whenReady(3000))) {
+      process.stderr.write(`${who}: redis not reachable yet at start; serving local members and retrying\n`);
+    }
+    if (worker) reportListening(server.url);
+    else process.stdout.write(`wsframe chat listening on ${server.url} (open it in a browser)\n`);
+    await stopped;
+    await server.close();
+  } finally {
+    await backplane?.close();
+    if (worker && process.connected) process.disconnect();
+  }
   return 0;
 }
 

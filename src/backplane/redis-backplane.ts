@@ -50,6 +50,8 @@ export class RedisBackplane implements Backplane {
   private closed = false;
   private droppedCount = 0;
   private droppedSinceReport = 0;
+  private pendingSubscribes = 0;
+  private readonly readyWaiters = new Set<() => void>();
   /** The last error reported per connection, so a retry failing the same way every 5 s is reported once. */
   private readonly lastReported: Record<Role, string | undefined> = { publisher: undefined, subscriber: undefined };
   private readonly wasReady: Record<Role, boolean> = { publisher: false, subscriber: false };
@@ -100,6 +102,36 @@ export class RedisBackplane implements Backplane {
     return this.droppedCount;
   }
 
+  /**
+   * Resolves true once both connections are ready and every SUBSCRIBE so far is confirmed, false
+   * after `timeoutMs` (or on close) — e.g. to announce a server only once its broadcasts cross.
+   */
+  whenReady(timeoutMs = 5000): Promise<boolean> {
+    if (this.isFullyReady()) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!this.isFullyReady() && !this.closed) return;
+        clearTimeout(timer);
+        this.readyWaiters.delete(check);
+        resolve(!this.closed);
+      };
+      const timer = setTimeout(() => {
+        this.readyWaiters.delete(check);
+        resolve(false);
+      }, timeoutMs);
+      this.readyWaiters.add(check);
+    });
+  }
+
+  private isFullyReady(): boolean {
+    return !this.closed && this.currentStatus === 'ready' && this.pendingSubscribes === 0;
+  }
+
+  private notifyWaiters(): void {
+    for (const check of [...this.readyWaiters]) check();
+  }
+
   publish(channel: string, message: BackplaneMessage): void {
     if (this.closed) return;
     if (this.publisher.status !== 'ready') {
@@ -120,7 +152,16 @@ export class RedisBackplane implements Backplane {
     let set = this.listeners.get(channel);
     if (set === undefined) {
       this.listeners.set(channel, (set = new Set()));
-      if (!this.closed) this.subscriber.subscribe(channel).catch((error: unknown) => this.report(error, `subscribing to '${channel}'`));
+      if (!this.closed) {
+        this.pendingSubscribes++;
+        this.subscriber
+          .subscribe(channel)
+          .catch((error: unknown) => this.report(error, `subscribing to '${channel}'`))
+          .finally(() => {
+            this.pendingSubscribes--;
+            this.notifyWaiters();
+          });
+      }
     }
     set.add(listener);
     let subscribed = true;
@@ -139,6 +180,7 @@ export class RedisBackplane implements Backplane {
     if (this.closed) return;
     this.closed = true;
     this.setStatus('closed');
+    this.notifyWaiters();
     await Promise.all([this.publisher, this.subscriber].map((connection) => quit(connection)));
     this.listeners.clear();
   }
@@ -181,6 +223,7 @@ export class RedisBackplane implements Backplane {
   private setStatus(status: RedisBackplaneStatus): void {
     if (status === this.currentStatus) return;
     this.currentStatus = status;
+    this.notifyWaiters();
     try {
       this.onStatusChange?.(status);
     } catch {

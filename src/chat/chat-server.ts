@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Backplane } from '../backplane/backplane.js';
 import { WebSocketCollection, serveHandlers } from '../handler.js';
 import { refusalResponse } from '../handshake/index.js';
 import { WebSocketServer } from '../server.js';
@@ -27,6 +28,13 @@ export interface ChatServerOptions {
   host?: string;
   /** Port to listen on. Default 8080; 0 picks a free one. */
   port?: number;
+  /**
+   * Share the room with chat servers in other processes (`wsframe chat --redis URL`: a
+   * RedisBackplane). The caller owns it: close() does not close it.
+   */
+  backplane?: Backplane;
+  /** The backplane channel. Default 'wsframe:chat'. */
+  channel?: string;
 }
 
 export interface ChatServer {
@@ -39,7 +47,7 @@ export interface ChatServer {
 
 /** Start the chat server; resolves once it listens (rejects if it cannot, e.g. EADDRINUSE). */
 export async function startChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
-  const room = new WebSocketCollection();
+  const room = new WebSocketCollection({ backplane: options.backplane, channel: options.channel ?? 'wsframe:chat' });
   const http = createServer(servePage);
   // Heartbeats let a member whose network vanished (no close frame) leave within a minute.
   const wss = new WebSocketServer({ server: http, path: CHAT_PATH, pingInterval: 30_000 });
