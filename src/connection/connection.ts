@@ -189,10 +189,16 @@ export class Connection implements ProtocolListener, Sweepable {
     return this.queued(callback);
   }
 
-  /** A message framed once for many connections (a broadcast). */
+  /**
+   * A message framed once for many connections (a broadcast). It is written at once rather
+   * than at the end of the tick: a broadcast loop over 10,000 members would otherwise hold every
+   * byte back until the loop ends (bench/RESULTS.md, "Broadcast fan-out").
+   */
   sendPrepared(message: PreparedMessage, compress = true): boolean {
     this.protocol.sendPrepared(message, compress);
-    return this.queued(undefined);
+    if (this.receiving || this.flushScheduled) return this.queued(undefined);
+    this.flush();
+    return this.bufferedAmount < this.settings.highWaterMark;
   }
 
   sendContinuation(data: Uint8Array, final: boolean, callback?: WriteCallback): boolean {
