@@ -16,3 +16,6 @@ export type { WebSocketCollectionOptions, BroadcastOptions } from './handler.js'
 export type { Backplane, BackplaneMessage } from './backplane/backplane.js';
 export { MemoryBackplane } from './backplane/memory-backplane.js';
 export type { PerMessageDeflateOptions } from './extensions/permessage-deflate.js';
+export { ChatHandler } from './chat/chat-handler.js';
+export { startChatServer } from './chat/chat-server.js';
+export type { ChatServer, ChatServerOptions } from './chat/chat-server.js';
