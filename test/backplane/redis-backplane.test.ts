@@ -68,6 +68,7 @@ describe('RedisBackplane: pub/sub', () => {
     await expect.poll(() => a.bp.status).toBe('ready');
     await expect.poll(() => b.bp.status).toBe('ready');
     await expect.poll(() => subscribers(look, 'room')).toBe(2);
+    expect(await a.bp.whenReady(1000)).toBe(true);
 
     a.bp.publish('room', message('hello'));
     a.bp.publish('room', { origin: 'x', binary: true, data: Buffer.from([0, 255]).toString('base64') });
@@ -115,6 +116,18 @@ describe('RedisBackplane: pub/sub', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(ends[1]!.got).toEqual(['from 0', 'bin:010203']); // once each: local delivery, not again from Redis
     for (const room of rooms) room.close();
+  });
+
+  it('whenReady() resolves once the SUBSCRIBE is confirmed: a message published right after it arrives', async () => {
+    const server = await redis();
+    const a = backplane(server.url);
+    const got: string[] = [];
+    a.bp.subscribe('fresh', (m) => got.push(m.data));
+    expect(a.bp.status).toBe('connecting');
+    expect(await a.bp.whenReady(5000)).toBe(true);
+    expect(await subscribers(inspector(server.url), 'fresh')).toBe(1);
+    a.bp.publish('fresh', message('first'));
+    await expect.poll(() => got).toEqual(['first']);
   });
 
   it('a malformed message on the channel is reported, not delivered, and does not stop later ones', async () => {
@@ -209,6 +222,7 @@ describe('RedisBackplane: Redis goes away', () => {
     await new Promise((r) => setTimeout(r, 300)); // ~15 failed attempts per connection
     expect(a.bp.status).toBe('connecting');
     expect(a.bp.dropped).toBe(1);
+    expect(await a.bp.whenReady(50)).toBe(false);
     const refused = a.errors.filter((e) => /ECONNREFUSED/.test(e));
     expect(refused).toHaveLength(2); // publisher and subscriber, once each
     expect(refused[0]).toContain(url);
