@@ -121,6 +121,24 @@ describe('chat --redis: two processes, one room', () => {
   }, 40_000);
 });
 
+describe('chat --redis with no Redis yet', () => {
+  it('starts anyway after a bounded wait, says so, serves its own members, and joins the backplane when Redis comes up', async () => {
+    const server = await redis();
+    await server.stop(); // its port, now with nothing listening
+    const started = Date.now();
+    const one = await ChatCli.start(['--redis', server.url]);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(one.stderr).toMatch(/redis not reachable yet at start; serving local members and retrying/);
+    expect(one.stderr).toMatch(/ECONNREFUSED/);
+    const solo = await member(one.port, 'solo');
+    solo.say('alone');
+    await expect.poll(() => solo.got).toEqual(['solo joined.', 'Welcome solo.', 'solo says: alone']);
+    await server.start();
+    await expect.poll(() => one.stderr, { timeout: 10_000 }).toMatch(/redis ready/);
+    expect(await one.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe('chat --workers', () => {
   it('--workers 2 --redis: two processes on one port, clients on it hear each other; SIGTERM stops the workers and the primary', async () => {
     const server = await redis();
@@ -148,6 +166,20 @@ describe('chat --workers', () => {
     const exit = await chat.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
     await expect.poll(() => pids.some(pidAlive)).toBe(false);
+  });
+
+  it('the primary restarts no worker and exits 1 once all are gone', async () => {
+    const server = await redis();
+    const chat = await ChatCli.start(['--workers', '2', '--redis', server.url]);
+    const pids = (chat.stdout.match(/pids (\d+), (\d+)/) ?? []).slice(1).map(Number);
+    expect(pids).toHaveLength(2);
+    process.kill(pids[0]!, 'SIGKILL');
+    await expect.poll(() => chat.stderr).toMatch(/exited \(SIGKILL\); not restarted, 1 left/);
+    expect(chat.alive).toBe(true);
+    const member2 = await member(chat.port, 'still'); // the other worker still serves the port
+    await expect.poll(() => member2.got).toContain('Welcome still.');
+    process.kill(pids[1]!, 'SIGKILL');
+    expect(await chat.exited()).toEqual({ code: 1, signal: null });
   });
 
   it('--workers 2 without --redis is refused with exit 2: the processes would each have their own room', async () => {
