@@ -99,7 +99,7 @@ export interface WebSocketServerOptions {
   api?: 'message' | 'fragment';
   /**
    * permessage-deflate (RFC 7692). Off by default: compression costs CPU, and is what most
-   * often takes servers down. `true` uses the defaults: answer with server_no_context_takeover
+   * often takes servers down. `true` uses the defaults: answer with server_ and client_no_context_takeover
    * (no per-connection compression state), 1 KiB threshold.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;

@@ -15,7 +15,12 @@ export interface PerMessageDeflateOptions {
    * Default true on the server. Client: ask the server for it. Default false on the client.
    */
   serverNoContextTakeover?: boolean;
-  /** Server: require client_no_context_takeover (caps our inflate memory). Client: offer it. Default false. */
+  /**
+   * Server: answer with client_no_context_takeover, so we keep no window of what the client
+   * sent either: an idle connection then holds no compression memory at all. Default true on
+   * the server (memory first; a chat's small messages lose little ratio). Client: offer it.
+   * Default false on the client.
+   */
   clientNoContextTakeover?: boolean;
   /** Largest window (bits, 9–15) the server compresses with: server_max_window_bits. Default 15. */
   serverMaxWindowBits?: number;
@@ -109,7 +114,7 @@ function windowBits(value: string | true): number | undefined {
 /** The server's side: the first acceptable offer, answered (RFC 7692 §5.1, §7.1). */
 export function deflateNegotiator(options: PerMessageDeflateOptions = {}): ExtensionNegotiator<DeflateAcceptance> {
   const serverNoContextTakeover = options.serverNoContextTakeover ?? true;
-  const clientNoContextTakeover = options.clientNoContextTakeover ?? false;
+  const clientNoContextTakeover = options.clientNoContextTakeover ?? true;
   const serverLimit = options.serverMaxWindowBits ?? MAX_WINDOW_BITS;
   const clientLimit = options.clientMaxWindowBits ?? MAX_WINDOW_BITS;
   return {

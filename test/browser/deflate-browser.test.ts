@@ -222,11 +222,11 @@ describe.skipIf(!present && !process.env.CI)('Chromium (playwright-core) ↔ wsf
   });
 
   it.each<[string, boolean | PerMessageDeflateOptions, string]>([
-    ['perMessageDeflate: true (server_no_context_takeover)', true, 'permessage-deflate; server_no_context_takeover'],
-    ['serverNoContextTakeover: false (takeover both ways)', { serverNoContextTakeover: false }, 'permessage-deflate'],
+    ['perMessageDeflate: true (server_no_context_takeover)', true, 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'],
+    ['serverNoContextTakeover: false, clientNoContextTakeover: false (takeover both ways)', { serverNoContextTakeover: false, clientNoContextTakeover: false }, 'permessage-deflate'],
     [
       'takeover, 9-bit windows both ways',
-      { serverNoContextTakeover: false, serverMaxWindowBits: 9, clientMaxWindowBits: 9 },
+      { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 9, clientMaxWindowBits: 9 },
       'permessage-deflate; server_max_window_bits=9; client_max_window_bits=9',
     ],
   ])('%s: negotiated, compressed messages both ways arrive byte for byte', async (_name, options, agreed) => {

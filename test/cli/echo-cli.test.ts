@@ -154,7 +154,7 @@ describe('each flag is wired', () => {
   });
 
   it.each([
-    [['--deflate'], 'permessage-deflate; server_no_context_takeover'],
+    [['--deflate'], 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'],
     [[], undefined],
   ])('%j: permessage-deflate is answered only with --deflate (RFC 7692 §5.1)', async (flags, answer) => {
     const cli = await EchoCli.start(flags);

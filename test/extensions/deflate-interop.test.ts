@@ -18,7 +18,7 @@ const json = (i: number): string => JSON.stringify({ id: i, user: 'someone', tex
 describe('wsframe client ↔ wsframe server', () => {
   it.each<[string, PerMessageDeflateOptions, PerMessageDeflateOptions]>([
     ['server defaults (server_no_context_takeover)', {}, {}],
-    ['context takeover both ways', { serverNoContextTakeover: false }, {}],
+    ['context takeover both ways', { serverNoContextTakeover: false, clientNoContextTakeover: false }, {}],
     ['client_no_context_takeover required', { clientNoContextTakeover: true }, {}],
     ['small windows', { serverMaxWindowBits: 10, clientMaxWindowBits: 9 }, {}],
   ])('%s: 200 compressed messages round trip', async (_name, serverOptions, clientOptions) => {
@@ -48,7 +48,7 @@ describe('with the ws package', () => {
     ['serverMaxWindowBits 10', { serverMaxWindowBits: 10 }],
     ['clientMaxWindowBits 11', { clientMaxWindowBits: 11 }],
   ])('ws client (%s) ↔ wsframe server', async (_name, wsOptions) => {
-    const { port } = await startServer({ perMessageDeflate: { serverNoContextTakeover: false } }, echo);
+    const { port } = await startServer({ perMessageDeflate: { serverNoContextTakeover: false, clientNoContextTakeover: false } }, echo);
     const client = new WS(`ws://127.0.0.1:${port}`, { perMessageDeflate: { threshold: 0, ...wsOptions } });
     await once(client, 'open');
     expect(client.extensions).toMatch(/permessage-deflate/);
@@ -134,11 +134,11 @@ describe('data path rules', () => {
 
 describe('negotiation', () => {
   it.each([
-    ['the first acceptable offer is taken', 'permessage-deflate; x_unknown, permessage-deflate; server_no_context_takeover', /^permessage-deflate; server_no_context_takeover$/],
+    ['the first acceptable offer is taken', 'permessage-deflate; x_unknown, permessage-deflate; server_no_context_takeover', /^permessage-deflate; server_no_context_takeover; client_no_context_takeover$/],
     ['a repeated parameter makes an offer unacceptable', 'permessage-deflate; server_max_window_bits=10; server_max_window_bits=10', undefined],
     ['a window out of range is declined', 'permessage-deflate; server_max_window_bits=7', undefined],
     ['quoted values are accepted', 'permessage-deflate; server_max_window_bits="10"', /server_max_window_bits=10/],
-    ['client_max_window_bits without a value is answered only when limited', 'permessage-deflate; client_max_window_bits', /^permessage-deflate; server_no_context_takeover$/],
+    ['client_max_window_bits without a value is answered only when limited', 'permessage-deflate; client_max_window_bits', /^permessage-deflate; server_no_context_takeover; client_no_context_takeover$/],
   ])('%s', async (_name, offer, expected) => {
     const { port } = await startServer({ perMessageDeflate: true }, echo);
     const client = await RawClient.open(port);

@@ -60,13 +60,13 @@ afterEach(() => {
 // In CI a missing peer is a failure, not a skip: npm test installs it (scripts/install-test-deps.sh).
 describe.skipIf(version === undefined && !process.env.CI)(`python websockets ${version ?? ''} client (default compression) → wsframe server`, () => {
   it.each<[string, boolean | PerMessageDeflateOptions, string]>([
-    ['perMessageDeflate: true', true, 'permessage-deflate; server_no_context_takeover'],
+    ['perMessageDeflate: true', true, 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'],
     [
       'takeover both ways, server window 11, client window 10',
-      { serverNoContextTakeover: false, serverMaxWindowBits: 11, clientMaxWindowBits: 10 },
+      { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 11, clientMaxWindowBits: 10 },
       'permessage-deflate; server_max_window_bits=11; client_max_window_bits=10',
     ],
-    ['threshold 0 (even empty messages compressed), takeover', { threshold: 0, serverNoContextTakeover: false }, 'permessage-deflate'],
+    ['threshold 0 (even empty messages compressed), takeover', { threshold: 0, serverNoContextTakeover: false, clientNoContextTakeover: false }, 'permessage-deflate'],
   ])('%s: negotiated; text and binary 0 B-1 MiB round trip compressed, byte for byte', async (_name, options, agreed) => {
     const threshold = (typeof options === 'object' ? options.threshold : undefined) ?? THRESHOLD;
     const accepted: string[] = [];
@@ -137,7 +137,7 @@ describe.skipIf(version === undefined && !process.env.CI)(`python websockets ${v
   });
 
   it('receiveBufferLimit counts inflated bytes: a message that inflates past it is closed with 1009', async () => {
-    const { port } = await startServer({ perMessageDeflate: { serverNoContextTakeover: false }, receiveBufferLimit: 4096 }, echo);
+    const { port } = await startServer({ perMessageDeflate: { serverNoContextTakeover: false, clientNoContextTakeover: false }, receiveBufferLimit: 4096 }, echo);
     const connections = await runDeflateClient(port, [
       [
         { op: 'echo', type: 'text', size: 4096 },
