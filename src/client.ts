@@ -8,8 +8,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
-import type { ConnectionSettings } from './connection/connection.js';
+import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
 import { generateKey, parseWebSocketUrl, upgradeRequestHeaders, validateUpgradeResponse } from './handshake/index.js';
 import type { ExtraHeaders, WebSocketUrl } from './handshake/index.js';
@@ -121,15 +120,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
 }
 
 function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
-  const settings: ConnectionSettings = {
-    role: 'client',
-    deliver: o.api === 'fragment' ? 'fragments' : 'messages',
-    maxMessageSize: o.receiveBufferLimit,
-    pingInterval: o.pingInterval,
-    idleTimeout: o.idleTimeout,
-    closeTimeout: o.closeTimeout,
-    highWaterMark: o.highWaterMark,
-  };
+  const settings = connectionSettings('client', o);
   const sweeper = Sweeper.shared([o.pingInterval, o.idleTimeout, o.closeTimeout]);
   const info = {
     protocol: upgraded.protocol ?? '',

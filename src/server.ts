@@ -15,7 +15,7 @@ import type * as https from 'node:https';
 import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
+import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import type { ConnectionSettings } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
 import type { Sweepable } from './connection/sweeper.js';
@@ -167,15 +167,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.options = { ...defaults, ...definedOnly(options) };
     const o = this.options;
     const standalone = o.server === undefined && o.port !== undefined;
-    this.settings = {
-      role: 'server',
-      deliver: o.api === 'fragment' ? 'fragments' : 'messages',
-      maxMessageSize: o.receiveBufferLimit,
-      pingInterval: o.pingInterval,
-      idleTimeout: o.idleTimeout,
-      closeTimeout: o.closeTimeout,
-      highWaterMark: o.highWaterMark,
-    };
+    this.settings = connectionSettings('server', o);
     this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0]);
     this.accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
     const deflateOptions = o.perMessageDeflate === true ? {} : o.perMessageDeflate || undefined;

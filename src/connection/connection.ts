@@ -52,6 +52,28 @@ export interface ConnectionSettings {
   highWaterMark: number;
 }
 
+/** The options server and client both take for their connections (same names, same meaning). */
+export interface ConnectionOptions {
+  api: 'message' | 'fragment';
+  receiveBufferLimit: number;
+  pingInterval: number;
+  idleTimeout: number;
+  closeTimeout: number;
+  highWaterMark: number;
+}
+
+export function connectionSettings(role: 'server' | 'client', o: ConnectionOptions): ConnectionSettings {
+  return {
+    role,
+    deliver: o.api === 'fragment' ? 'fragments' : 'messages',
+    maxMessageSize: o.receiveBufferLimit,
+    pingInterval: o.pingInterval,
+    idleTimeout: o.idleTimeout,
+    closeTimeout: o.closeTimeout,
+    highWaterMark: o.highWaterMark,
+  };
+}
+
 export const defaultCloseTimeout = 5000;
 export const defaultHighWaterMark = 16 * 1024;
 
