@@ -19,3 +19,4 @@ export type { PerMessageDeflateOptions } from './extensions/permessage-deflate.j
 export { ChatHandler } from './chat/chat-handler.js';
 export { startChatServer } from './chat/chat-server.js';
 export type { ChatServer, ChatServerOptions } from './chat/chat-server.js';
+export { RedisBackplane } from './backplane/redis-backplane.js';
