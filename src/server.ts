@@ -405,9 +405,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   }
 }
 
-function pathOf(url: string | undefined): string {
-  const query = (url ?? '/').indexOf('?');
-  return query === -1 ? (url ?? '/') : url!.slice(0, query);
+/** The path of a request target, without its query (what the `path` option is compared with). */
+export function pathOf(url: string | undefined): string {
+  return (url ?? '/').split('?', 1)[0]!;
 }
 
 /** A standalone connection still reading its request head. */

@@ -15,7 +15,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Backplane } from '../backplane/backplane.js';
 import { WebSocketCollection, serveHandlers } from '../handler.js';
 import { refusalResponse } from '../handshake/index.js';
-import { WebSocketServer } from '../server.js';
+import { WebSocketServer, pathOf } from '../server.js';
 import { ChatHandler, chatName } from './chat-handler.js';
 import { CHAT_PAGE, CHAT_PAGE_HEADERS } from './chat-page.js';
 
@@ -96,9 +96,4 @@ function servePage(request: IncomingMessage, response: ServerResponse): void {
 
 function plain(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
-}
-
-/** The request-target without its query, compared as the WebSocketServer's `path` option is. */
-function pathOf(url: string | undefined): string {
-  return (url ?? '/').split('?', 1)[0]!;
 }
