@@ -3,8 +3,8 @@
  * servers without it:
  *
  *   wsframe           `wsframe echo`                       (no deflate)
- *   wsframe-deflate   `wsframe echo --deflate`             (answers server_no_context_takeover)
- *   wsframe-takeover  bench/wsframe-deflate-server.mjs --takeover (serverNoContextTakeover: false)
+ *   wsframe-deflate   `wsframe echo --deflate`             (answers server_ and client_no_context_takeover)
+ *   wsframe-takeover  bench/wsframe-deflate-server.mjs --takeover (takeover both ways)
  *   ws                bench/ws-echo-server.mjs             (perMessageDeflate off)
  *   ws-deflate        bench/ws-echo-server.mjs --deflate   (ws's defaults: takeover both ways)
  *

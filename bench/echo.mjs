@@ -282,7 +282,7 @@ function deflateMarkdown(scenario, results, info) {
     };
   };
   const rows = names.map(row);
-  const label = { wsframe: '`wsframe echo --deflate`', ws: 'ws `perMessageDeflate: true`', 'wsframe-takeover': 'wsframe `serverNoContextTakeover: false`' };
+  const label = { wsframe: '`wsframe echo --deflate`', ws: 'ws `perMessageDeflate: true`', 'wsframe-takeover': 'wsframe with takeover both ways' };
   const lines = [
     `- Machine: ${info.machine.cpu}; Node ${info.machine.node}; load average at start ${info.machine.load}` +
       ` (shared machine: only the ratios mean something). \`npm run bench:echo\`, ${info.date}.`,

@@ -32,7 +32,8 @@
  * again, so the frames are exactly what a takeover compressor would send, without compressing at
  * run time. Echoes are inflated (a zlib stream per connection, so either side's takeover works)
  * and compared byte for byte with what was sent. The server's answer (Sec-WebSocket-Extensions)
- * is reported; one asking for client_no_context_takeover or a smaller client window is refused.
+ * is reported; one asking for a smaller client window is refused. When the server asks for
+ * client_no_context_takeover the connection sends the documents compressed one by one instead.
  *
  * idle mode and messages: after the "ready" line, a line `send N` on stdin makes every open
  * connection send N messages (as in echo mode: --size, --json, --deflate) and wait for their
@@ -77,6 +78,7 @@ typedef struct {
   long to_send;
   size_t send_off;
   unsigned tmpl; /* which template the current frame comes from */
+  int independent; /* --deflate: the server asked for client_no_context_takeover */
   int want_out;  /* EPOLLOUT registered */
   /* receiving: parser state */
   unsigned char hdr[14];
@@ -105,6 +107,7 @@ static int json_mode = 0, deflate_mode = 0;
 static unsigned char *plain[NPLAIN]; /* --json/--deflate: the documents, `size` bytes each */
 static size_t *tmpl_len;             /* frame length of each template */
 static unsigned cycle_start = 0;     /* after the last template, continue here */
+static unsigned takeover_end = 0;    /* --deflate: templates [0, takeover_end) are the takeover stream */
 static char negotiated[256] = "";    /* the first Sec-WebSocket-Extensions answer */
 static uint64_t echo_wire = 0;       /* payload bytes of the echoes counted (as on the wire) */
 static uint64_t idle_target = 0, idle_echoes = 0;
@@ -249,8 +252,9 @@ static void build_templates(void) {
   }
   if (deflate_mode) {
 #ifdef LOADGEN_ZLIB
-    ntemplates = 2 * NPLAIN;
+    ntemplates = 3 * NPLAIN;
     cycle_start = NPLAIN;
+    takeover_end = 2 * NPLAIN; /* then each document compressed on its own, for client_no_context_takeover */
     templates = malloc(sizeof *templates * ntemplates);
     tmpl_len = malloc(sizeof *tmpl_len * ntemplates);
     z_stream z = {0};
@@ -259,6 +263,7 @@ static void build_templates(void) {
     unsigned char *out = malloc(cap);
     size_t steady = 0;
     for (unsigned t = 0; t < ntemplates; t++) {
+      if (t >= takeover_end && deflateReset(&z) != Z_OK) exit(3);
       z.next_in = plain[t % NPLAIN];
       z.avail_in = (uInt)size;
       z.next_out = out;
@@ -267,7 +272,7 @@ static void build_templates(void) {
       size_t len = cap - z.avail_out;
       if (len < 4 || memcmp(out + len - 4, "\x00\x00\xff\xff", 4) != 0) exit(3);
       make_frame(t, out, len - 4, 1); /* §7.2.1: without the sync flush's 4 octets */
-      if (t >= cycle_start) steady += len - 4;
+      if (t >= cycle_start && t < takeover_end) steady += len - 4;
     }
     sent_wire_avg = steady / NPLAIN;
     deflateEnd(&z);
@@ -294,7 +299,11 @@ static void build_templates(void) {
   sent_wire_avg = size;
 }
 
-static unsigned next_tmpl(unsigned t) { return t + 1 < ntemplates ? t + 1 : cycle_start; }
+static unsigned next_tmpl(const conn_t *c, unsigned t) {
+  if (c->independent) return t + 1 < ntemplates ? t + 1 : takeover_end;
+  unsigned end = takeover_end ? takeover_end : ntemplates;
+  return t + 1 < end ? t + 1 : cycle_start;
+}
 
 static void set_events(conn_t *c, int want_out) {
   if (c->want_out == want_out) return;
@@ -363,7 +372,7 @@ static void flush_sends(conn_t *c) {
       iov[n].iov_len = tmpl_len[t] - off;
       attempted += iov[n].iov_len;
       off = 0;
-      t = next_tmpl(t);
+      t = next_tmpl(c, t);
     }
     ssize_t w = writev(c->fd, iov, n);
     if (w < 0) {
@@ -378,7 +387,7 @@ static void flush_sends(conn_t *c) {
       if (left >= rest) {
         left -= rest;
         c->send_off = 0;
-        c->tmpl = next_tmpl(c->tmpl);
+        c->tmpl = next_tmpl(c, c->tmpl);
         c->to_send--;
         if (c->sent_cap) {
           int at = (c->sent_head + c->sent_count) % c->sent_cap;
@@ -424,7 +433,7 @@ static void message_done(conn_t *c) {
     kill_conn(c, c->rx_bad ? "echo differs from what was sent (content)" : "echo differs from what was sent", 0);
     return;
   }
-  c->rx_tmpl = next_tmpl(c->rx_tmpl);
+  c->rx_tmpl = next_tmpl(c, c->rx_tmpl);
   c->rx_out = 0;
   if (idle_mode) {
     idle_echoes++;
@@ -626,7 +635,12 @@ static void handle(conn_t *c, uint32_t events, unsigned char *buf) {
           return;
         }
         char *bits = strstr(line, "client_max_window_bits=");
-        if (strstr(line, "client_no_context_takeover") != NULL || (bits != NULL && atoi(bits + 23) != 15)) {
+        if (strstr(line, "client_no_context_takeover") != NULL) {
+          /* RFC 7692 §7.1.1.2: our messages must not refer to earlier ones: send the documents compressed one by one. */
+          c->independent = 1;
+          c->tmpl = c->rx_tmpl = takeover_end;
+        }
+        if (bits != NULL && atoi(bits + 23) != 15) {
           kill_conn(c, "the server limits the client's compressor (unsupported here)", 0);
           return;
         }

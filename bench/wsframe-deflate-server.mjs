@@ -1,7 +1,7 @@
 /**
  * wsframe's echo with permessage-deflate options the `echo` CLI has no flag for (issue 5): the
  * same server and echo as `wsframe echo --deflate` (text as text, binary as binary), but with
- * `perMessageDeflate: { serverNoContextTakeover: false }` under --takeover: the server keeps its
+ * `perMessageDeflate: { serverNoContextTakeover: false, clientNoContextTakeover: false }` under --takeover: the server keeps its
  * compression context between messages (a 32 KiB plaintext window per direction in wsframe's
  * design) instead of answering server_no_context_takeover.
  *
@@ -26,7 +26,7 @@ const { values } = parseArgs({
 const server = new WebSocketServer({
   host: values.host,
   port: Number(values.port),
-  perMessageDeflate: values.takeover ? { serverNoContextTakeover: false } : true,
+  perMessageDeflate: values.takeover ? { serverNoContextTakeover: false, clientNoContextTakeover: false } : true,
 });
 server.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
