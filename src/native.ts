@@ -8,6 +8,7 @@
  * thresholds further down in TypeScript and sends larger ones to the addon.
  */
 
+import { isUtf8 } from 'node:buffer';
 import * as path from 'node:path';
 import type { Kernels } from './kernels.js';
 import { typescriptKernels } from './fallback/index.js';
@@ -33,12 +34,19 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
 export const NATIVE_MIN_LENGTH = {
   mask: 192,
   unmask: 192,
-  isValidUtf8: 64,
   validateUtf8: 64,
   unmaskAndValidate: 96,
   /** Bytes from `start` to the end of the chunk. */
   scanFrames: 96,
 } as const;
+
+/**
+ * Below this size, whole-buffer UTF-8 validation (isValidUtf8, and validateUtf8 at a character
+ * boundary) asks Node's own `buffer.isUtf8` first: simdutf behind a V8 fast call, cheaper than
+ * any addon call (N-API's per-argument cost) and than the TypeScript loop. Above it our kernel
+ * is faster (bench/isutf8-crossover.mjs; bench/RESULTS.md, "Native thresholds").
+ */
+export const NODE_IS_UTF8_MAX_LENGTH = 4096;
 
 /** Works from src/ (vitest) and from dist/ (compiled): both sit one level below the package root. */
 const packageRoot = path.resolve(__dirname, '..');
@@ -100,9 +108,12 @@ function thresholdKernels(addon: NativeAddon): Kernels {
       else addon.unmask(buffer, key);
     },
     isValidUtf8(buffer) {
-      return buffer.length < NATIVE_MIN_LENGTH.isValidUtf8 ? ts.isValidUtf8(buffer) : addon.isValidUtf8(buffer);
+      return buffer.length < NODE_IS_UTF8_MAX_LENGTH ? isUtf8(buffer) : addon.isValidUtf8(buffer);
     },
     validateUtf8(buffer, state, final) {
+      // Valid whole characters from a boundary end at a boundary: state 0, the common case. Anything
+      // else (invalid, or ending inside a character) needs the streaming validator's exact state.
+      if (state === 0 && buffer.length < NODE_IS_UTF8_MAX_LENGTH && isUtf8(buffer)) return 0;
       return buffer.length < NATIVE_MIN_LENGTH.validateUtf8
         ? ts.validateUtf8(buffer, state, final)
         : addon.validateUtf8(buffer, state, final);
