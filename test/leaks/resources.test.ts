@@ -1,0 +1,73 @@
+/**
+ * Nothing leaks: after servers and clients are closed — cleanly, by timeouts, by protocol errors,
+ * with permessage-deflate and pings on — no socket, server or timer of ours is left.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { expect, it } from 'vitest';
+import { connect } from '../../src/client.js';
+import { WebSocketServer } from '../../src/server.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+/**
+ * Timers created by wsframe's own code (src/) that are still pending: unref'd timers (the sweep)
+ * do not show among active resources, so they are tracked here, by wrapping the timer functions.
+ */
+const pendingTimers = new Set<unknown>();
+function track<T extends (...args: never[]) => unknown>(create: T, clear: (handle: unknown) => void, once: boolean): [T, (handle: unknown) => void] {
+  const tracked = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const ours = /[\/]src[\/]/.test(new Error().stack ?? '');
+    const handle = (create as unknown as (...a: unknown[]) => unknown)(
+      (...callArgs: unknown[]) => {
+        if (once) pendingTimers.delete(handle);
+        callback(...callArgs);
+      },
+      ms,
+      ...args,
+    );
+    if (ours) pendingTimers.add(handle);
+    return handle;
+  }) as unknown as T;
+  return [tracked, (handle) => { pendingTimers.delete(handle); clear(handle); }];
+}
+[globalThis.setTimeout, globalThis.clearTimeout] = track(setTimeout, clearTimeout as (h: unknown) => void, true) as [typeof setTimeout, typeof clearTimeout];
+[globalThis.setInterval, globalThis.clearInterval] = track(setInterval, clearInterval as (h: unknown) => void, false) as [typeof setInterval, typeof clearInterval];
+
+/** Counts of active libuv resources by kind (TCPSocketWrap, TCPServerWrap, Timeout …). */
+function resources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
+it('a session of every kind leaves no socket, server or timer behind', async () => {
+  const before = resources();
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true, pingInterval: 50, idleTimeout: 2000, closeTimeout: 200 });
+  server.on('connection', (ws) => ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary })));
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+
+  // Clean closes from the client, with compression.
+  for (let i = 0; i < 5; i++) {
+    const ws = await connect(`ws://127.0.0.1:${port}`, { pingInterval: 50 });
+    ws.send('x'.repeat(5000));
+    await ws.receive();
+    await ws.close(1000);
+  }
+  // A protocol error, a peer that vanishes, a peer that never answers our close.
+  const bad = await RawClient.upgraded(port);
+  bad.send(3, 'reserved opcode');
+  await bad.waitClosed();
+  const vanishing = await RawClient.upgraded(port);
+  vanishing.destroy();
+  const silent = await RawClient.upgraded(port);
+  await expect.poll(() => server.clients.size).toBeGreaterThan(0);
+  // Handshakes that fail on the client side.
+  await expect(connect(`ws://127.0.0.1:${port}`, { protocols: ['x'], headers: { 'Sec-WebSocket-Version': '8' } })).rejects.toBeDefined();
+  await expect(connect(`ws://127.0.0.1:${port}/`, { handshakeTimeout: 1, signal: AbortSignal.abort() })).rejects.toBeDefined();
+
+  await server.close(); // the silent peer gets 1001 and, after closeTimeout, its TCP dropped
+  silent.destroy();
+  await expect.poll(() => resources(), { timeout: 5000 }).toEqual(before);
+  expect(pendingTimers.size).toBe(0);
+});
