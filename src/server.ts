@@ -76,7 +76,7 @@ export interface WebSocketServerOptions {
 
   /** `<webSocket enabled>`: false refuses every upgrade with 503. Default true. */
   enabled?: boolean;
-  /** `<webSocket pingInterval>`: ms between heartbeat pings; a peer that has not answered by the next one is closed (1001, WS_ERR_PONG_TIMEOUT). Default 0 (off). */
+  /** `<webSocket pingInterval>`: ms between heartbeat pings; a peer that has not answered by the next one is closed (1011, WS_ERR_PONG_TIMEOUT). Default 0 (off). */
   pingInterval?: number;
   /** `<webSocket receiveBufferLimit>`: largest message in bytes; larger closes with 1009. Default 4194304. */
   receiveBufferLimit?: number;

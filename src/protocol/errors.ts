@@ -27,7 +27,7 @@ export const WEBSOCKET_ERRORS = {
   WS_ERR_TRANSFORM_FAILED: { closeCode: 1007, meaning: 'An extension could not transform a message payload (e.g. invalid compressed data).' },
   // Local conditions of the connection layer.
   WS_ERR_IDLE_TIMEOUT: { closeCode: 1001, meaning: 'No data arrived within idleTimeout.' },
-  WS_ERR_PONG_TIMEOUT: { closeCode: 1001, meaning: 'The peer did not answer a heartbeat ping within pingInterval.' },
+  WS_ERR_PONG_TIMEOUT: { closeCode: 1011, meaning: 'The peer did not answer a heartbeat ping within pingInterval (the connection cannot go on: 1011).' },
   // The opening handshake (RFC 6455 §4): refusals carry these next to their HTTP status, the
   // client's check of the server's answer reports them; none closes a WebSocket connection.
   WS_ERR_HANDSHAKE_BAD_METHOD: { closeCode: undefined, meaning: 'The upgrade request method is not GET (HTTP 405).' },

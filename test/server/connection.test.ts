@@ -231,7 +231,7 @@ describe('heartbeats and timeouts', () => {
     // Now play dead: the next ping goes unanswered, and the one after finds it still unanswered.
     expect((await client.frame(2000)).opcode).toBe(PING);
     const code = await client.closeCode(3000);
-    expect(code).toBe(1001);
+    expect(code).toBe(1011);
     await client.waitClosed();
   });
 
