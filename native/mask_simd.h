@@ -1,6 +1,6 @@
 // xor_mask written once for every vector instruction set. `S` is a vector traits struct of a
 // simd_*.cc file (load, store, load_partial, store_partial, splat32, bit_xor, kWidth). This
-// header is included inside that file's target region, so each instantiation is compiled for
+// header is included inside that file's target region (by kernels_simd.h), so each instantiation is compiled for
 // its own instruction set; the anonymous namespace keeps those instantiations apart.
 #ifndef WSFRAME_MASK_SIMD_H_
 #define WSFRAME_MASK_SIMD_H_

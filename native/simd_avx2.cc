@@ -12,25 +12,17 @@
 
 WSFRAME_TARGET_BEGIN("avx2")
 
+#include "kernels_simd.h"
+
 namespace wsframe {
 namespace {
 
-struct Avx2 {
+struct Avx2 : PaddedPartial<Avx2> {
   using Vector = __m256i;
   static constexpr size_t kWidth = 32;
 
   static Vector load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   static void store(uint8_t* p, Vector v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
-  static Vector load_partial(const uint8_t* p, size_t count) {
-    uint8_t padded[kWidth] = {};
-    std::memcpy(padded, p, count);
-    return load(padded);
-  }
-  static void store_partial(uint8_t* p, Vector v, size_t count) {
-    uint8_t whole[kWidth];
-    store(whole, v);
-    std::memcpy(p, whole, count);
-  }
   static Vector splat8(uint8_t byte) { return _mm256_set1_epi8(static_cast<char>(byte)); }
   static Vector splat32(uint32_t word) { return _mm256_set1_epi32(static_cast<int>(word)); }
   static Vector table16(const uint8_t* table) {
@@ -54,21 +46,8 @@ struct Avx2 {
 };
 
 }  // namespace
-}  // namespace wsframe
 
-#include "mask_simd.h"
-#include "utf8_simd.h"
-
-namespace wsframe {
-namespace {
-
-bool utf8_complete_avx2(const uint8_t* bytes, size_t length) {
-  return utf8_complete_lookup<Avx2, false>(const_cast<uint8_t*>(bytes), length, 0);  // read only
-}
-
-}  // namespace
-
-const IsaKernels kAvx2Kernels = {xor_mask_simd<Avx2>, utf8_complete_avx2, utf8_complete_lookup<Avx2, true>};
+const IsaKernels kAvx2Kernels = kLookupKernels<Avx2>;
 
 }  // namespace wsframe
 

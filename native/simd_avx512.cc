@@ -6,10 +6,14 @@
 #if defined(WSFRAME_X86_64)
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "cpu.h"
 #include "utf8.h"
 
 WSFRAME_TARGET_BEGIN("avx2,avx512f,avx512bw")
+
+#include "kernels_simd.h"
 
 namespace wsframe {
 namespace {
@@ -51,21 +55,8 @@ struct Avx512 {
 };
 
 }  // namespace
-}  // namespace wsframe
 
-#include "mask_simd.h"
-#include "utf8_simd.h"
-
-namespace wsframe {
-namespace {
-
-bool utf8_complete_avx512(const uint8_t* bytes, size_t length) {
-  return utf8_complete_lookup<Avx512, false>(const_cast<uint8_t*>(bytes), length, 0);  // read only
-}
-
-}  // namespace
-
-const IsaKernels kAvx512Kernels = {xor_mask_simd<Avx512>, utf8_complete_avx512, utf8_complete_lookup<Avx512, true>};
+const IsaKernels kAvx512Kernels = kLookupKernels<Avx512>;
 
 }  // namespace wsframe
 

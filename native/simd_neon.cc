@@ -9,25 +9,17 @@
 #include "cpu.h"
 #include "utf8.h"
 
+#include "kernels_simd.h"
+
 namespace wsframe {
 namespace {
 
-struct Neon {
+struct Neon : PaddedPartial<Neon> {
   using Vector = uint8x16_t;
   static constexpr size_t kWidth = 16;
 
   static Vector load(const uint8_t* p) { return vld1q_u8(p); }
   static void store(uint8_t* p, Vector v) { vst1q_u8(p, v); }
-  static Vector load_partial(const uint8_t* p, size_t count) {
-    uint8_t padded[kWidth] = {};
-    std::memcpy(padded, p, count);
-    return load(padded);
-  }
-  static void store_partial(uint8_t* p, Vector v, size_t count) {
-    uint8_t whole[kWidth];
-    store(whole, v);
-    std::memcpy(p, whole, count);
-  }
   static Vector splat8(uint8_t byte) { return vdupq_n_u8(byte); }
   static Vector splat32(uint32_t word) { return vreinterpretq_u8_u32(vdupq_n_u32(word)); }
   static Vector table16(const uint8_t* table) { return vld1q_u8(table); }
@@ -47,21 +39,8 @@ struct Neon {
 };
 
 }  // namespace
-}  // namespace wsframe
 
-#include "mask_simd.h"
-#include "utf8_simd.h"
-
-namespace wsframe {
-namespace {
-
-bool utf8_complete_neon(const uint8_t* bytes, size_t length) {
-  return utf8_complete_lookup<Neon, false>(const_cast<uint8_t*>(bytes), length, 0);  // read only
-}
-
-}  // namespace
-
-const IsaKernels kNeonKernels = {xor_mask_simd<Neon>, utf8_complete_neon, utf8_complete_lookup<Neon, true>};
+const IsaKernels kNeonKernels = kLookupKernels<Neon>;
 
 }  // namespace wsframe
 

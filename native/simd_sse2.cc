@@ -12,25 +12,17 @@
 
 WSFRAME_TARGET_BEGIN("sse2")
 
+#include "kernels_simd.h"
+
 namespace wsframe {
 namespace {
 
-struct Sse2 {
+struct Sse2 : PaddedPartial<Sse2> {
   using Vector = __m128i;
   static constexpr size_t kWidth = 16;
 
   static Vector load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
   static void store(uint8_t* p, Vector v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
-  static Vector load_partial(const uint8_t* p, size_t count) {
-    uint8_t padded[kWidth] = {};
-    std::memcpy(padded, p, count);
-    return load(padded);
-  }
-  static void store_partial(uint8_t* p, Vector v, size_t count) {
-    uint8_t whole[kWidth];
-    store(whole, v);
-    std::memcpy(p, whole, count);
-  }
   static Vector splat32(uint32_t word) { return _mm_set1_epi32(static_cast<int>(word)); }
   static Vector bit_or(Vector a, Vector b) { return _mm_or_si128(a, b); }
   static Vector bit_xor(Vector a, Vector b) { return _mm_xor_si128(a, b); }
@@ -38,22 +30,8 @@ struct Sse2 {
 };
 
 }  // namespace
-}  // namespace wsframe
 
-#include "mask_simd.h"
-#include "utf8_simd.h"
-
-namespace wsframe {
-namespace {
-
-bool unmask_utf8_complete_sse2(uint8_t* bytes, size_t length, uint32_t key) {
-  xor_mask_simd<Sse2>(bytes, bytes, length, key);
-  return utf8_complete_ascii_skip<Sse2>(bytes, length);
-}
-
-}  // namespace
-
-const IsaKernels kSse2Kernels = {xor_mask_simd<Sse2>, utf8_complete_ascii_skip<Sse2>, unmask_utf8_complete_sse2};
+const IsaKernels kSse2Kernels = kAsciiSkipKernels<Sse2>;
 
 }  // namespace wsframe
 

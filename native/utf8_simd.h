@@ -5,9 +5,11 @@
 // indexed by the high nibble of the first byte, its low nibble and the high nibble of the second,
 // hold one bit per error kind; a pair is in error when a bit survives the AND of its three
 // lookups. `S` is a vector traits struct of a simd_*.cc file; like mask_simd.h this header is
-// included inside that file's target region.
+// included inside that file's target region (by kernels_simd.h).
 #ifndef WSFRAME_UTF8_SIMD_H_
 #define WSFRAME_UTF8_SIMD_H_
+
+#include "mask_simd.h"
 
 namespace wsframe {
 namespace {
@@ -135,7 +137,7 @@ struct Utf8Checker {
 // utf8_complete and, with kUnmask, unmask_utf8_complete (then each block is unmasked with `key`
 // and stored back before it is checked, so the bytes are read once).
 template <class S, bool kUnmask>
-bool utf8_complete_lookup(uint8_t* bytes, size_t length, uint32_t key) {
+bool utf8_lookup(uint8_t* bytes, size_t length, uint32_t key) {
   using Vector = typename S::Vector;
   constexpr size_t kWidth = S::kWidth;
   const Vector key_vector = S::splat32(key);
@@ -171,6 +173,11 @@ bool utf8_complete_lookup(uint8_t* bytes, size_t length, uint32_t key) {
   return checker.valid();
 }
 
+template <class S>
+bool utf8_complete_lookup(const uint8_t* bytes, size_t length) {
+  return utf8_lookup<S, false>(const_cast<uint8_t*>(bytes), length, 0);  // read only
+}
+
 // For vector sets without a byte shuffle (SSE2): ASCII is skipped 4 * kWidth bytes at a time,
 // other blocks are walked sequence by sequence with the scalar rules.
 template <class S>
@@ -194,6 +201,13 @@ bool utf8_complete_ascii_skip(const uint8_t* bytes, size_t length) {
     }
   }
   return true;
+}
+
+// Two passes: the scalar walk of ascii_skip is far slower than the unmasking anyway.
+template <class S>
+bool unmask_utf8_complete_ascii_skip(uint8_t* bytes, size_t length, uint32_t key) {
+  xor_mask_simd<S>(bytes, bytes, length, key);
+  return utf8_complete_ascii_skip<S>(bytes, length);
 }
 
 }  // namespace
