@@ -29,16 +29,16 @@
  * Needs dist/ (npx tsc -p tsconfig.build.json; built here when missing).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildC } from './lib/build-c.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { markdownTable } from './lib/results-file.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const work = join(root, 'bench', '.work');
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
@@ -64,14 +64,7 @@ function build() {
     const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
     if (tsc.status !== 0) throw new Error('tsc failed');
   }
-  mkdirSync(work, { recursive: true });
-  const source = join(root, 'bench', 'broadcast-sub.c');
-  const binary = join(work, 'broadcast-sub');
-  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
-    const cc = spawnSync('cc', ['-O2', '-o', binary, source], { cwd: root, stdio: 'inherit' });
-    if (cc.status !== 0) throw new Error('cc failed');
-  }
-  return binary;
+  return buildC('broadcast-sub');
 }
 
 // ---- processes -----------------------------------------------------------------------------

@@ -28,11 +28,12 @@
  * whole run stays under 4 minutes.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildC } from './lib/build-c.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, 'bench', '.work');
@@ -84,16 +85,16 @@ export function ensureBuilt(force) {
   if (force || !existsSync(join(root, 'dist', 'cli.js'))) run('npx', ['tsc', '-p', 'tsconfig.build.json']);
   if (force || !existsSync(join(root, 'build', 'Release'))) run('npx', ['node-gyp', 'rebuild']);
   mkdirSync(work, { recursive: true });
-  const source = join(root, 'bench', 'loadgen.c');
-  const binary = join(work, 'loadgen');
   // With zlib's headers the load generator can speak permessage-deflate (--deflate); the marker
   // file says how the binary was built, so installing zlib1g-dev later rebuilds it.
   const marker = join(work, 'loadgen.zlib');
-  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs || existsSync(marker) !== hasZlib) {
-    run('cc', hasZlib ? ['-O2', '-DLOADGEN_ZLIB', '-o', binary, source, '-lz'] : ['-O2', '-o', binary, source]);
-    if (hasZlib) writeFileSync(marker, '');
-    else rmSync(marker, { force: true });
-  }
+  const binary = buildC('loadgen', {
+    flags: hasZlib ? ['-DLOADGEN_ZLIB'] : [],
+    libs: hasZlib ? ['-lz'] : [],
+    force: existsSync(marker) !== hasZlib,
+  });
+  if (hasZlib) writeFileSync(marker, '');
+  else rmSync(marker, { force: true });
   return binary;
 }
 

@@ -1,6 +1,7 @@
 /*
  * loadgen: an epoll WebSocket (RFC 6455) client load generator for bench/echo.mjs and
  * bench/idle-memory.mjs. Single-threaded, no dependencies; build: cc -O2 -o loadgen loadgen.c
+ * (the connection, handshake, frame and parser code it shares with broadcast-sub.c: ws-client.h)
  *
  *   loadgen --port P [--host 127.0.0.1] [--conns N] [--inflight K] [--size S] [--binary]
  *           [--duration D] [--warmup W] [--server-pid PID] [--mode echo|idle]
@@ -40,55 +41,28 @@
  * echoes; then one line {"sent":true,...} is printed and the connections are held again.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
-#include <time.h>
-#include <unistd.h>
 #ifdef LOADGEN_ZLIB
 #include <zlib.h>
 #endif
 
+#include "ws-client.h"
+
 #define MAX_IOV 64
-#define READ_BUF (256 * 1024)
 #define MAX_PENDING_CONNECTS 256
 
-enum { ST_CONNECTING, ST_HANDSHAKE, ST_OPEN, ST_DEAD };
-
 typedef struct {
-  int fd;
-  int state;
-  /* handshake */
-  int req_off;
-  char resp[1024];
-  int resp_len;
+  ws_conn ws; /* first: the epoll data pointer is both */
   /* sending: frames still to write, and how much of the current one is written */
   long to_send;
   size_t send_off;
   unsigned tmpl; /* which template the current frame comes from */
   int independent; /* --deflate: the server asked for client_no_context_takeover */
-  int want_out;  /* EPOLLOUT registered */
-  /* receiving: parser state */
-  unsigned char hdr[14];
-  int hdr_len;
-  uint64_t payload_left;
-  int in_frame;
-  int msg_opcode;
-  uint64_t msg_len;
-  int frame_ctl;       /* the frame being read is a control frame */
-  int msg_compressed;  /* RSV1 on the message's first frame */
+  /* receiving (the message: ws.opcode, ws.rsv1 = compressed, ws.msg_len) */
   unsigned rx_tmpl;    /* template index of the message the next echo answers */
   uint64_t rx_out;     /* plaintext bytes of the echo so far (inflated, or raw), checked as they come */
   int rx_bad;          /* the echo differs from what was sent */
@@ -100,8 +74,7 @@ typedef struct {
   int sent_head, sent_count, sent_cap;
 } conn_t;
 
-static const char *host = "127.0.0.1";
-static int port = 0, nconns = 1, inflight = 1, binary = 0, server_pid = 0, idle_mode = 0;
+static int nconns = 1, inflight = 1, binary = 0, server_pid = 0, idle_mode = 0;
 static int json_mode = 0, deflate_mode = 0;
 #define NPLAIN 16
 static unsigned char *plain[NPLAIN]; /* --json/--deflate: the documents, `size` bytes each */
@@ -119,24 +92,15 @@ static unsigned ntemplates;
 static char request[512];
 static int request_len;
 static conn_t *conns;
-static int epfd;
-static volatile sig_atomic_t stop_flag = 0;
 
-/* counters */
-static uint64_t messages = 0, errors = 0;
-static int opened = 0, handshaken = 0, failed = 0, pending_connects = 0, next_to_open = 0;
-static char first_error[256] = "";
+/* counters (connections and errors: wsc) */
+static uint64_t messages = 0;
+static int next_to_open = 0;
 
 /* latency histogram, ns: 64 linear buckets, then 64 sub-buckets per power of two (~1.6%) */
 #define HIST_BUCKETS (64 * 40)
 static uint64_t hist[HIST_BUCKETS];
 static int counting = 0;
-
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int hist_index(uint64_t v) {
   if (v < 64) return (int)v;
@@ -164,11 +128,6 @@ static double hist_percentile(double p) {
     if (seen > rank) return (double)hist_value(i) / 1000.0; /* µs */
   }
   return 0;
-}
-
-static void note_error(const char *what, int err) {
-  errors++;
-  if (first_error[0] == 0) snprintf(first_error, sizeof first_error, "%s: %s", what, err ? strerror(err) : "protocol");
 }
 
 /* A small deterministic PRNG, so runs send the same documents. */
@@ -215,25 +174,10 @@ static void make_document(unsigned char *out, unsigned doc) {
 
 /* A masked frame around `payload` into templates[t]. */
 static void make_frame(unsigned t, const unsigned char *payload, size_t len, int rsv1) {
-  size_t hlen = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  unsigned char *f = malloc(hlen + 4 + len);
-  f[0] = 0x80 | (rsv1 ? 0x40 : 0) | (binary ? 2 : 1);
-  if (hlen == 2) {
-    f[1] = 0x80 | (unsigned char)len;
-  } else if (hlen == 4) {
-    f[1] = 0x80 | 126;
-    f[2] = (unsigned char)(len >> 8);
-    f[3] = (unsigned char)len;
-  } else {
-    f[1] = 0x80 | 127;
-    for (int i = 0; i < 8; i++) f[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-  }
   unsigned char key[4];
   for (int i = 0; i < 4; i++) key[i] = (unsigned char)(1 + rand() % 255);
-  memcpy(f + hlen, key, 4);
-  for (size_t i = 0; i < len; i++) f[hlen + 4 + i] = payload[i] ^ key[i & 3];
-  templates[t] = f;
-  tmpl_len[t] = hlen + 4 + len;
+  templates[t] = malloc(len + 14);
+  tmpl_len[t] = ws_client_frame(templates[t], 0x80 | (rsv1 ? 0x40 : 0) | (binary ? 2 : 1), payload, len, key);
 }
 
 static size_t sent_wire_avg = 0; /* payload bytes per message in the steady cycle */
@@ -305,56 +249,8 @@ static unsigned next_tmpl(const conn_t *c, unsigned t) {
   return t + 1 < end ? t + 1 : cycle_start;
 }
 
-static void set_events(conn_t *c, int want_out) {
-  if (c->want_out == want_out) return;
-  struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = c};
-  epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-  c->want_out = want_out;
-}
-
-static void kill_conn(conn_t *c, const char *what, int err) {
-  if (c->state == ST_DEAD) return;
-  if (c->state != ST_OPEN) {
-    failed++;
-    if (c->state == ST_CONNECTING) pending_connects--;
-    if (c->state == ST_HANDSHAKE) pending_connects--;
-  }
-  note_error(what, err);
-  epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
-  close(c->fd);
-  c->state = ST_DEAD;
-}
-
-static void open_conn(conn_t *c) {
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  inet_pton(AF_INET, host, &addr.sin_addr);
-  c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c->fd < 0) {
-    note_error("socket", errno);
-    c->state = ST_DEAD;
-    failed++;
-    return;
-  }
-  int one = 1;
-  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  c->state = ST_CONNECTING;
-  pending_connects++;
-  opened++;
-  if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS) {
-    note_error("connect", errno);
-    close(c->fd);
-    c->state = ST_DEAD;
-    failed++;
-    pending_connects--;
-    return;
-  }
-  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
-  c->want_out = 1;
-  epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
-}
-
 static void open_more(void) {
-  while (next_to_open < nconns && pending_connects < MAX_PENDING_CONNECTS) open_conn(&conns[next_to_open++]);
+  while (next_to_open < nconns && wsc.pending < MAX_PENDING_CONNECTS) ws_open(&conns[next_to_open++].ws, request, request_len);
 }
 
 /* Write as many queued frames as the socket takes, several per writev. */
@@ -374,10 +270,10 @@ static void flush_sends(conn_t *c) {
       off = 0;
       t = next_tmpl(c, t);
     }
-    ssize_t w = writev(c->fd, iov, n);
+    ssize_t w = writev(c->ws.fd, iov, n);
     if (w < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      kill_conn(c, "write", errno);
+      ws_kill(&c->ws, "write", errno);
       return;
     }
     /* advance over what was written; a frame whose last byte went out is "sent" now */
@@ -401,7 +297,7 @@ static void flush_sends(conn_t *c) {
     }
     if ((size_t)w < attempted) break; /* the socket is full: wait for EPOLLOUT */
   }
-  set_events(c, c->to_send > 0);
+  ws_set_events(&c->ws, c->to_send > 0);
 }
 
 #ifdef LOADGEN_ZLIB
@@ -412,25 +308,27 @@ static void idle_progress(void) {
   if (!idle_sending || idle_echoes < idle_target) return;
   idle_sending = 0;
   int alive = 0;
-  for (int i = 0; i < nconns; i++) alive += conns[i].state == ST_OPEN;
+  for (int i = 0; i < nconns; i++) alive += conns[i].ws.state == ST_OPEN;
   printf("{\"sent\":true,\"echoes\":%llu,\"alive\":%d,\"errors\":%llu,\"sent_payload_avg\":%zu}\n", (unsigned long long)idle_echoes, alive,
-         (unsigned long long)errors, sent_wire_avg);
+         (unsigned long long)wsc.errors, sent_wire_avg);
   fflush(stdout);
 }
 
-static void message_done(conn_t *c) {
+/* ws-client.h's hook: an echo is complete. */
+static void ws_message_end(ws_conn *w) {
+  conn_t *c = (conn_t *)w;
   int checked = json_mode || deflate_mode;
-  uint64_t got = checked ? c->rx_out : c->msg_len;
+  uint64_t got = checked ? c->rx_out : w->msg_len;
 #ifdef LOADGEN_ZLIB
-  if (deflate_mode && c->msg_compressed && !c->rx_bad) {
+  if (deflate_mode && w->rsv1 && !c->rx_bad) {
     /* §7.2.2: the receiver appends the 4 octets the sender removed */
     static unsigned char tail[4] = {0x00, 0x00, 0xff, 0xff};
     inflate_piece(c, tail, 4);
     got = c->rx_out;
   }
 #endif
-  if (c->rx_bad || got != size || c->msg_opcode != (binary ? 2 : 1)) {
-    kill_conn(c, c->rx_bad ? "echo differs from what was sent (content)" : "echo differs from what was sent", 0);
+  if (c->rx_bad || got != size || w->opcode != (binary ? 2 : 1)) {
+    ws_kill(w, c->rx_bad ? "echo differs from what was sent (content)" : "echo differs from what was sent", 0);
     return;
   }
   c->rx_tmpl = next_tmpl(c, c->rx_tmpl);
@@ -449,7 +347,7 @@ static void message_done(conn_t *c) {
   }
   if (counting) {
     messages++;
-    echo_wire += c->msg_len;
+    echo_wire += w->msg_len;
   }
   c->to_send++;
 }
@@ -483,11 +381,12 @@ static void inflate_piece(conn_t *c, const unsigned char *p, size_t n) {
 }
 #endif
 
-/* Payload bytes of a data frame (unmasked: servers do not mask). */
-static void payload(conn_t *c, const unsigned char *p, size_t n) {
-  if (!(json_mode || deflate_mode) || c->frame_ctl || n == 0) return;
+/* ws-client.h's hook: payload bytes of a data frame (unmasked: servers do not mask). */
+static void ws_data(ws_conn *w, const unsigned char *p, size_t n) {
+  conn_t *c = (conn_t *)w;
+  if (!(json_mode || deflate_mode)) return;
 #ifdef LOADGEN_ZLIB
-  if (deflate_mode && c->msg_compressed) {
+  if (deflate_mode && w->rsv1) {
     inflate_piece(c, p, n);
     return;
   }
@@ -495,70 +394,46 @@ static void payload(conn_t *c, const unsigned char *p, size_t n) {
   check_plain(c, p, n);
 }
 
-/* Parse server frames (unmasked): only headers are read, payloads are skipped. */
-static void parse(conn_t *c, const unsigned char *p, size_t n) {
-  size_t i = 0;
-  while (i < n && c->state == ST_OPEN) {
-    if (c->in_frame) {
-      size_t take = c->payload_left < (uint64_t)(n - i) ? (size_t)c->payload_left : n - i;
-      payload(c, p + i, take);
-      c->payload_left -= take;
-      i += take;
-      if (c->payload_left == 0) {
-        c->in_frame = 0;
-        if (c->hdr[0] & 0x80) message_done(c);
-      }
-      continue;
-    }
-    c->hdr[c->hdr_len++] = p[i++];
-    if (c->hdr_len < 2) continue;
-    int len7 = c->hdr[1] & 0x7f;
-    int need = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((c->hdr[1] & 0x80) ? 4 : 0);
-    if (c->hdr_len < need) continue;
-    uint64_t len = (uint64_t)len7;
-    if (len7 == 126) len = ((uint64_t)c->hdr[2] << 8) | c->hdr[3];
-    if (len7 == 127) {
-      len = 0;
-      for (int k = 0; k < 8; k++) len = (len << 8) | c->hdr[2 + k];
-    }
-    c->hdr_len = 0;
-    int opcode = c->hdr[0] & 0x0f;
-    if (opcode == 8) {
-      kill_conn(c, "server sent a close frame", 0);
-      return;
-    }
-    c->frame_ctl = opcode >= 8;
-    if (opcode >= 8) { /* ping/pong: skip (a ping is not answered; no server here pings) */
-      c->payload_left = len;
-      c->in_frame = len > 0;
-      c->hdr[0] &= 0x7f; /* not the end of a data message */
-      continue;
-    }
-    if (opcode != 0) {
-      c->msg_opcode = opcode;
-      c->msg_len = 0;
-      c->msg_compressed = (c->hdr[0] & 0x40) != 0;
-      c->rx_out = 0;
-      c->rx_bad = 0;
-      if (c->msg_compressed && !deflate_mode) {
-        kill_conn(c, "RSV1 set without permessage-deflate", 0);
-        return;
-      }
-    }
-    c->msg_len += len;
-    c->payload_left = len;
-    if (len == 0) {
-      if (c->hdr[0] & 0x80) message_done(c);
-    } else {
-      c->in_frame = 1;
-    }
-  }
+/* ws-client.h's hook: an echo begins. */
+static void ws_message_begin(ws_conn *w) {
+  conn_t *c = (conn_t *)w;
+  c->rx_out = 0;
+  c->rx_bad = 0;
+  if (w->rsv1 && !deflate_mode) ws_kill(w, "RSV1 set without permessage-deflate", 0);
 }
 
-static void on_open(conn_t *c) {
-  c->state = ST_OPEN;
-  handshaken++;
-  pending_connects--;
+/* ws-client.h's hook: the 101; with --deflate, the server's Sec-WebSocket-Extensions decides. */
+static int ws_upgraded(ws_conn *w, char *head) {
+  conn_t *c = (conn_t *)w;
+  if (deflate_mode) {
+    char *ext = strcasestr(head, "\r\nSec-WebSocket-Extensions:");
+    char line[256] = "";
+    if (ext != NULL) {
+      ext += 28;
+      while (*ext == ' ') ext++;
+      size_t l = strcspn(ext, "\r");
+      if (l >= sizeof line) l = sizeof line - 1;
+      memcpy(line, ext, l);
+      line[l] = 0;
+      for (char *q = line; *q; q++)
+        if (*q == '"' || *q == '\\') *q = '\'';
+    }
+    if (strstr(line, "permessage-deflate") == NULL) {
+      ws_kill(w, "the server did not accept permessage-deflate", 0);
+      return -1;
+    }
+    char *bits = strstr(line, "client_max_window_bits=");
+    if (strstr(line, "client_no_context_takeover") != NULL) {
+      /* RFC 7692 §7.1.1.2: our messages must not refer to earlier ones: send the documents compressed one by one. */
+      c->independent = 1;
+      c->tmpl = c->rx_tmpl = takeover_end;
+    }
+    if (bits != NULL && atoi(bits + 23) != 15) {
+      ws_kill(w, "the server limits the client's compressor (unsupported here)", 0);
+      return -1;
+    }
+    if (negotiated[0] == 0) snprintf(negotiated, sizeof negotiated, "%s", line);
+  }
 #ifdef LOADGEN_ZLIB
   if (deflate_mode) {
     c->inf = calloc(1, sizeof *c->inf);
@@ -570,111 +445,12 @@ static void on_open(conn_t *c) {
     c->sent_at = calloc((size_t)inflight, sizeof(uint64_t));
     c->to_send = inflight;
   }
+  return 0;
 }
 
 static void handle(conn_t *c, uint32_t events, unsigned char *buf) {
-  if (c->state == ST_CONNECTING) {
-    if (events & (EPOLLERR | EPOLLHUP)) {
-      int err = 0;
-      socklen_t l = sizeof err;
-      getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
-      kill_conn(c, "connect", err);
-      return;
-    }
-    if (!(events & EPOLLOUT)) return;
-    c->state = ST_HANDSHAKE;
-  }
-  if (c->state == ST_HANDSHAKE) {
-    if (c->req_off < request_len) {
-      ssize_t w = write(c->fd, request + c->req_off, (size_t)(request_len - c->req_off));
-      if (w < 0 && errno != EAGAIN) {
-        kill_conn(c, "write request", errno);
-        return;
-      }
-      if (w > 0) c->req_off += (int)w;
-      if (c->req_off == request_len) set_events(c, 0);
-    }
-    if (events & EPOLLIN) {
-      ssize_t r = read(c->fd, c->resp + c->resp_len, sizeof c->resp - 1 - (size_t)c->resp_len);
-      if (r == 0) {
-        kill_conn(c, "closed during handshake", 0);
-        return;
-      }
-      if (r < 0) {
-        if (errno != EAGAIN) kill_conn(c, "read response", errno);
-        return;
-      }
-      c->resp_len += (int)r;
-      c->resp[c->resp_len] = 0;
-      char *end = strstr(c->resp, "\r\n\r\n");
-      if (end == NULL) {
-        if (c->resp_len >= (int)sizeof c->resp - 1) kill_conn(c, "response too long", 0);
-        return;
-      }
-      if (strncmp(c->resp, "HTTP/1.1 101", 12) != 0) {
-        kill_conn(c, "upgrade refused", 0);
-        return;
-      }
-      if (deflate_mode) {
-        *end = 0;
-        char *ext = strcasestr(c->resp, "\r\nSec-WebSocket-Extensions:");
-        char line[256] = "";
-        if (ext != NULL) {
-          ext += 28;
-          while (*ext == ' ') ext++;
-          size_t l = strcspn(ext, "\r");
-          if (l >= sizeof line) l = sizeof line - 1;
-          memcpy(line, ext, l);
-          line[l] = 0;
-          for (char *q = line; *q; q++)
-            if (*q == '"' || *q == '\\') *q = '\'';
-        }
-        *end = '\r';
-        if (strstr(line, "permessage-deflate") == NULL) {
-          kill_conn(c, "the server did not accept permessage-deflate", 0);
-          return;
-        }
-        char *bits = strstr(line, "client_max_window_bits=");
-        if (strstr(line, "client_no_context_takeover") != NULL) {
-          /* RFC 7692 §7.1.1.2: our messages must not refer to earlier ones: send the documents compressed one by one. */
-          c->independent = 1;
-          c->tmpl = c->rx_tmpl = takeover_end;
-        }
-        if (bits != NULL && atoi(bits + 23) != 15) {
-          kill_conn(c, "the server limits the client's compressor (unsupported here)", 0);
-          return;
-        }
-        if (negotiated[0] == 0) snprintf(negotiated, sizeof negotiated, "%s", line);
-      }
-      on_open(c);
-      size_t rest = (size_t)(c->resp_len - (int)(end + 4 - c->resp));
-      if (rest > 0) parse(c, (unsigned char *)end + 4, rest);
-      if (c->state == ST_OPEN && c->to_send > 0) flush_sends(c);
-    }
-    return;
-  }
-  if (c->state != ST_OPEN) return;
-  if (events & EPOLLIN) {
-    for (;;) {
-      ssize_t r = read(c->fd, buf, READ_BUF);
-      if (r > 0) {
-        parse(c, buf, (size_t)r);
-        if (c->state != ST_OPEN) return;
-        if (r < READ_BUF) break;
-        continue;
-      }
-      if (r == 0) {
-        kill_conn(c, "server closed the connection", 0);
-        return;
-      }
-      if (errno != EAGAIN && errno != EWOULDBLOCK) kill_conn(c, "read", errno);
-      break;
-    }
-  } else if (events & (EPOLLERR | EPOLLHUP)) {
-    kill_conn(c, "socket error", 0);
-    return;
-  }
-  if (c->state == ST_OPEN && c->to_send > 0) flush_sends(c);
+  ws_handle(&c->ws, events, buf);
+  if (c->ws.state == ST_OPEN && c->to_send > 0) flush_sends(c);
 }
 
 static double cpu_self(void) {
@@ -700,11 +476,6 @@ static double cpu_of(int pid) { /* utime + stime of all threads, seconds; -1 whe
   return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static void on_signal(int sig) {
-  (void)sig;
-  stop_flag = 1;
-}
-
 static void usage(void) {
   fprintf(stderr,
           "usage: loadgen --port P [--host H] [--conns N] [--inflight K] [--size S] [--binary]\n"
@@ -720,8 +491,8 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "--json")) { json_mode = 1; continue; }
     if (!strcmp(a, "--deflate")) { deflate_mode = 1; continue; }
     if (v == NULL) usage();
-    if (!strcmp(a, "--host")) host = v;
-    else if (!strcmp(a, "--port")) port = atoi(v);
+    if (!strcmp(a, "--host")) wsc.host = v;
+    else if (!strcmp(a, "--port")) wsc.port = atoi(v);
     else if (!strcmp(a, "--conns")) nconns = atoi(v);
     else if (!strcmp(a, "--inflight")) inflight = atoi(v);
     else if (!strcmp(a, "--size")) size = (size_t)strtoull(v, NULL, 10);
@@ -732,10 +503,8 @@ int main(int argc, char **argv) {
     else usage();
     i++;
   }
-  if (port <= 0 || nconns <= 0 || inflight <= 0) usage();
-  signal(SIGPIPE, SIG_IGN);
-  signal(SIGTERM, on_signal);
-  signal(SIGINT, on_signal);
+  if (wsc.port <= 0 || nconns <= 0 || inflight <= 0) usage();
+  ws_signals();
 
   struct rlimit rl;
   getrlimit(RLIMIT_NOFILE, &rl);
@@ -744,22 +513,19 @@ int main(int argc, char **argv) {
     setrlimit(RLIMIT_NOFILE, &rl);
   }
 
-  /* A fixed key: the bare-net floor server in idle-memory.mjs answers with the matching fixed accept. */
-  request_len = snprintf(request, sizeof request,
-                         "GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
-                         host, port, deflate_mode ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "");
+  request_len = ws_upgrade_request(request, sizeof request, "/",
+                                   deflate_mode ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "");
   build_templates();
   conns = calloc((size_t)nconns, sizeof *conns);
-  epfd = epoll_create1(EPOLL_CLOEXEC);
-  unsigned char *buf = malloc(READ_BUF);
+  wsc.epfd = epoll_create1(EPOLL_CLOEXEC);
+  unsigned char *buf = malloc(WS_READ_BUF);
   struct epoll_event events[256];
 
   uint64_t t_start = now_ns();
   open_more();
   /* connect phase (at most 60 s) */
-  while (handshaken + failed < nconns && !stop_flag) {
-    int n = epoll_wait(epfd, events, 256, 100);
+  while (wsc.handshaken + wsc.failed < nconns && !ws_stop) {
+    int n = epoll_wait(wsc.epfd, events, 256, 100);
     for (int i = 0; i < n; i++) handle(events[i].data.ptr, events[i].events, buf);
     open_more();
     if (now_ns() - t_start > 60000000000ull) break;
@@ -767,22 +533,21 @@ int main(int argc, char **argv) {
   double connect_s = (double)(now_ns() - t_start) / 1e9;
 
   if (idle_mode) {
-    printf("{\"ready\":true,\"mode\":\"idle\",\"conns\":%d,\"connected\":%d,\"failed\":%d,\"connect_s\":%.3f,\"extensions\":\"%s\"%s%s%s}\n",
-           nconns, handshaken, failed, connect_s, negotiated, first_error[0] ? ",\"first_error\":\"" : "", first_error,
-           first_error[0] ? "\"" : "");
+    printf("{\"ready\":true,\"mode\":\"idle\",\"conns\":%d,\"connected\":%d,\"failed\":%d,\"connect_s\":%.3f,\"extensions\":\"%s\"%s}\n",
+           nconns, wsc.handshaken, wsc.failed, connect_s, negotiated, ws_first_error_json());
     fflush(stdout);
     /* hold until stdin closes or a signal */
     int fl = fcntl(0, F_GETFL);
     fcntl(0, F_SETFL, fl | O_NONBLOCK);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-    epoll_ctl(epfd, EPOLL_CTL_ADD, 0, &ev);
-    while (!stop_flag) {
-      int n = epoll_wait(epfd, events, 256, 1000);
+    epoll_ctl(wsc.epfd, EPOLL_CTL_ADD, 0, &ev);
+    while (!ws_stop) {
+      int n = epoll_wait(wsc.epfd, events, 256, 1000);
       for (int i = 0; i < n; i++) {
         if (events[i].data.ptr == NULL) {
           char b[256];
           ssize_t r = read(0, b, sizeof b - 1);
-          if (r == 0 || (r < 0 && errno != EAGAIN)) stop_flag = 1;
+          if (r == 0 || (r < 0 && errno != EAGAIN)) ws_stop = 1;
           if (r > 0) {
             b[r] = 0;
             if (!strncmp(b, "send ", 5)) { /* every open connection sends N messages; their echoes end the step */
@@ -790,7 +555,7 @@ int main(int argc, char **argv) {
               idle_target = idle_echoes;
               idle_sending = 1;
               for (int j = 0; j < nconns; j++) {
-                if (conns[j].state != ST_OPEN) continue;
+                if (conns[j].ws.state != ST_OPEN) continue;
                 idle_target += (uint64_t)k;
                 conns[j].to_send += k;
                 flush_sends(&conns[j]);
@@ -818,8 +583,8 @@ int main(int argc, char **argv) {
         cpu0 = cpu_self();
         scpu0 = cpu_of(server_pid);
       }
-      if (t >= end || stop_flag) break;
-      int n = epoll_wait(epfd, events, 256, 10);
+      if (t >= end || ws_stop) break;
+      int n = epoll_wait(wsc.epfd, events, 256, 10);
       for (int i = 0; i < n; i++) handle(events[i].data.ptr, events[i].events, buf);
     }
     double elapsed = counting ? (double)(now_ns() - tc0) / 1e9 : 0;
@@ -827,28 +592,21 @@ int main(int argc, char **argv) {
     double scpu1 = cpu_of(server_pid);
     double scpu = (server_pid > 0 && scpu0 >= 0 && scpu1 >= 0) ? scpu1 - scpu0 : -1;
     int alive = 0;
-    for (int i = 0; i < nconns; i++) alive += conns[i].state == ST_OPEN;
+    for (int i = 0; i < nconns; i++) alive += conns[i].ws.state == ST_OPEN;
     double mps = elapsed > 0 ? (double)messages / elapsed : 0;
     printf("{\"mode\":\"echo\",\"conns\":%d,\"connected\":%d,\"alive\":%d,\"inflight\":%d,\"size\":%zu,\"binary\":%s,"
            "\"seconds\":%.3f,\"messages\":%llu,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,"
            "\"latency_us\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"p999\":%.2f},"
            "\"cpu_loadgen_s\":%.3f,\"cpu_loadgen_pct\":%.1f,\"cpu_server_s\":%.3f,\"cpu_server_pct\":%.1f,"
-           "\"connect_s\":%.3f,\"errors\":%llu,\"json\":%s,\"deflate\":%s,\"extensions\":\"%s\",\"sent_payload_avg\":%zu,\"echo_payload_avg\":%.1f%s%s%s}\n",
-           nconns, handshaken, alive, inflight, size, binary ? "true" : "false", elapsed,
+           "\"connect_s\":%.3f,\"errors\":%llu,\"json\":%s,\"deflate\":%s,\"extensions\":\"%s\",\"sent_payload_avg\":%zu,\"echo_payload_avg\":%.1f%s}\n",
+           nconns, wsc.handshaken, alive, inflight, size, binary ? "true" : "false", elapsed,
            (unsigned long long)messages, mps, mps * (double)size / 1e6, hist_percentile(0.5), hist_percentile(0.9),
            hist_percentile(0.99), hist_percentile(0.999), cpu, elapsed > 0 ? 100 * cpu / elapsed : 0, scpu,
-           elapsed > 0 && scpu >= 0 ? 100 * scpu / elapsed : -1, connect_s, (unsigned long long)errors,
+           elapsed > 0 && scpu >= 0 ? 100 * scpu / elapsed : -1, connect_s, (unsigned long long)wsc.errors,
            json_mode || deflate_mode ? "true" : "false", deflate_mode ? "true" : "false", negotiated, sent_wire_avg,
-           messages ? (double)echo_wire / (double)messages : 0.0,
-           first_error[0] ? ",\"first_error\":\"" : "", first_error, first_error[0] ? "\"" : "");
+           messages ? (double)echo_wire / (double)messages : 0.0, ws_first_error_json());
     fflush(stdout);
   }
-  /* close with RST: no TIME_WAIT left behind for the next run */
-  struct linger lg = {.l_onoff = 1, .l_linger = 0};
-  for (int i = 0; i < nconns; i++) {
-    if (conns[i].state == ST_DEAD || conns[i].fd <= 0) continue;
-    setsockopt(conns[i].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    close(conns[i].fd);
-  }
+  for (int i = 0; i < nconns; i++) ws_reset(&conns[i].ws);
   return 0;
 }
