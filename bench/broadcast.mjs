@@ -34,6 +34,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startServer, stopServer } from './echo.mjs';
 import { buildC } from './lib/build-c.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { markdownTable } from './lib/results-file.mjs';
@@ -69,36 +70,9 @@ function build() {
 
 // ---- processes -----------------------------------------------------------------------------
 
-function startServer(impl) {
+function startBroadcastServer(impl) {
   const nodeArgs = impl === 'wsframe' && args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bench', 'broadcast-server.mjs'), '--impl', impl], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (chunk) => {
-      out += chunk;
-      const match = /listening on ws:\/\/[^:]+:(\d+)/.exec(out);
-      if (match) {
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        resolve({ impl, pid: child.pid, port: Number(match[1]), child });
-      }
-    };
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${impl} server exited (${code}) before listening: ${out}`)));
-  });
-}
-
-function stopServer(server) {
-  return new Promise((resolve) => {
-    if (server.child.exitCode !== null) return resolve();
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGTERM');
-    setTimeout(() => server.child.kill('SIGKILL'), 10000).unref();
-  });
+  return startServer(impl, nodeArgs, [join(root, 'bench', 'broadcast-server.mjs'), '--impl', impl]);
 }
 
 /** A subscriber process: resolves once its members are open; `.line()` reads its next JSON line. */
@@ -110,11 +84,11 @@ async function startSubscriber(binary, server, conns) {
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const line = async () => {
     const { value, done } = await lines.next();
-    if (done) throw new Error(`subscriber (${server.impl}, ${conns}) ended early`);
+    if (done) throw new Error(`subscriber (${server.name}, ${conns}) ended early`);
     return JSON.parse(value);
   };
   const ready = await line();
-  if (!ready.ready) throw new Error(`subscriber (${server.impl}, ${conns}) not ready: ${JSON.stringify(ready)}`);
+  if (!ready.ready) throw new Error(`subscriber (${server.name}, ${conns}) not ready: ${JSON.stringify(ready)}`);
   return {
     ready,
     async broadcast(size) {
@@ -148,7 +122,7 @@ async function main() {
   const machine = describeMachine();
   const started = Date.now();
   const servers = {};
-  for (const impl of impls) servers[impl] = await startServer(impl);
+  for (const impl of impls) servers[impl] = await startBroadcastServer(impl);
   /** key → per-round summaries: { last, first, median, serverCpu, subCpu, serverIssue } */
   const perRound = new Map();
   const problems = [];
@@ -194,7 +168,7 @@ async function main() {
       }
     }
   } finally {
-    for (const impl of impls) await stopServer(servers[impl]);
+    for (const impl of impls) await stopServer(servers[impl], 10000); // 10,000 members take a while to close
   }
   const seconds = Math.round((Date.now() - started) / 1000);
   const block = report(perRound, problems, machine, seconds);

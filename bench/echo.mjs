@@ -141,12 +141,13 @@ export function startServer(name, nodeArgs, scriptArgs, options = {}) {
   });
 }
 
-export function stopServer(server) {
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the server has exited. */
+export function stopServer(server, graceMs = 5000) {
   return new Promise((resolve) => {
     if (server.child.exitCode !== null) return resolve();
     server.child.once('exit', () => resolve());
     server.child.kill('SIGTERM');
-    setTimeout(() => server.child.kill('SIGKILL'), 5000).unref();
+    setTimeout(() => server.child.kill('SIGKILL'), graceMs).unref();
   });
 }
 
@@ -382,7 +383,7 @@ async function main() {
       }
     }
   } finally {
-    await Promise.all(Object.values(servers).map(stopServer));
+    await Promise.all(Object.values(servers).map((server) => stopServer(server)));
   }
   info.seconds = Math.round((Date.now() - began) / 1000);
   writeFileSync(join(work, 'echo-results.json'), JSON.stringify({ info, results }, null, 2));
