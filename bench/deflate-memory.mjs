@@ -25,6 +25,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ensureBuilt, hasZlib, machine, startServer, writeGenerated } from './echo.mjs';
+import { ask, killServer } from './lib/hooked-server.mjs';
+import { median } from './lib/stats.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,13 +52,6 @@ const allServers = {
 const names = Object.keys(allServers).filter((n) => args.only === undefined || args.only.split(',').includes(n));
 const nodeArgs = ['--expose-gc', '-r', './bench/idle-hook.cjs'];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function ask(server, message) {
-  return new Promise((resolve, reject) => {
-    server.child.once('message', (reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply)));
-    server.child.send(message);
-  });
-}
 
 /** Lines the load generator prints, one at a time. */
 function lineReader(stream) {
@@ -108,19 +103,10 @@ async function measure(binary, name) {
       client.stdin.end(); // loadgen resets its connections and exits
       await exited;
     }
-    if (server.child.exitCode === null) {
-      const exited = once(server.child, 'exit');
-      server.child.kill('SIGKILL');
-      await exited;
-    }
+    await killServer(server);
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const n0 = (x) => Math.round(x).toLocaleString('en-US');
 
 async function main() {

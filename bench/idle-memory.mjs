@@ -22,6 +22,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
 import { ensureBuilt, machine, startServer, writeGenerated } from './echo.mjs';
+import { ask, killServer } from './lib/hooked-server.mjs';
+import { markdownTable } from './lib/results-file.mjs';
+import { median } from './lib/stats.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,13 +47,6 @@ const servers = {
 };
 const nodeArgs = ['--expose-gc', '-r', './bench/idle-hook.cjs'];
 
-function ask(server, message) {
-  return new Promise((resolve, reject) => {
-    server.child.once('message', (reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply)));
-    server.child.send(message);
-  });
-}
-
 async function openIdle(binary, port, conns) {
   const child = spawn(binary, ['--mode', 'idle', '--port', String(port), '--conns', String(conns)], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -68,13 +64,6 @@ async function openIdle(binary, port, conns) {
 async function closeIdle(client) {
   const exited = once(client.child, 'exit');
   client.child.stdin.end(); // loadgen resets its connections and exits
-  await exited;
-}
-
-async function stop(server) {
-  if (server.child.exitCode !== null) return;
-  const exited = once(server.child, 'exit');
-  server.child.kill('SIGKILL'); // nothing to measure at shutdown, and 19,000 close handshakes take a while
   await exited;
 }
 
@@ -104,7 +93,7 @@ async function measure(binary, name, conns) {
       rssAfter: after.rss,
     };
   } finally {
-    await stop(server);
+    await killServer(server);
   }
 }
 
@@ -160,22 +149,13 @@ async function breakdown(binary, name, conns) {
     const total = rows.reduce((sum, r) => sum + r.size, 0);
     return { name, conns: client.ready.connected, rows, total };
   } finally {
-    await stop(server);
+    await killServer(server);
     for (const path of paths) rmSync(path, { force: true });
   }
 }
 
 // ---- main ------------------------------------------------------------------------------------
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-function markdownTable(header, rows) {
-  const line = (cells) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
 const round0 = (x) => Math.round(x).toLocaleString('en-US');
 
 async function main() {
