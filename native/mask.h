@@ -33,34 +33,40 @@ void xor_mask_scalar(const uint8_t* src, uint8_t* dst, size_t length, uint32_t k
 // (frames of a chat or a game are mostly this short).
 constexpr size_t kShortPayload = 128;
 
-// bytes[i] ^= key byte (i & 3) in place, eight bytes at a time, and whether every unmasked byte
-// is ASCII (below 0x80): one pass for the common short text frame.
-inline bool unmask_short_is_ascii(uint8_t* bytes, size_t length, uint32_t key) {
+// dst[i] = src[i] ^ key byte (i & 3), eight bytes at a time (dst may equal src), returning the
+// OR of the output words: the one masking loop of the scalar reference and of short payloads.
+inline uint64_t xor_mask_words(const uint8_t* src, uint8_t* dst, size_t length, uint32_t key) {
   const uint64_t key_word = (uint64_t{key} << 32) | key;  // the key twice, in memory order
   uint64_t seen = 0;
   size_t i = 0;
   for (; i + 8 <= length; i += 8) {
     uint64_t word;
-    std::memcpy(&word, bytes + i, 8);
+    std::memcpy(&word, src + i, 8);
     word ^= key_word;
-    std::memcpy(bytes + i, &word, 8);
+    std::memcpy(dst + i, &word, 8);
     seen |= word;
   }
   if (i + 4 <= length) {  // i is a multiple of 8, so the key is not rotated
     uint32_t word;
-    std::memcpy(&word, bytes + i, 4);
+    std::memcpy(&word, src + i, 4);
     word ^= key;
-    std::memcpy(bytes + i, &word, 4);
+    std::memcpy(dst + i, &word, 4);
     seen |= word;
     i += 4;
   }
   uint8_t key_bytes[4];
   std::memcpy(key_bytes, &key, 4);
   for (size_t k = 0; i < length; i++, k++) {
-    bytes[i] ^= key_bytes[k];
-    seen |= bytes[i];
+    dst[i] = src[i] ^ key_bytes[k];
+    seen |= dst[i];
   }
-  return (seen & 0x8080808080808080ull) == 0;
+  return seen;
+}
+
+// bytes[i] ^= key byte (i & 3) in place, and whether every unmasked byte is ASCII (below 0x80):
+// one pass for the common short text frame.
+inline bool unmask_short_is_ascii(uint8_t* bytes, size_t length, uint32_t key) {
+  return (xor_mask_words(bytes, bytes, length, key) & 0x8080808080808080ull) == 0;
 }
 
 // Whether every byte is ASCII, eight bytes at a time (for short inputs, like the above).
