@@ -1,9 +1,9 @@
 // What every vector instruction set shares, written once: the partial-block loads and stores of
 // the sets without masked memory access, and the IsaKernels table built from a vector traits
 // struct. Each simd_*.cc file includes this header (once, inside its target region, before its
-// traits struct), so every template here is compiled for that file's instruction set: a helper
-// defined outside the region would not inline into the region's code ("target specific option
-// mismatch") and would pass vectors by an ABI without the wide registers. The anonymous
+// traits struct), so every template here is compiled for that file's instruction set. Included
+// before the region, these templates are compiled without the wide registers (tried: Clang stops
+// with "AVX vector return without 'avx' enabled changes the ABI", GCC warns -Wpsabi). The anonymous
 // namespace keeps each file's instantiations apart. The file includes cpu.h and utf8.h, with
 // the <cstring> this header uses, before the region.
 #ifndef WSFRAME_KERNELS_SIMD_H_
