@@ -78,6 +78,16 @@ export const defaultCloseTimeout = 5000;
 export const defaultHighWaterMark = 16 * 1024;
 
 const kConnection = Symbol('wsframe.connection');
+
+/** Why reading is paused: the application does not take what arrives … */
+const PAUSED_BY_APPLICATION = 1;
+/**
+ * … or the peer does not take what we send. Everything a peer sends can make us send (pongs
+ * for its pings, echoes for its messages); a peer that sends and never reads would otherwise
+ * grow our write queue without bound. Past receiveBufferLimit unsent bytes we stop reading it
+ * until the queue drains (DESIGN.md: backpressure both ways).
+ */
+const PAUSED_BY_OUTPUT = 2;
 type SocketWithConnection = Socket & { [kConnection]: Connection };
 
 type WriteCallback = (error?: Error | null) => void;
@@ -95,6 +105,7 @@ export class Connection implements ProtocolListener, Sweepable {
   private receiving = false;
   private flushScheduled = false;
   private tcpEnded = false;
+  private readingPausedBy = 0; // PAUSED_BY_* bits
   private writeCallbacks: WriteCallback[] | undefined;
   private socketError: Error | undefined;
 
@@ -155,11 +166,22 @@ export class Connection implements ProtocolListener, Sweepable {
 
   /** Stop reading from the socket (the application is not keeping up); TCP flow control does the rest. */
   pauseReading(): void {
-    this.socket.pause();
+    this.pause(PAUSED_BY_APPLICATION);
   }
 
   resumeReading(): void {
-    if (this.state !== 'CLOSED') this.socket.resume();
+    this.resume(PAUSED_BY_APPLICATION);
+  }
+
+  private pause(reason: number): void {
+    this.readingPausedBy |= reason;
+    this.socket.pause();
+  }
+
+  /** Reading goes on once no reason to pause is left. */
+  private resume(reason: number): void {
+    this.readingPausedBy &= ~reason;
+    if (this.readingPausedBy === 0 && this.state !== 'CLOSED') this.socket.resume();
   }
 
   // ProtocolListener: the protocol's events, passed on to the façade.
@@ -299,6 +321,7 @@ export class Connection implements ProtocolListener, Sweepable {
     for (let i = 0; i < last; i++) socket.write(chunks[i]);
     socket.write(chunks[last], done);
     if (last > 0) socket.uncork();
+    if (socket.writableLength > this.settings.maxMessageSize) this.pause(PAUSED_BY_OUTPUT);
   }
 
   // ---- closing ---------------------------------------------------------------------------
@@ -349,6 +372,7 @@ export class Connection implements ProtocolListener, Sweepable {
   }
 
   drained(): void {
+    if (this.readingPausedBy & PAUSED_BY_OUTPUT) this.resume(PAUSED_BY_OUTPUT);
     this.events.onDrain();
   }
 

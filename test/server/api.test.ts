@@ -104,6 +104,47 @@ describe('WebSocket: receive() and async iteration', () => {
   });
 });
 
+describe('a peer that sends and never reads', () => {
+  it('pings flooded at a server while never reading the pongs: the server stops reading instead of queueing without bound', async () => {
+    const limit = 256 * 1024;
+    let server: WebSocket | undefined;
+    const { port } = await startServer({ receiveBufferLimit: limit }, (ws) => (server = ws));
+    const client = await RawClient.upgraded(port);
+    client.socket.pause(); // never reads: the pongs back up
+    await expect.poll(() => server).toBeDefined();
+    const ping = clientFrame(9, Buffer.alloc(125, 7));
+    const flood = Buffer.concat(Array.from({ length: 2000 }, () => ping)); // 262 KB of pings → 254 KB of pongs each round
+    for (let i = 0; i < 40; i++) client.socket.write(flood); // ~10 MB of pongs asked for
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    // The server's own queue stays near the limit; what it did not read waits in the kernel and
+    // in the client's unsent queue (TCP flow control), not in the server's memory.
+    expect(server!.bufferedAmount).toBeLessThan(limit + flood.length);
+    expect(client.socket.writableLength).toBeGreaterThan(limit);
+    // Once the client reads again, everything is answered.
+    let pongs = 0;
+    client.socket.resume();
+    for (; pongs < 80_000; pongs++) expect((await client.frame(5000)).opcode).toBe(10);
+    client.destroy();
+  });
+
+  it('an echo to a client that sends without reading stays bounded too', async () => {
+    const limit = 256 * 1024;
+    let server: WebSocket | undefined;
+    const { port } = await startServer({ receiveBufferLimit: limit }, (ws) => {
+      server = ws;
+      echo(ws);
+    });
+    const client = await RawClient.upgraded(port);
+    client.socket.pause();
+    await expect.poll(() => server).toBeDefined();
+    const frame = clientFrame(2, Buffer.alloc(16 * 1024, 1));
+    for (let i = 0; i < 600; i++) client.socket.write(frame); // ~10 MB to echo
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(server!.bufferedAmount).toBeLessThan(limit + 64 * 1024);
+    client.destroy();
+  });
+});
+
 describe('WebSocket: sending', () => {
   it('send() returns false past the high-water mark, and drain follows', async () => {
     let server: WebSocket | undefined;
