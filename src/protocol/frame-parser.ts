@@ -45,6 +45,9 @@ import { OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_TEXT, isControlOpcode, isKnow
  */
 export const FRAGMENT_OVERHEAD = 64;
 
+/** How far ahead of the bytes in hand a message buffer is reserved for what a frame declares. */
+const RESERVE_AHEAD = 1024 * 1024;
+
 /** scanFrames takes a 31-bit maximum (native/README.md). */
 const MAX_SCAN_PAYLOAD = 0x7fffffff;
 /** §5.2: 2 bytes, 8 of extended length, 4 of masking key. */
@@ -438,12 +441,16 @@ export class FrameParser {
   private append(data: Uint8Array): void {
     if (data.length === 0) return;
     // The rest of the current frame is already charged, so room for it is reserved now: a
-    // single frame split across chunks is copied once into a buffer of its exact size.
-    const needed = this.messageLength + data.length + (this.transforming ? 0 : this.frameRemaining);
+    // frame split across chunks is copied once into a buffer of its exact size — up to
+    // RESERVE_AHEAD beyond what has arrived. A peer that declares 4 MiB and then sends a byte a
+    // second does not get 4 MiB of memory per connection for it; past that bound the buffer
+    // doubles as the bytes come (a 16 MiB frame: four regrowths, a second copy of 15 MiB).
+    const inHand = this.messageLength + data.length;
+    const declared = inHand + (this.transforming ? 0 : this.frameRemaining);
     let buffer = this.messageBuffer;
-    if (buffer === null || buffer.length < needed) {
-      const doubled = Math.min(2 * (buffer === null ? 0 : buffer.length), this.maxMessageSize);
-      const grown = Buffer.allocUnsafe(Math.max(needed, doubled));
+    if (buffer === null || buffer.length < inHand) {
+      const wanted = Math.max(declared, Math.min(2 * (buffer === null ? 0 : buffer.length), this.maxMessageSize));
+      const grown = Buffer.allocUnsafe(Math.max(inHand, Math.min(wanted, Math.max(2 * inHand, inHand + RESERVE_AHEAD))));
       if (buffer !== null) grown.set(buffer.subarray(0, this.messageLength));
       this.messageBuffer = buffer = grown;
     }

@@ -209,6 +209,23 @@ describe('limits', () => {
     expect(await client.closeCode()).toBe(1009);
   });
 
+  it('a frame that declares 4 MiB and sends little reserves at most 1 MiB ahead, and still arrives whole', async () => {
+    const { port } = await startServer({}, echo);
+    const clients = await Promise.all(Array.from({ length: 20 }, () => RawClient.upgraded(port)));
+    const payload = Buffer.alloc(4 * 1024 * 1024, 3);
+    const { clientFrame } = await import('../helpers/raw-client.js');
+    const frame = clientFrame(BINARY, payload);
+    const before = process.memoryUsage().arrayBuffers;
+    for (const client of clients) client.write(frame.subarray(0, 14 + 1000)); // header, key and 1,000 bytes
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // 20 connections × 4 MiB would be 80 MiB reserved; with the bound it is about 20 × 1 MiB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(30 * 1024 * 1024);
+    clients[0]!.write(frame.subarray(14 + 1000));
+    const echoed = await clients[0]!.frame(10_000);
+    expect(echoed.payload.equals(payload)).toBe(true);
+    for (const client of clients) client.destroy();
+  });
+
   it('a message exactly at the limit is accepted', async () => {
     const { port } = await startServer({ receiveBufferLimit: 1000 }, echo);
     const client = await RawClient.upgraded(port);
