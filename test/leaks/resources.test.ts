@@ -66,6 +66,19 @@ it('a session of every kind leaves no socket, server or timer behind', async () 
   await expect(connect(`ws://127.0.0.1:${port}`, { protocols: ['x'], headers: { 'Sec-WebSocket-Version': '8' } })).rejects.toBeDefined();
   await expect(connect(`ws://127.0.0.1:${port}/`, { handshakeTimeout: 1, signal: AbortSignal.abort() })).rejects.toBeDefined();
 
+  // Client handshakes against a server that never answers, and one that starts and goes silent.
+  const { createServer } = await import('node:net');
+  const mute = createServer((socket) => socket.on('data', () => {}));
+  const halting = createServer((socket) => socket.once('data', () => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n')));
+  for (const silentServer of [mute, halting]) {
+    silentServer.listen(0, '127.0.0.1');
+    await once(silentServer, 'listening');
+    const silentPort = (silentServer.address() as AddressInfo).port;
+    await expect(connect(`ws://127.0.0.1:${silentPort}`, { handshakeTimeout: 100 })).rejects.toMatchObject({ code: 'WS_ERR_HANDSHAKE_TIMEOUT' });
+    silentServer.close();
+    await once(silentServer, 'close'); // closes only once every accepted socket is gone: none leaked
+  }
+
   await server.close(); // the silent peer gets 1001 and, after closeTimeout, its TCP dropped
   silent.destroy();
   await expect.poll(() => resources(), { timeout: 5000 }).toEqual(before);
