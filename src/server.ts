@@ -29,6 +29,7 @@ import {
 } from './handshake/index.js';
 import type { SubprotocolSelector } from './handshake/index.js';
 import { AccessLog } from './access-log.js';
+import { definedOnly } from './options.js';
 import { WebSocket } from './websocket.js';
 import type { ClientRegistry } from './websocket.js';
 import { WebSocketContext } from './context.js';
@@ -427,9 +428,4 @@ function endAndDestroy(socket: Socket, response: Buffer): void {
 
 function destroySocket(this: Socket): void {
   this.destroy();
-}
-
-/** Drop keys whose value is undefined so they do not override the defaults. */
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
