@@ -74,10 +74,14 @@ export class DeflateCodec implements MessageTransform {
     // bounded by the most any message of maxOutput bytes can deflate to.
     this.received += piece.length;
     if (this.received > deflateBound(maxOutput)) return this.tooBig(maxOutput);
-    if (piece.length > 0) this.pieces.push(Buffer.from(piece));
-    if (!final) return EMPTY;
+    if (!final) {
+      // Copied: a view would pin the whole socket read it came from until the message ends.
+      if (piece.length > 0) this.pieces.push(Buffer.from(piece));
+      return EMPTY;
+    }
 
-    const input = Buffer.concat([...this.pieces, SYNC_FLUSH_TAIL]);
+    // One copy joins the pieces and the tail (§7.2.2): a message in one piece is copied once.
+    const input = Buffer.concat([...this.pieces, piece, SYNC_FLUSH_TAIL]);
     this.pieces = [];
     this.received = 0;
     let output: Buffer;
