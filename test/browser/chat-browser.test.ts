@@ -7,23 +7,15 @@
  * the server goes away and comes back on the same port: the page shows the backoff (0.5 s, 1 s,
  * 2 s), reconnects, and starts again from 0.5 s after the next drop.
  *
- * `bash scripts/install-test-deps.sh` installs the `chromium` package. Without it the suite is
- * skipped with a warning, except in CI, where it fails.
+ * Chromium comes from test/helpers/browser.ts (skipped with a warning where it is missing, except in CI).
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { browserSuiteRuns, launchChromium } from '../helpers/browser.js';
 import { startChatServer } from '../../src/chat/chat-server.js';
 import type { ChatServer } from '../../src/chat/chat-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
-if (!present && !process.env.CI) {
-  console.warn(
-    `\n*** chat-browser: ${CHROMIUM} is missing, the chat page browser tests are SKIPPED. ***\n` +
-      '*** Run `bash scripts/install-test-deps.sh` (as root) to install Debian\'s chromium. ***\n',
-  );
-}
+const runs = browserSuiteRuns('chat-browser');
 
 let browser: Browser | undefined;
 let server: ChatServer | undefined;
@@ -68,13 +60,9 @@ async function say(page: Page, text: string): Promise<void> {
   await page.click('#send-button');
 }
 
-describe.skipIf(!present && !process.env.CI)('the chat page in Chromium (playwright-core)', () => {
+describe.skipIf(!runs)('the chat page in Chromium (playwright-core)', () => {
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   it('two members: join (form and ?name=), talk, leave; markup in names and messages stays text', async () => {

@@ -6,31 +6,23 @@
  * `ws.extensions` and the browser's `WebSocket.extensions`), then compressed messages go both
  * ways — 50 JSON-like text messages of 2–8 KiB and a 64 KiB binary one each way — and arrive
  * byte for byte. The bytes the TCP socket carried show that both directions really were
- * compressed. Two server configurations: the default (server_no_context_takeover; Chromium
- * keeps its context, so our inflater carries a window) and context takeover both ways. Plus a
+ * compressed. Server configurations: the default (no context takeover either way), context
+ * takeover both ways, and takeover with 9-bit windows. Plus a
  * plain echo with deflate off: no extension, same bytes.
  *
- * `bash scripts/install-test-deps.sh` installs the `chromium` package. Without it the suite is
- * skipped with a warning, except in CI, where it fails.
+ * Chromium comes from test/helpers/browser.ts (skipped with a warning where it is missing, except in CI).
  */
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { browserSuiteRuns, launchChromium } from '../helpers/browser.js';
 import type { PerMessageDeflateOptions } from '../../src/extensions/permessage-deflate.js';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
-if (!present && !process.env.CI) {
-  console.warn(
-    `\n*** deflate-browser: ${CHROMIUM} is missing, the browser interop tests are SKIPPED. ***\n` +
-      '*** Run `bash scripts/install-test-deps.sh` (as root) to install Debian\'s chromium. ***\n',
-  );
-}
+const runs = browserSuiteRuns('deflate-browser');
 
 /**
  * The message generators, as JavaScript source run both in the page and here (so a message made
@@ -212,17 +204,13 @@ function textMismatches(actual: Array<string | undefined>, seed: number): string
 const rawBytes = (seed: number): number =>
   Array.from({ length: COUNT }, (_, i) => Buffer.byteLength(makeText(seed, i))).reduce((a, b) => a + b, 0) + BINARY_SIZE;
 
-describe.skipIf(!present && !process.env.CI)('Chromium (playwright-core) ↔ wsframe server attached to node:http', () => {
+describe.skipIf(!runs)('Chromium (playwright-core) ↔ wsframe server attached to node:http', () => {
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   it.each<[string, boolean | PerMessageDeflateOptions, string]>([
-    ['perMessageDeflate: true (server_no_context_takeover)', true, 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'],
+    ['perMessageDeflate: true (no context takeover either way)', true, 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'],
     ['serverNoContextTakeover: false, clientNoContextTakeover: false (takeover both ways)', { serverNoContextTakeover: false, clientNoContextTakeover: false }, 'permessage-deflate'],
     [
       'takeover, 9-bit windows both ways',
