@@ -84,3 +84,26 @@ it('a session of every kind leaves no socket, server or timer behind', async () 
   await expect.poll(() => resources(), { timeout: 5000 }).toEqual(before);
   expect(pendingTimers.size).toBe(0);
 });
+
+it('heartbeats and timeouts of many connections run from one sweep timer, not one per socket', async () => {
+  let intervals = 0;
+  let timeouts = 0;
+  const countFromSrc = (): boolean => /[\\/]src[\\/]/.test(new Error().stack ?? '');
+  const [setI, setT] = [globalThis.setInterval, globalThis.setTimeout];
+  globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => (countFromSrc() && intervals++, setI(...args))) as typeof setInterval;
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => (countFromSrc() && timeouts++, setT(...args))) as typeof setTimeout;
+  try {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, pingInterval: 100, idleTimeout: 5000, handshakeTimeout: 5000 });
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const clients = await Promise.all(Array.from({ length: 50 }, () => RawClient.upgraded(port)));
+    await expect.poll(() => server.clients.size).toBe(50);
+    expect(intervals).toBe(1);
+    expect(timeouts).toBe(0);
+    for (const client of clients) client.destroy();
+    await server.close();
+  } finally {
+    globalThis.setInterval = setI;
+    globalThis.setTimeout = setT;
+  }
+});
