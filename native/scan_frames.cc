@@ -87,6 +87,9 @@ size_t scan_frames(uint8_t* chunk, size_t chunk_length, size_t start, int32_t* o
       if (!fin) message = opcode;
     } else if (opcode == kOpContinuation && fin) {
       message = kMessageNone;
+      // A text message's final verdict is its state (0, or invalid). The state of a transformed
+      // message is the caller's (of its output): it ends here, not carried into the next message.
+      if (!text) utf8_state = 0;
     }
     if (verdict == kUtf8Invalid || opcode == kOpClose) break;
   }

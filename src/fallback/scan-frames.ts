@@ -92,7 +92,12 @@ export function scanFrames(chunk: Uint8Array, start: number, out: Int32Array, st
     }
     if (opcode < OPCODE_CLOSE) {
       if (!final && opcode !== OPCODE_CONTINUATION) state[SCAN_MESSAGE] = opcode;
-      else if (final && opcode === OPCODE_CONTINUATION) state[SCAN_MESSAGE] = 0;
+      else if (final && opcode === OPCODE_CONTINUATION) {
+        // A text message's final verdict is its state (0, or invalid). The state of a transformed
+        // message is the caller's (of its output): it ends here, not carried into the next message.
+        if (state[SCAN_MESSAGE] !== MESSAGE_TEXT) state[SCAN_UTF8] = 0;
+        state[SCAN_MESSAGE] = 0;
+      }
     }
 
     const record = records * SCAN_RECORD_SIZE;

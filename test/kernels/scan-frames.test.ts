@@ -183,6 +183,20 @@ describeEachImplementation('scanFrames', (kernels) => {
     expect(Array.from(state.subarray(0, 2))).toEqual([0, 0]);
   });
 
+  test('the end of a transformed message clears state[1]: the caller\'s state of its output does not reach the next text', () => {
+    // The caller keeps the UTF-8 state of a transformed message's output in state[1] (here: one
+    // lead byte C2 seen). An empty final text frame after the message is valid on its own.
+    const stream = buildStream([
+      { fin: true, opcode: 0, payload: Uint8Array.of(0x80) },
+      { fin: true, opcode: TEXT, payload: new Uint8Array(0) },
+    ]);
+    const pending = expectedUtf8State(Uint8Array.of(0xc2), false);
+    expect(pending).toBeGreaterThan(0);
+    const state = scanState(3, pending, 0);
+    expect(scan(kernels, stream.chunk, state).records).toEqual([0x80, 2, 1, 0, 0x81, 5, 0, 0]);
+    expect(Array.from(state.subarray(0, 2))).toEqual([0, 0]);
+  });
+
   test('stops after (consuming) invalid text and a close frame', () => {
     const binary: FrameSpec = { fin: true, opcode: BINARY, payload: Uint8Array.of(1, 2, 3) };
     const invalid: FrameSpec = { fin: false, opcode: TEXT, payload: Uint8Array.of(0x41, 0xf4, 0x90) };

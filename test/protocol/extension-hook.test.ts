@@ -36,6 +36,16 @@ describe('messages whose first frame sets RSV1', () => {
     ]);
   });
 
+  it('a text message whose output ends a character in its last frame leaves no UTF-8 state for the next message', () => {
+    // Found by any-split: the first frame's output ends inside "\u0080" (C2 | 80); the message
+    // ends in the fast path, and the empty text after it must start from a clean state.
+    const identity: MessageTransform = { transform: (piece) => new Uint8Array(piece) };
+    expect(clientEvents('4101 c2 8001 80 8100', { allowRsv1: true, messageTransform: identity })).toEqual([
+      ['message', 'c280', true],
+      ['message', '', true],
+    ]);
+  });
+
   it('a message without RSV1 is not transformed', () => {
     const transform = doubling();
     expect(clientEvents('8102 4142', { allowRsv1: true, messageTransform: transform })).toEqual([['message', '4142', true]]);
