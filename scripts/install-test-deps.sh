@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the real peers the interop tests talk to, from Debian's packages, when missing:
-# Python's `websockets` (for Debian's /usr/bin/python3) and Chromium (/usr/bin/chromium, driven by
-# playwright-core in test/browser/) and redis-server (/usr/bin/redis-server, started on a free
-# loopback port by test/helpers/redis-server.ts for the Redis backplane tests). One apt step for
-# everything missing. With --bench, instead what the benchmarks build with: zlib's headers
-# (bench/loadgen.c speaks permessage-deflate).
+# Installs what the tests need from Debian's packages, when missing: the real peers the interop
+# tests talk to — Python's `websockets` (for Debian's /usr/bin/python3), Chromium (/usr/bin/chromium,
+# driven by playwright-core in test/browser/), redis-server (started on a free loopback port by
+# test/helpers/redis-server.ts for the Redis backplane tests) — and an arm64 cross compiler with
+# qemu-user, which run the NEON kernel tests on x86-64. One apt step for everything missing.
+# With --bench, instead what the benchmarks build with: zlib's headers (bench/loadgen.c speaks
+# permessage-deflate).
 set -euo pipefail
 
 need=()
@@ -14,6 +15,9 @@ else
   /usr/bin/python3 -c 'import websockets' 2>/dev/null || need+=(python3-websockets)
   [ -x /usr/bin/chromium ] || need+=(chromium)
   [ -x /usr/bin/redis-server ] || need+=(redis-server)
+  # The NEON kernels, cross-built and run under qemu-user (test/native/arm64.test.ts).
+  command -v aarch64-linux-gnu-g++ >/dev/null || need+=(g++-aarch64-linux-gnu)
+  command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,7 +1,9 @@
 /**
- * The CMake side of the one source list (native/sources.json). First the native kernels' own C++ test (native/test/kernel_tests.cc: every ISA against the scalar
- * reference at every length, alignment and key rotation, streaming splits, scanFrames), built
- * by CMake from the same source list as the addon, under AddressSanitizer and UBSan.
+ * The CMake side of the one source list (native/sources.json). First the native kernels' own C++
+ * test (native/test/kernel_tests.cc: every ISA against the scalar reference at every length,
+ * alignment and key rotation, streaming splits, scanFrames), built by CMake from the same source
+ * list as the addon: under AddressSanitizer and UBSan on this machine, and cross-built for arm64
+ * and run under qemu-user, where the NEON kernels are the ones chosen.
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -18,6 +20,20 @@ it('passes under ASan and UBSan', () => {
   });
   expect(output).toMatch(/100% tests passed/);
   expect(output).not.toMatch(/runtime error|AddressSanitizer/);
+  expect(output).not.toMatch(/warning:/);
+}, 300_000);
+
+it('the NEON kernels pass on arm64 (cross-built with the same flags, run under qemu-user)', () => {
+  const output = execFileSync('npm', ['run', '--silent', 'test:native:arm64'], {
+    cwd: resolve(__dirname, '../..'),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // kernel_tests prints one line per instruction set it ran (native/test/kernel_tests.cc).
+  expect(output).toMatch(/^\d+: neon +ok$/m);
+  expect(output).toMatch(/^\d+: scalar +ok$/m);
+  expect(output).toMatch(/100% tests passed/);
+  expect(output).not.toMatch(/warning:/);
 }, 300_000);
 
 it('cmake-js builds the same addon from the same source list as node-gyp', () => {
