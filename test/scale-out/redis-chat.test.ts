@@ -168,6 +168,30 @@ describe('chat --workers', () => {
     await expect.poll(() => pids.some(pidAlive)).toBe(false);
   });
 
+  it('clients are spread over both workers: killing one drops some members but not all, and the rest still talk', async () => {
+    const server = await redis();
+    const chat = await ChatCli.start(['--workers', '2', '--redis', server.url]);
+    const pids = (chat.stdout.match(/pids (\d+), (\d+)/) ?? []).slice(1).map(Number);
+    expect(pids).toHaveLength(2);
+    const members: (Awaited<ReturnType<typeof member>> & { name: string; closed: boolean })[] = [];
+    for (const name of ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']) {
+      const joined = { name, closed: false, ...(await member(chat.port, name)) };
+      joined.client.on('close', () => (joined.closed = true));
+      await expect.poll(() => joined.got).toContain(`Welcome ${name}.`);
+      members.push(joined);
+    }
+    process.kill(pids[0]!, 'SIGKILL');
+    await expect.poll(() => chat.stderr).toMatch(/exited \(SIGKILL\); not restarted, 1 left/);
+    // node:cluster hands connections to the workers in turn: some members were on the killed one.
+    await expect.poll(() => members.some((m) => m.closed)).toBe(true);
+    await sleep(200); // every connection of the killed worker has seen its end by now
+    const alive = members.filter((m) => !m.closed);
+    expect(alive.length).toBeGreaterThan(0);
+    expect(alive.length).toBeLessThan(members.length);
+    alive[0]!.say('after the crash');
+    for (const other of alive) await expect.poll(() => other.got.at(-1)).toBe(`${alive[0]!.name} says: after the crash`);
+  });
+
   it('the primary restarts no worker and exits 1 once all are gone', async () => {
     const server = await redis();
     const chat = await ChatCli.start(['--workers', '2', '--redis', server.url]);
