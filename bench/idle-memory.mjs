@@ -3,7 +3,8 @@
  * `echo` CLI), ws (bench/ws-echo-server.mjs) and the floor any Node socket server pays
  * (bench/net-floor-server.mjs: a bare `net` server answering a fixed 101).
  *
- *   node bench/idle-memory.mjs [--counts 10000,19000] [--rounds 3] [--snapshot-count 2000] [--write]
+ *   node bench/idle-memory.mjs [--counts 10000,19000] [--rounds 3] [--snapshot-count 2000]
+ *                              [--servers wsframe,ws,floor] [--write]
  *
  * Each server runs in its own process, started with --expose-gc and bench/idle-hook.cjs
  * preloaded (measurements over IPC, the servers untouched); bench/loadgen.c in idle mode opens
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     counts: { type: 'string', default: '10000,19000' },
     rounds: { type: 'string', default: '3' },
     'snapshot-count': { type: 'string', default: '2000' },
+    // While iterating: `--servers wsframe,floor` (the ratio needs the floor).
+    servers: { type: 'string', default: 'wsframe,ws,floor' },
     write: { type: 'boolean', default: false },
   },
 });
@@ -162,7 +165,10 @@ async function main() {
   const began = Date.now();
   const binary = ensureBuilt(false);
   const info = machine();
-  const names = Object.keys(servers);
+  const names = args.servers.split(',');
+  const unknown = names.filter((name) => !(name in servers));
+  if (unknown.length > 0) throw new Error(`unknown server ${unknown.join(', ')}; known: ${Object.keys(servers).join(', ')}`);
+  if (args.write && names.length !== Object.keys(servers).length) throw new Error('--write needs every server');
   const results = [];
   for (let round = 0; round < rounds; round++) {
     for (const conns of counts) {
