@@ -34,7 +34,7 @@ function randomCodePoint(random: () => number): number {
   return 0x10000 + randomInt(random, 0x100000);
 }
 
-function randomValidUtf8(random: () => number, characters: number): Uint8Array {
+export function randomValidUtf8(random: () => number, characters: number): Uint8Array {
   let text = '';
   for (let i = 0; i < characters; i++) text += String.fromCodePoint(randomCodePoint(random));
   return new Uint8Array(Buffer.from(text, 'utf8'));
