@@ -14,8 +14,10 @@
  * or chunks are assembled. The chunk therefore belongs to the parser once pushed (it is unmasked
  * in place and views of it are handed out): the caller must not reuse its memory.
  *
- * Per-connection memory is a handful of plain fields; the scan arrays are module-level, shared by
- * every parser (JavaScript is single-threaded and each scan is consumed before the next starts).
+ * Per-connection memory is a handful of plain fields: what only the slow path keeps between
+ * chunks lives in a `PartialInput` made when first needed and dropped once empty, so an idle
+ * connection does not pay for it. The scan arrays are module-level, shared by every parser
+ * (JavaScript is single-threaded and each scan is consumed before the next starts).
  */
 
 import {
@@ -104,6 +106,31 @@ export interface FrameParserOptions {
   transform: MessageTransform | undefined;
 }
 
+/**
+ * What the parser holds between chunks when a frame or message does not lie in one: a header or
+ * payload split across chunks, a message being assembled, chunks pushed from inside an event.
+ */
+class PartialInput {
+  // The frame whose payload is arriving (slow path).
+  frameHead = -1; // its byte 0, or -1 between frames
+  frameRemaining = 0;
+  frameOffset = 0; // payload bytes already received: the masking key's phase
+  maskKey = 0; // big-endian
+  controlBuffer: Uint8Array | null = null; // a control payload split across chunks
+  pendingHeader: Uint8Array | null = null; // the start of a header split across chunks
+
+  // The data message being assembled, when it spans frames or chunks.
+  messageBuffer: Uint8Array | null = null;
+  messageLength = 0;
+
+  queued: Uint8Array[] | null = null; // pushed while a chunk is parsed, parsed after it
+
+  /** Nothing is held: the parser can drop this object. (A control buffer implies a frame in progress.) */
+  get empty(): boolean {
+    return this.frameHead < 0 && this.pendingHeader === null && this.messageBuffer === null && this.queued === null;
+  }
+}
+
 export class FrameParser {
   private readonly sink: FrameSink;
   private readonly requireMask: boolean;
@@ -116,20 +143,10 @@ export class FrameParser {
   private transforming = false; // its first frame had RSV1: its payload goes through `transform`
   private utf8State = 0; // streaming UTF-8 state of its text (native/README.md)
   private messagePinned = 0; // what it costs against maxMessageSize so far
-  private messageBuffer: Uint8Array | null = null; // assembly, for messages spanning frames or chunks
-  private messageLength = 0;
 
-  // The frame whose payload is arriving (slow path).
-  private frameHead = -1; // its byte 0, or -1 between frames
-  private frameRemaining = 0;
-  private frameOffset = 0; // payload bytes already received: the masking key's phase
-  private maskKey = 0; // big-endian
-  private controlBuffer: Uint8Array | null = null; // a control payload split across chunks
-  private pendingHeader: Uint8Array | null = null; // the start of a header split across chunks
-
+  private partial: PartialInput | null = null;
   private stopped = false;
   private busy = false;
-  private queued: Uint8Array[] | null = null;
 
   constructor(options: FrameParserOptions, sink: FrameSink) {
     this.sink = sink;
@@ -144,7 +161,7 @@ export class FrameParser {
     if (this.stopped) return;
     if (this.busy) {
       // Called again from inside a sink event: parse it after the current chunk, in order.
-      (this.queued ??= []).push(chunk);
+      (this.partialInput().queued ??= []).push(chunk);
       return;
     }
     this.busy = true;
@@ -152,9 +169,13 @@ export class FrameParser {
       let next: Uint8Array | undefined = chunk;
       while (next !== undefined) {
         this.consume(next);
-        next = this.stopped ? undefined : this.queued?.shift();
+        next = this.stopped ? undefined : this.partial?.queued?.shift();
       }
-      this.queued = null;
+      const partial = this.partial;
+      if (partial !== null) {
+        partial.queued = null;
+        if (this.stopped || partial.empty) this.partial = null;
+      }
     } catch (error) {
       // A sink threw in the middle of a chunk: the stream position is lost, parse nothing more.
       this.stop();
@@ -167,18 +188,24 @@ export class FrameParser {
   /** Ignore every further byte (end of stream, or the connection is gone). */
   stop(): void {
     this.stopped = true;
-    this.queued = null;
+    if (this.partial !== null) this.partial.queued = null;
+  }
+
+  /** The partial input, made on first need. */
+  private partialInput(): PartialInput {
+    return (this.partial ??= new PartialInput());
   }
 
   private consume(chunk: Uint8Array): void {
     const end = chunk.length;
     let position = 0;
     while (position < end && !this.stopped) {
-      if (this.frameHead >= 0) {
-        position = this.receivePayload(chunk, position);
+      const partial = this.partial;
+      if (partial !== null && partial.frameHead >= 0) {
+        position = this.receivePayload(partial, chunk, position);
         continue;
       }
-      if (this.pendingHeader === null && !scanInUse) {
+      if ((partial === null || partial.pendingHeader === null) && !scanInUse) {
         position = this.scan(chunk, position);
         if (position === end || this.stopped) break;
       }
@@ -213,7 +240,7 @@ export class FrameParser {
         const payload = chunk.subarray(start, position);
         const opcode = head & 0x0f;
         if (isControlOpcode(opcode)) this.controlFrame(opcode, payload);
-        else if (this.beginDataFrame(head, length)) this.dataPiece(head, payload, verdict);
+        else if (this.beginDataFrame(head, length)) this.dataPiece(payload, verdict, (head & 0x80) !== 0);
       }
     } finally {
       scanInUse = false;
@@ -224,30 +251,32 @@ export class FrameParser {
   // ---- slow path: headers --------------------------------------------------------------
 
   private receiveHeader(chunk: Uint8Array, position: number): number {
+    const partial = this.partialInput();
     let bytes = chunk;
     let at = position;
     let available = chunk.length - position;
-    const carried = this.pendingHeader === null ? 0 : this.pendingHeader.length;
-    if (this.pendingHeader !== null) {
+    const pendingHeader = partial.pendingHeader;
+    const carried = pendingHeader === null ? 0 : pendingHeader.length;
+    if (pendingHeader !== null) {
       const taken = Math.min(MAX_HEADER_LENGTH - carried, available);
-      headerScratch.set(this.pendingHeader);
+      headerScratch.set(pendingHeader);
       headerScratch.set(chunk.subarray(position, position + taken), carried);
       bytes = headerScratch;
       at = 0;
       available = carried + taken;
     }
-    const headerLength = this.parseHeader(bytes, at, available);
+    const headerLength = this.parseHeader(partial, bytes, at, available);
     if (headerLength < 0) return chunk.length;
     if (headerLength === 0) {
-      this.pendingHeader = new Uint8Array(bytes.subarray(at, at + available)); // a copy: the chunk moves on
+      partial.pendingHeader = new Uint8Array(bytes.subarray(at, at + available)); // a copy: the chunk moves on
       return chunk.length;
     }
-    this.pendingHeader = null;
+    partial.pendingHeader = null;
     const payloadStart = position + headerLength - carried;
-    const head = this.frameHead;
-    if (!isControlOpcode(head & 0x0f) && !this.beginDataFrame(head, this.frameRemaining)) return chunk.length;
+    const head = partial.frameHead;
+    if (!isControlOpcode(head & 0x0f) && !this.beginDataFrame(head, partial.frameRemaining)) return chunk.length;
     // An empty payload completes the frame now, even when the chunk ends with its header.
-    return this.frameRemaining === 0 ? this.receivePayload(chunk, payloadStart) : payloadStart;
+    return partial.frameRemaining === 0 ? this.receivePayload(partial, chunk, payloadStart) : payloadStart;
   }
 
   /**
@@ -255,7 +284,7 @@ export class FrameParser {
    * Returns its length and sets the frame fields, 0 when more bytes are needed, or -1 after a
    * violation. Each rule is checked once the bytes it reads are in hand, in byte order.
    */
-  private parseHeader(bytes: Uint8Array, at: number, available: number): number {
+  private parseHeader(partial: PartialInput, bytes: Uint8Array, at: number, available: number): number {
     const head = bytes[at];
     const opcode = head & 0x0f;
     const control = isControlOpcode(opcode);
@@ -314,11 +343,11 @@ export class FrameParser {
     if (masked) {
       headerLength += 4;
       if (available < headerLength) return 0;
-      this.maskKey = readUint32(bytes, at + headerLength - 4);
+      partial.maskKey = readUint32(bytes, at + headerLength - 4);
     }
-    this.frameHead = head;
-    this.frameRemaining = length;
-    this.frameOffset = 0;
+    partial.frameHead = head;
+    partial.frameRemaining = length;
+    partial.frameOffset = 0;
     return headerLength;
   }
 
@@ -341,48 +370,43 @@ export class FrameParser {
   // ---- slow path: payloads -------------------------------------------------------------
 
   /** Takes what the chunk holds of the current frame's payload, unmasking and validating it. */
-  private receivePayload(chunk: Uint8Array, position: number): number {
-    const head = this.frameHead;
-    const take = Math.min(chunk.length - position, this.frameRemaining);
+  private receivePayload(partial: PartialInput, chunk: Uint8Array, position: number): number {
+    const head = partial.frameHead;
+    const take = Math.min(chunk.length - position, partial.frameRemaining);
     const piece = chunk.subarray(position, position + take);
-    const keyOffset = this.frameOffset;
-    this.frameOffset += take;
-    this.frameRemaining -= take;
-    if (this.frameRemaining === 0) this.frameHead = -1;
+    const keyOffset = partial.frameOffset;
+    partial.frameOffset += take;
+    partial.frameRemaining -= take;
+    const frameEnds = partial.frameRemaining === 0;
+    if (frameEnds) partial.frameHead = -1;
     const opcode = head & 0x0f;
+    const final = (head & 0x80) !== 0 && frameEnds;
     if (isControlOpcode(opcode)) {
-      if (this.requireMask) kernels.unmask(piece, this.keyAt(keyOffset));
-      this.controlPiece(opcode, piece);
+      if (this.requireMask) kernels.unmask(piece, keyAt(partial.maskKey, keyOffset));
+      this.controlPiece(partial, opcode, piece);
     } else if (this.messageOpcode === OPCODE_TEXT && !this.transforming) {
       // Validated piece by piece, so invalid text fails at the chunk that breaks it (fail fast).
-      const final = (head & 0x80) !== 0 && this.frameRemaining === 0;
       const verdict = this.requireMask
-        ? kernels.unmaskAndValidate(piece, this.keyAt(keyOffset), 0, this.utf8State, final)
+        ? kernels.unmaskAndValidate(piece, keyAt(partial.maskKey, keyOffset), 0, this.utf8State, final)
         : kernels.validateUtf8(piece, this.utf8State, final);
-      this.dataPiece(head, piece, verdict);
+      this.dataPiece(piece, verdict, final);
     } else {
-      if (this.requireMask) kernels.unmask(piece, this.keyAt(keyOffset));
-      this.dataPiece(head, piece, 0);
+      if (this.requireMask) kernels.unmask(piece, keyAt(partial.maskKey, keyOffset));
+      this.dataPiece(piece, 0, final);
     }
     return position + take;
   }
 
-  /** The masking key as seen from byte `offset` of the payload (§5.3: key[i mod 4]). */
-  private keyAt(offset: number): Uint8Array {
-    for (let i = 0; i < 4; i++) pieceKey[i] = this.maskKey >>> (24 - 8 * ((offset + i) & 3));
-    return pieceKey;
-  }
-
-  private controlPiece(opcode: number, piece: Uint8Array): void {
-    if (this.frameRemaining === 0 && this.controlBuffer === null) {
+  private controlPiece(partial: PartialInput, opcode: number, piece: Uint8Array): void {
+    if (partial.frameRemaining === 0 && partial.controlBuffer === null) {
       this.controlFrame(opcode, piece); // the whole payload came in one chunk
       return;
     }
-    this.controlBuffer ??= new Uint8Array(this.frameOffset + this.frameRemaining); // at most 125 bytes
-    this.controlBuffer.set(piece, this.frameOffset - piece.length);
-    if (this.frameRemaining === 0) {
-      const payload = this.controlBuffer;
-      this.controlBuffer = null;
+    partial.controlBuffer ??= new Uint8Array(partial.frameOffset + partial.frameRemaining); // at most 125 bytes
+    partial.controlBuffer.set(piece, partial.frameOffset - piece.length);
+    if (partial.frameRemaining === 0) {
+      const payload = partial.controlBuffer;
+      partial.controlBuffer = null;
       this.controlFrame(opcode, payload);
     }
   }
@@ -395,10 +419,9 @@ export class FrameParser {
 
   /**
    * A piece of a data frame's payload, unmasked, with the UTF-8 verdict of the message so far
-   * (0 for binary). `this.frameRemaining` is what is still to come of this frame.
+   * (0 for binary); `final` when it ends the message.
    */
-  private dataPiece(head: number, piece: Uint8Array, verdict: number): void {
-    const final = (head & 0x80) !== 0 && this.frameRemaining === 0;
+  private dataPiece(piece: Uint8Array, verdict: number, final: boolean): void {
     const text = this.messageOpcode === OPCODE_TEXT;
     let data = piece;
     if (this.transforming) {
@@ -423,39 +446,41 @@ export class FrameParser {
       this.sink.onFragment(data, text, final);
       return;
     }
-    if (final && this.messageLength === 0) {
+    const partial = this.partial;
+    if (final && (partial === null || partial.messageLength === 0)) {
       // Everything before this piece was empty: the piece is the message, handed out as a view.
       this.endMessage();
       this.sink.onMessage(data, text);
       return;
     }
-    this.append(data);
+    const assembly = partial ?? this.partialInput();
+    this.append(assembly, data);
     if (final) {
-      const message = this.messageBuffer!.subarray(0, this.messageLength);
+      const message = assembly.messageBuffer!.subarray(0, assembly.messageLength);
       this.endMessage();
       this.sink.onMessage(message, text);
     }
   }
 
   /** Adds a piece to the message being assembled, never allocating more than the limit allows. */
-  private append(data: Uint8Array): void {
+  private append(partial: PartialInput, data: Uint8Array): void {
     if (data.length === 0) return;
     // The rest of the current frame is already charged, so room for it is reserved now: a
     // frame split across chunks is copied once into a buffer of its exact size — up to
     // RESERVE_AHEAD beyond what has arrived. A peer that declares 4 MiB and then sends a byte a
     // second does not get 4 MiB of memory per connection for it; past that bound the buffer
     // doubles as the bytes come (a 16 MiB frame: four regrowths, a second copy of 15 MiB).
-    const inHand = this.messageLength + data.length;
-    const declared = inHand + (this.transforming ? 0 : this.frameRemaining);
-    let buffer = this.messageBuffer;
+    const inHand = partial.messageLength + data.length;
+    const declared = inHand + (this.transforming ? 0 : partial.frameRemaining);
+    let buffer = partial.messageBuffer;
     if (buffer === null || buffer.length < inHand) {
       const wanted = Math.max(declared, Math.min(2 * (buffer === null ? 0 : buffer.length), this.maxMessageSize));
       const grown = Buffer.allocUnsafe(Math.max(inHand, Math.min(wanted, Math.max(2 * inHand, inHand + RESERVE_AHEAD))));
-      if (buffer !== null) grown.set(buffer.subarray(0, this.messageLength));
-      this.messageBuffer = buffer = grown;
+      if (buffer !== null) grown.set(buffer.subarray(0, partial.messageLength));
+      partial.messageBuffer = buffer = grown;
     }
-    buffer.set(data, this.messageLength);
-    this.messageLength += data.length;
+    buffer.set(data, partial.messageLength);
+    partial.messageLength += data.length;
   }
 
   private endMessage(): void {
@@ -463,8 +488,11 @@ export class FrameParser {
     this.transforming = false;
     this.utf8State = 0;
     this.messagePinned = 0;
-    this.messageBuffer = null;
-    this.messageLength = 0;
+    const partial = this.partial;
+    if (partial !== null) {
+      partial.messageBuffer = null;
+      partial.messageLength = 0;
+    }
   }
 
   /** Counts `bytes` against maxMessageSize; fails with 1009 when the message would exceed it. */
@@ -482,10 +510,15 @@ export class FrameParser {
 
   private fail(error: WebSocketError): void {
     this.stop();
-    this.messageBuffer = null;
-    this.controlBuffer = null;
+    this.partial = null; // nothing more is parsed: let go of what was held
     this.sink.onViolation(error);
   }
+}
+
+/** The masking key `maskKey` (big-endian) as seen from byte `offset` of the payload (§5.3: key[i mod 4]). */
+function keyAt(maskKey: number, offset: number): Uint8Array {
+  for (let i = 0; i < 4; i++) pieceKey[i] = maskKey >>> (24 - 8 * ((offset + i) & 3));
+  return pieceKey;
 }
 
 function readUint32(bytes: Uint8Array, at: number): number {
