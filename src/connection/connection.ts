@@ -11,8 +11,8 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Protocol } from '../protocol/protocol.js';
-import type { ProtocolListener } from '../protocol/protocol.js';
+import { Protocol, protocolSettings } from '../protocol/protocol.js';
+import type { ProtocolListener, ProtocolSettings } from '../protocol/protocol.js';
 import { WebSocketError } from '../protocol/errors.js';
 import type { Sweeper, Sweepable } from './sweeper.js';
 import type { DeflateCodec } from '../extensions/deflate-codec.js';
@@ -50,6 +50,8 @@ export interface ConnectionSettings {
   closeTimeout: number;
   /** `send` returns false once this many bytes wait to be written (like stream.write). */
   highWaterMark: number;
+  /** What every connection's Protocol is given, unless it negotiated permessage-deflate. */
+  protocol: ProtocolSettings;
 }
 
 /** The options server and client both take for their connections (same names, same meaning). */
@@ -63,14 +65,16 @@ export interface ConnectionOptions {
 }
 
 export function connectionSettings(role: 'server' | 'client', o: ConnectionOptions): ConnectionSettings {
+  const deliver = o.api === 'fragment' ? 'fragments' : 'messages';
   return {
     role,
-    deliver: o.api === 'fragment' ? 'fragments' : 'messages',
+    deliver,
     maxMessageSize: o.receiveBufferLimit,
     pingInterval: o.pingInterval,
     idleTimeout: o.idleTimeout,
     closeTimeout: o.closeTimeout,
     highWaterMark: o.highWaterMark,
+    protocol: protocolSettings({ role, maxMessageSize: o.receiveBufferLimit, deliver }),
   };
 }
 
@@ -117,15 +121,19 @@ export class Connection implements ProtocolListener, Sweepable {
     /** permessage-deflate, when negotiated: it inflates RSV1 messages and compresses ours. */
     deflate?: DeflateCodec,
   ) {
-    this.protocol = new Protocol({
-      role: settings.role,
-      maxMessageSize: settings.maxMessageSize,
-      deliver: settings.deliver,
-      allowRsv1: deflate !== undefined,
-      messageTransform: deflate,
-      messageCompressor: deflate,
-      listener: this,
-    });
+    // A negotiated permessage-deflate belongs to this connection, and so do settings that name it.
+    const ownSettings =
+      deflate === undefined
+        ? settings.protocol
+        : protocolSettings({
+            role: settings.role,
+            maxMessageSize: settings.maxMessageSize,
+            deliver: settings.deliver,
+            allowRsv1: true,
+            messageTransform: deflate,
+            messageCompressor: deflate,
+          });
+    this.protocol = new Protocol(ownSettings, this);
     this.lastActivity = this.lastPingTick = sweeper.now;
     (socket as SocketWithConnection)[kConnection] = this;
     socket.setNoDelay(true);

@@ -95,15 +95,22 @@ export interface FrameSink {
   onViolation(error: WebSocketError): void;
 }
 
-export interface FrameParserOptions {
-  /** 'server' requires masked frames, 'client' forbids them (§5.1). */
-  role: 'server' | 'client';
+/**
+ * What the parser is told, the same for every connection of a server (or a client): one object
+ * that all their parsers share, not a copy each.
+ */
+export interface FrameParserSettings {
+  /** true for a server: frames must be masked; false for a client: they must not be (§5.1). */
+  readonly requireMask: boolean;
   /** Bytes a message may pin in memory, counted as described at FRAGMENT_OVERHEAD. */
-  maxMessageSize: number;
+  readonly maxMessageSize: number;
   /** true: hand out payload pieces as they arrive; false: whole messages. */
-  deliverFragments: boolean;
-  /** Defined when a negotiated extension allows RSV1 (RFC 7692 §6.1). */
-  transform: MessageTransform | undefined;
+  readonly deliverFragments: boolean;
+  /**
+   * Defined when a negotiated extension allows RSV1 (RFC 7692 §6.1). It belongs to one
+   * connection, so settings with a transform do too.
+   */
+  readonly transform: MessageTransform | undefined;
 }
 
 /**
@@ -133,10 +140,7 @@ class PartialInput {
 
 export class FrameParser {
   private readonly sink: FrameSink;
-  private readonly requireMask: boolean;
-  private readonly maxMessageSize: number;
-  private readonly deliverFragments: boolean;
-  private readonly transform: MessageTransform | undefined;
+  private readonly settings: FrameParserSettings;
 
   // The data message in progress (§5.4).
   private messageOpcode = 0; // 0 none, OPCODE_TEXT or OPCODE_BINARY
@@ -148,12 +152,9 @@ export class FrameParser {
   private stopped = false;
   private busy = false;
 
-  constructor(options: FrameParserOptions, sink: FrameSink) {
+  constructor(settings: FrameParserSettings, sink: FrameSink) {
     this.sink = sink;
-    this.requireMask = options.role === 'server';
-    this.maxMessageSize = options.maxMessageSize;
-    this.deliverFragments = options.deliverFragments;
-    this.transform = options.transform;
+    this.settings = settings;
   }
 
   /** Parses `chunk` (which the parser now owns). Never throws, except what a sink throws. */
@@ -222,10 +223,11 @@ export class FrameParser {
     scanState[SCAN_MESSAGE] =
       this.messageOpcode === 0 ? 0 : this.transforming ? SCAN_MESSAGE_TRANSFORMED : this.messageOpcode;
     scanState[SCAN_UTF8] = this.utf8State;
-    scanState[SCAN_CONFIG] = this.requireMask ? SCAN_CONFIG_REQUIRE_MASK : SCAN_CONFIG_FORBID_MASK;
+    const settings = this.settings;
+    scanState[SCAN_CONFIG] = settings.requireMask ? SCAN_CONFIG_REQUIRE_MASK : SCAN_CONFIG_FORBID_MASK;
     scanState[SCAN_MAX_PAYLOAD] = Math.max(
       0,
-      Math.min(this.maxMessageSize - this.messagePinned - nextFrameCost, MAX_SCAN_PAYLOAD),
+      Math.min(settings.maxMessageSize - this.messagePinned - nextFrameCost, MAX_SCAN_PAYLOAD),
     );
     scanInUse = true;
     try {
@@ -294,7 +296,7 @@ export class FrameParser {
     if ((head & 0x10) !== 0) return this.reject('WS_ERR_UNEXPECTED_RSV_3', 'RSV3 must be clear');
     // §5.2: an unknown opcode fails the connection.
     if (!isKnownOpcode(opcode)) return this.reject('WS_ERR_INVALID_OPCODE', `invalid opcode ${opcode}`);
-    if ((head & 0x40) !== 0 && (this.transform === undefined || control || opcode === OPCODE_CONTINUATION)) {
+    if ((head & 0x40) !== 0 && (this.settings.transform === undefined || control || opcode === OPCODE_CONTINUATION)) {
       return this.reject('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear');
     }
     if (control) {
@@ -313,9 +315,10 @@ export class FrameParser {
 
     const second = bytes[at + 1];
     const masked = (second & 0x80) !== 0;
+    const requireMask = this.settings.requireMask;
     // §5.1: a client masks every frame; a server masks none.
-    if (masked !== this.requireMask) {
-      return this.requireMask
+    if (masked !== requireMask) {
+      return requireMask
         ? this.reject('WS_ERR_EXPECTED_MASK', 'a client frame must be masked')
         : this.reject('WS_ERR_UNEXPECTED_MASK', 'a server frame must not be masked');
     }
@@ -381,17 +384,18 @@ export class FrameParser {
     if (frameEnds) partial.frameHead = -1;
     const opcode = head & 0x0f;
     const final = (head & 0x80) !== 0 && frameEnds;
+    const requireMask = this.settings.requireMask;
     if (isControlOpcode(opcode)) {
-      if (this.requireMask) kernels.unmask(piece, keyAt(partial.maskKey, keyOffset));
+      if (requireMask) kernels.unmask(piece, keyAt(partial.maskKey, keyOffset));
       this.controlPiece(partial, opcode, piece);
     } else if (this.messageOpcode === OPCODE_TEXT && !this.transforming) {
       // Validated piece by piece, so invalid text fails at the chunk that breaks it (fail fast).
-      const verdict = this.requireMask
+      const verdict = requireMask
         ? kernels.unmaskAndValidate(piece, keyAt(partial.maskKey, keyOffset), 0, this.utf8State, final)
         : kernels.validateUtf8(piece, this.utf8State, final);
       this.dataPiece(piece, verdict, final);
     } else {
-      if (this.requireMask) kernels.unmask(piece, keyAt(partial.maskKey, keyOffset));
+      if (requireMask) kernels.unmask(piece, keyAt(partial.maskKey, keyOffset));
       this.dataPiece(piece, 0, final);
     }
     return position + take;
@@ -425,8 +429,8 @@ export class FrameParser {
     const text = this.messageOpcode === OPCODE_TEXT;
     let data = piece;
     if (this.transforming) {
-      const budget = this.maxMessageSize - this.messagePinned;
-      const output = this.transform!.transform(piece, final, budget);
+      const budget = this.settings.maxMessageSize - this.messagePinned;
+      const output = this.settings.transform!.transform(piece, final, budget);
       if (output instanceof WebSocketError) return this.fail(output);
       // The bytes within the limit come first in the stream, so they are validated before the
       // limit is enforced: the same error, however the output was split.
@@ -441,7 +445,7 @@ export class FrameParser {
       return;
     }
     this.utf8State = verdict;
-    if (this.deliverFragments) {
+    if (this.settings.deliverFragments) {
       if (final) this.endMessage();
       this.sink.onFragment(data, text, final);
       return;
@@ -474,7 +478,7 @@ export class FrameParser {
     const declared = inHand + (this.transforming ? 0 : partial.frameRemaining);
     let buffer = partial.messageBuffer;
     if (buffer === null || buffer.length < inHand) {
-      const wanted = Math.max(declared, Math.min(2 * (buffer === null ? 0 : buffer.length), this.maxMessageSize));
+      const wanted = Math.max(declared, Math.min(2 * (buffer === null ? 0 : buffer.length), this.settings.maxMessageSize));
       const grown = Buffer.allocUnsafe(Math.max(inHand, Math.min(wanted, Math.max(2 * inHand, inHand + RESERVE_AHEAD))));
       if (buffer !== null) grown.set(buffer.subarray(0, partial.messageLength));
       partial.messageBuffer = buffer = grown;
@@ -497,9 +501,10 @@ export class FrameParser {
 
   /** Counts `bytes` against maxMessageSize; fails with 1009 when the message would exceed it. */
   private charge(bytes: number): boolean {
+    const limit = this.settings.maxMessageSize;
     this.messagePinned += bytes;
-    if (this.messagePinned <= this.maxMessageSize) return true;
-    this.reject('WS_ERR_MESSAGE_TOO_BIG', `a message is over the limit of ${this.maxMessageSize} bytes`);
+    if (this.messagePinned <= limit) return true;
+    this.reject('WS_ERR_MESSAGE_TOO_BIG', `a message is over the limit of ${limit} bytes`);
     return false;
   }
 

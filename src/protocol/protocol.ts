@@ -19,7 +19,7 @@ import {
 import type { CloseStatus } from './close-codes.js';
 import { WebSocketError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
-import type { FrameSink, MessageTransform } from './frame-parser.js';
+import type { FrameParserSettings, FrameSink, MessageTransform } from './frame-parser.js';
 import type { PreparedFrames, PreparedMessage, SharedCompressor } from './prepared-message.js';
 import { frameHead, serializeFrame } from './frame-serializer.js';
 import {
@@ -90,7 +90,28 @@ export interface ProtocolOptions {
   messageTransform?: MessageTransform;
   /** What whole messages we send may go through (permessage-deflate's compressor); they then carry RSV1. */
   messageCompressor?: MessageCompressor;
-  listener: ProtocolListener;
+}
+
+/**
+ * ProtocolOptions made ready for use, by protocolSettings(): for many connections with the same
+ * options (a server's), make them once and hand every Protocol the same object.
+ */
+export interface ProtocolSettings extends FrameParserSettings {
+  /** Defined when a negotiated extension compresses what we send: then the settings belong to one connection. */
+  readonly compressor: MessageCompressor | undefined;
+}
+
+export function protocolSettings(options: ProtocolOptions): ProtocolSettings {
+  if (options.allowRsv1 === true && options.messageTransform === undefined) {
+    throw new TypeError('allowRsv1 needs a messageTransform for the messages that set it');
+  }
+  return {
+    requireMask: options.role === 'server',
+    maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+    deliverFragments: options.deliver === 'fragments',
+    transform: options.allowRsv1 === true ? options.messageTransform : undefined,
+    compressor: options.messageCompressor,
+  };
 }
 
 export class Protocol implements FrameSink {
@@ -103,28 +124,20 @@ export class Protocol implements FrameSink {
 
   private readonly listener: ProtocolListener;
   private readonly parser: FrameParser;
-  private readonly masked: boolean;
-  private readonly compressor: MessageCompressor | undefined;
+  private readonly settings: ProtocolSettings;
   private outgoing: Uint8Array[] | null = null;
   private sendingFragmented = false; // a message we send in fragments is unfinished (§5.4)
   private ended = false; // TCP ended (receiveEof)
 
-  constructor(options: ProtocolOptions) {
-    if (options.allowRsv1 === true && options.messageTransform === undefined) {
-      throw new TypeError('allowRsv1 needs a messageTransform for the messages that set it');
-    }
-    this.listener = options.listener;
-    this.masked = options.role === 'client'; // §5.3: a client masks every frame it sends
-    this.compressor = options.messageCompressor;
-    this.parser = new FrameParser(
-      {
-        role: options.role,
-        maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
-        deliverFragments: options.deliver === 'fragments',
-        transform: options.allowRsv1 === true ? options.messageTransform : undefined,
-      },
-      this,
-    );
+  constructor(settings: ProtocolSettings, listener: ProtocolListener) {
+    this.listener = listener;
+    this.settings = settings;
+    this.parser = new FrameParser(settings, this);
+  }
+
+  /** §5.3: a client masks every frame it sends; a server, which requires masked frames, masks none. */
+  private get masked(): boolean {
+    return !this.settings.requireMask;
   }
 
   /** CLOSED once a close frame went both ways, or TCP ended. */
@@ -251,7 +264,7 @@ export class Protocol implements FrameSink {
    * context (its output depends on what this connection sent before).
    */
   sendPrepared(message: PreparedMessage, compress = true): void {
-    const compressor = compress ? this.compressor : undefined;
+    const compressor = compress ? this.settings.compressor : undefined;
     if (this.masked || (compressor !== undefined && compressor.shareKey === undefined)) {
       this.sendData(message.opcode, message.payload, true, compress);
       return;
@@ -285,7 +298,7 @@ export class Protocol implements FrameSink {
       this.bufferedAmount += prepared.length;
       return;
     }
-    const compressed = compress && final && opcode !== OPCODE_CONTINUATION ? this.compressor?.compress(payload) : undefined;
+    const compressed = compress && final && opcode !== OPCODE_CONTINUATION ? this.settings.compressor?.compress(payload) : undefined;
     if (compressed !== undefined) this.queue(frameHead(opcode, true, true), compressed);
     else this.queue(frameHead(opcode, final, false), payload);
   }

@@ -9,7 +9,7 @@ import { ChatHandler, chatName } from '../../src/chat/chat-handler.js';
 import { WebSocketCollection, serveHandlers } from '../../src/handler.js';
 import { MemoryBackplane } from '../../src/backplane/memory-backplane.js';
 import { PreparedMessage } from '../../src/protocol/prepared-message.js';
-import { Protocol } from '../../src/protocol/protocol.js';
+import { Protocol, protocolSettings } from '../../src/protocol/protocol.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer } from '../helpers/servers.js';
 
@@ -105,7 +105,7 @@ describe('handlers and a collection: the chat sample', () => {
 describe('broadcast mechanics', () => {
   it('frames a message once: every member queues the very same chunks', () => {
     const sink = { message() {}, fragment() {}, ping() {}, pong() {}, close() {}, error() {} };
-    const members = [new Protocol({ role: 'server', listener: sink }), new Protocol({ role: 'server', listener: sink })];
+    const members = [new Protocol(protocolSettings({ role: 'server' }), sink), new Protocol(protocolSettings({ role: 'server' }), sink)];
     const prepared = new PreparedMessage('the same bytes for all', true);
     for (const protocol of members) protocol.sendPrepared(prepared);
     const [first, second] = members.map((protocol) => protocol.dataToSend());

@@ -1,13 +1,13 @@
 // Listeners run arbitrary code between frames: feeding bytes again, feeding another connection,
 // sending, closing, throwing. The parser must stay correct through all of it.
 import { describe, expect, it } from 'vitest';
-import { Protocol } from '../../src/protocol/protocol.js';
+import { Protocol, protocolSettings } from '../../src/protocol/protocol.js';
 import type { ProtocolListener } from '../../src/protocol/protocol.js';
 import { feed, recordedProtocol, sentHex } from './recorder.js';
 
 function protocolWith(role: 'server' | 'client', message: ProtocolListener['message']): Protocol {
   const ignore = () => {};
-  return new Protocol({ role, listener: { message, fragment: ignore, ping: ignore, pong: ignore, close: ignore, error: ignore } });
+  return new Protocol(protocolSettings({ role }), { message, fragment: ignore, ping: ignore, pong: ignore, close: ignore, error: ignore });
 }
 
 const text = (data: Uint8Array) => Buffer.from(data).toString();
@@ -59,18 +59,15 @@ describe('listeners', () => {
 
   it("a listener's exception reaches the caller, and the protocol parses nothing more", () => {
     const { protocol, events } = recordedProtocol({ role: 'client' });
-    const failing = new Protocol({
-      role: 'client',
-      listener: {
-        message() {
-          throw new Error('boom');
-        },
-        fragment() {},
-        ping() {},
-        pong() {},
-        close() {},
-        error() {},
+    const failing = new Protocol(protocolSettings({ role: 'client' }), {
+      message() {
+        throw new Error('boom');
       },
+      fragment() {},
+      ping() {},
+      pong() {},
+      close() {},
+      error() {},
     });
     expect(() => failing.receiveData(wire('810141 810142'))).toThrow('boom');
     expect(() => failing.receiveData(wire('810141'))).not.toThrow();

@@ -3,7 +3,7 @@
  * hex), so tests compare what happened with toEqual.
  */
 
-import { Protocol } from '../../src/protocol/protocol.js';
+import { Protocol, protocolSettings } from '../../src/protocol/protocol.js';
 import type { ProtocolOptions } from '../../src/protocol/protocol.js';
 
 export type Event =
@@ -21,18 +21,15 @@ export interface Recorded {
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 
-export function recordedProtocol(options: Omit<ProtocolOptions, 'listener'>): Recorded {
+export function recordedProtocol(options: ProtocolOptions): Recorded {
   const events: Event[] = [];
-  const protocol = new Protocol({
-    ...options,
-    listener: {
-      message: (data, text) => events.push(['message', hex(data), text]),
-      fragment: (data, text, final) => events.push(['fragment', hex(data), text, final]),
-      ping: (payload) => events.push(['ping', hex(payload)]),
-      pong: (payload) => events.push(['pong', hex(payload)]),
-      close: (code, reason) => events.push(['close', code, reason]),
-      error: (error) => events.push(['error', error.code, error.closeCode]),
-    },
+  const protocol = new Protocol(protocolSettings(options), {
+    message: (data, text) => events.push(['message', hex(data), text]),
+    fragment: (data, text, final) => events.push(['fragment', hex(data), text, final]),
+    ping: (payload) => events.push(['ping', hex(payload)]),
+    pong: (payload) => events.push(['pong', hex(payload)]),
+    close: (code, reason) => events.push(['close', code, reason]),
+    error: (error) => events.push(['error', error.code, error.closeCode]),
   });
   return { protocol, events };
 }
@@ -48,7 +45,7 @@ export function sentHex(protocol: Protocol): string {
 }
 
 /** A client (unmasked frames from the server) fed `wire`: the events. */
-export function clientEvents(wire: string, options: Partial<Omit<ProtocolOptions, 'listener'>> = {}): Event[] {
+export function clientEvents(wire: string, options: Partial<ProtocolOptions> = {}): Event[] {
   const { protocol, events } = recordedProtocol({ role: 'client', ...options });
   feed(protocol, wire);
   return events;
