@@ -83,18 +83,6 @@ export interface MessageTransform {
   transform(piece: Uint8Array, final: boolean, maxOutput: number): Uint8Array | WebSocketError;
 }
 
-/** Where the parser's results go (the Protocol). */
-export interface FrameSink {
-  /** deliver 'messages': a whole data message. */
-  onMessage(data: Uint8Array, text: boolean): void;
-  /** deliver 'fragments': a piece of a data frame's payload, as it arrived. */
-  onFragment(data: Uint8Array, text: boolean, final: boolean): void;
-  /** A whole control frame (§5.5). After a close frame the parser ignores all further bytes. */
-  onControl(opcode: number, payload: Uint8Array): void;
-  /** A violation: the parser ignores all further bytes. */
-  onViolation(error: WebSocketError): void;
-}
-
 /**
  * What the parser is told, the same for every connection of a server (or a client): one object
  * that all their parsers share, not a copy each.
@@ -138,9 +126,13 @@ class PartialInput {
   }
 }
 
-export class FrameParser {
-  private readonly sink: FrameSink;
-  private readonly settings: FrameParserSettings;
+/**
+ * The parser is the base of the Protocol, which takes its results through the abstract `on…`
+ * methods: one object per connection rather than two that point at each other (memory per idle
+ * connection, bench/RESULTS.md).
+ */
+export abstract class FrameParser {
+  protected readonly settings: FrameParserSettings;
 
   // The data message in progress (§5.4).
   private messageOpcode = 0; // 0 none, OPCODE_TEXT or OPCODE_BINARY
@@ -152,16 +144,24 @@ export class FrameParser {
   private stopped = false;
   private busy = false;
 
-  constructor(settings: FrameParserSettings, sink: FrameSink) {
-    this.sink = sink;
+  constructor(settings: FrameParserSettings) {
     this.settings = settings;
   }
 
-  /** Parses `chunk` (which the parser now owns). Never throws, except what a sink throws. */
-  push(chunk: Uint8Array): void {
+  /** deliver 'messages': a whole data message. */
+  protected abstract onMessage(data: Uint8Array, text: boolean): void;
+  /** deliver 'fragments': a piece of a data frame's payload, as it arrived. */
+  protected abstract onFragment(data: Uint8Array, text: boolean, final: boolean): void;
+  /** A whole control frame (§5.5). After a close frame the parser ignores all further bytes. */
+  protected abstract onControl(opcode: number, payload: Uint8Array): void;
+  /** A violation: the parser ignores all further bytes. */
+  protected abstract onViolation(error: WebSocketError): void;
+
+  /** Parses `chunk` (which the parser now owns). Never throws, except what an `on…` method throws. */
+  protected push(chunk: Uint8Array): void {
     if (this.stopped) return;
     if (this.busy) {
-      // Called again from inside a sink event: parse it after the current chunk, in order.
+      // Called again from inside an event: parse it after the current chunk, in order.
       (this.partialInput().queued ??= []).push(chunk);
       return;
     }
@@ -178,7 +178,7 @@ export class FrameParser {
         if (this.stopped || partial.empty) this.partial = null;
       }
     } catch (error) {
-      // A sink threw in the middle of a chunk: the stream position is lost, parse nothing more.
+      // An event handler threw in the middle of a chunk: the stream position is lost, parse nothing more.
       this.stop();
       throw error;
     } finally {
@@ -187,7 +187,7 @@ export class FrameParser {
   }
 
   /** Ignore every further byte (end of stream, or the connection is gone). */
-  stop(): void {
+  protected stop(): void {
     this.stopped = true;
     if (this.partial !== null) this.partial.queued = null;
   }
@@ -418,7 +418,7 @@ export class FrameParser {
   private controlFrame(opcode: number, payload: Uint8Array): void {
     // §5.5.1: after a close frame the endpoint reads no more data.
     if (opcode === OPCODE_CLOSE) this.stop();
-    this.sink.onControl(opcode, payload);
+    this.onControl(opcode, payload);
   }
 
   /**
@@ -447,14 +447,14 @@ export class FrameParser {
     this.utf8State = verdict;
     if (this.settings.deliverFragments) {
       if (final) this.endMessage();
-      this.sink.onFragment(data, text, final);
+      this.onFragment(data, text, final);
       return;
     }
     const partial = this.partial;
     if (final && (partial === null || partial.messageLength === 0)) {
       // Everything before this piece was empty: the piece is the message, handed out as a view.
       this.endMessage();
-      this.sink.onMessage(data, text);
+      this.onMessage(data, text);
       return;
     }
     const assembly = partial ?? this.partialInput();
@@ -462,7 +462,7 @@ export class FrameParser {
     if (final) {
       const message = assembly.messageBuffer!.subarray(0, assembly.messageLength);
       this.endMessage();
-      this.sink.onMessage(message, text);
+      this.onMessage(message, text);
     }
   }
 
@@ -516,7 +516,7 @@ export class FrameParser {
   private fail(error: WebSocketError): void {
     this.stop();
     this.partial = null; // nothing more is parsed: let go of what was held
-    this.sink.onViolation(error);
+    this.onViolation(error);
   }
 }
 

@@ -19,7 +19,7 @@ import {
 import type { CloseStatus } from './close-codes.js';
 import { WebSocketError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
-import type { FrameParserSettings, FrameSink, MessageTransform } from './frame-parser.js';
+import type { FrameParserSettings, MessageTransform } from './frame-parser.js';
 import type { PreparedFrames, PreparedMessage, SharedCompressor } from './prepared-message.js';
 import { frameHead, serializeFrame } from './frame-serializer.js';
 import {
@@ -114,7 +114,7 @@ export function protocolSettings(options: ProtocolOptions): ProtocolSettings {
   };
 }
 
-export class Protocol implements FrameSink {
+export class Protocol extends FrameParser {
   /** Our close frame, once queued; code 1005 when it carried none. */
   closeSent: CloseStatus | undefined;
   /** The peer's close frame, once received; code 1005 when it carried none. */
@@ -122,17 +122,15 @@ export class Protocol implements FrameSink {
   /** Bytes queued and not yet drained by dataToSend. */
   bufferedAmount = 0;
 
+  declare protected readonly settings: ProtocolSettings;
   private readonly listener: ProtocolListener;
-  private readonly parser: FrameParser;
-  private readonly settings: ProtocolSettings;
   private outgoing: Uint8Array[] | null = null;
   private sendingFragmented = false; // a message we send in fragments is unfinished (§5.4)
   private ended = false; // TCP ended (receiveEof)
 
   constructor(settings: ProtocolSettings, listener: ProtocolListener) {
+    super(settings);
     this.listener = listener;
-    this.settings = settings;
-    this.parser = new FrameParser(settings, this);
   }
 
   /** §5.3: a client masks every frame it sends; a server, which requires masked frames, masks none. */
@@ -156,7 +154,7 @@ export class Protocol implements FrameSink {
    * (its place in the stream is lost): drop the connection.
    */
   receiveData(chunk: Uint8Array): void {
-    if (!this.ended) this.parser.push(chunk);
+    if (!this.ended) this.push(chunk);
   }
 
   /**
@@ -166,21 +164,18 @@ export class Protocol implements FrameSink {
    */
   receiveEof(): void {
     this.ended = true;
-    this.parser.stop();
+    this.stop();
   }
 
-  /** @internal FrameSink */
-  onMessage(data: Uint8Array, text: boolean): void {
+  protected override onMessage(data: Uint8Array, text: boolean): void {
     this.listener.message(data, text);
   }
 
-  /** @internal FrameSink */
-  onFragment(data: Uint8Array, text: boolean, final: boolean): void {
+  protected override onFragment(data: Uint8Array, text: boolean, final: boolean): void {
     this.listener.fragment(data, text, final);
   }
 
-  /** @internal FrameSink */
-  onControl(opcode: number, payload: Uint8Array): void {
+  protected override onControl(opcode: number, payload: Uint8Array): void {
     if (opcode === OPCODE_PING) {
       // §5.5.2: answer with a pong carrying the same payload (§5.5.3); also while CLOSING, as a
       // pong is no data frame (§5.5.1).
@@ -193,8 +188,7 @@ export class Protocol implements FrameSink {
     }
   }
 
-  /** @internal FrameSink */
-  onViolation(error: WebSocketError): void {
+  protected override onViolation(error: WebSocketError): void {
     // §7.1.7: _Fail the WebSocket Connection_ — send a close frame (unless ours is already out).
     // An error without a close code (a transform returning a caller-mistake code) is our fault: 1011.
     if (this.closeSent === undefined) this.queueClose(error.closeCode ?? CLOSE_INTERNAL_ERROR, '');
