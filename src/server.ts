@@ -17,7 +17,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import type { ConnectionSettings } from './connection/connection.js';
-import { Sweeper } from './connection/sweeper.js';
+import { Sweeper, clock, elapsed } from './connection/sweeper.js';
 import type { Sweepable } from './connection/sweeper.js';
 import {
   RequestHeadParser,
@@ -242,7 +242,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     socket.on('error', ignoreSocketError);
     socket.on('close', this.onHeadClose);
     socket.on('data', this.onHeadData);
-    this.readingHead.set(socket, { parser: new RequestHeadParser({ maxHeaderSize: this.options.maxHeaderSize }), accepted: Date.now() });
+    this.readingHead.set(socket, { parser: new RequestHeadParser({ maxHeaderSize: this.options.maxHeaderSize }), accepted: clock() });
     if (this.readingHead.size === 1 && this.options.handshakeTimeout > 0) this.sweeper.add(this.headTimeouts);
   };
 
@@ -280,7 +280,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
 
   private sweepHeadTimeouts(now: number): void {
     for (const [socket, { accepted }] of this.readingHead) {
-      if (now - accepted < this.options.handshakeTimeout) return; // the rest arrived later
+      if (elapsed(accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
       this.stopReadingHead(socket);
       this.refuseConnection(socket, 408, 'handshake timeout');
     }
@@ -414,7 +414,7 @@ export function pathOf(url: string | undefined): string {
 /** A standalone connection still reading its request head. */
 interface PendingHead {
   readonly parser: RequestHeadParser;
-  /** Date.now() when the connection was accepted: handshakeTimeout counts from there. */
+  /** When the connection was accepted (the sweeper's clock): handshakeTimeout counts from there. */
   readonly accepted: number;
 }
 

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { Protocol, protocolSettings } from '../protocol/protocol.js';
 import type { ProtocolListener, ProtocolSettings } from '../protocol/protocol.js';
 import { WebSocketError } from '../protocol/errors.js';
+import { elapsed } from './sweeper.js';
 import type { Sweeper, Sweepable } from './sweeper.js';
 import type { DeflateCodec } from '../extensions/deflate-codec.js';
 import type { PreparedMessage } from '../protocol/prepared-message.js';
@@ -102,10 +103,11 @@ export class Connection implements ProtocolListener, Sweepable {
   /** Round-trip time of the last answered heartbeat ping, in ms (undefined before one). */
   rtt: number | undefined;
 
+  // Times on the sweeper's clock (small integers, see sweeper.ts).
   private lastActivity: number;
-  private pingSentAt = 0; // performance.now() of the unanswered heartbeat ping, 0 = none pending
   private lastPingTick: number;
-  private closeDeadline = 0; // sweeper time after which TCP is dropped, 0 = none
+  private closingSince = 0; // when the state left OPEN: closeTimeout counts from there
+  private pingSentAt = 0; // performance.now() of the unanswered heartbeat ping, 0 = none pending
   private receiving = false;
   private flushScheduled = false;
   private tcpEnded = false;
@@ -335,8 +337,9 @@ export class Connection implements ProtocolListener, Sweepable {
   // ---- closing ---------------------------------------------------------------------------
 
   private enterClosing(): void {
-    if (this.state === 'OPEN') this.state = 'CLOSING';
-    if (this.closeDeadline === 0) this.closeDeadline = this.sweeper.now + this.settings.closeTimeout;
+    if (this.state !== 'OPEN') return;
+    this.state = 'CLOSING';
+    this.closingSince = this.sweeper.now;
   }
 
   /** After a close frame went either way: see whether TCP can go now. */
@@ -387,17 +390,17 @@ export class Connection implements ProtocolListener, Sweepable {
   // ---- time ------------------------------------------------------------------------------
 
   sweep(now: number): void {
-    if (this.closeDeadline !== 0) {
+    if (this.state !== 'OPEN') {
       // RFC 6455 §7.1.1: if the peer does not finish the close handshake in time, drop TCP.
-      if (now >= this.closeDeadline) this.socket.destroy();
+      if (elapsed(this.closingSince, now) >= this.settings.closeTimeout) this.socket.destroy();
       return;
     }
     const { idleTimeout, pingInterval } = this.settings;
-    if (idleTimeout > 0 && now - this.lastActivity >= idleTimeout) {
+    if (idleTimeout > 0 && elapsed(this.lastActivity, now) >= idleTimeout) {
       this.fail(new WebSocketError('WS_ERR_IDLE_TIMEOUT', `no data for ${idleTimeout} ms`));
       return;
     }
-    if (pingInterval > 0 && now - this.lastPingTick >= pingInterval) {
+    if (pingInterval > 0 && elapsed(this.lastPingTick, now) >= pingInterval) {
       this.lastPingTick = now;
       if (this.pingSentAt !== 0) {
         // The heartbeat ping of the last interval is still unanswered: the peer is gone or stuck.

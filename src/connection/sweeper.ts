@@ -10,8 +10,24 @@
 
 const sharedByTick = new Map<number, Sweeper>();
 
+/**
+ * The sweepers' clock, in ms: Date.now() less a fixed epoch, wrapped to 32 bits, so that a time
+ * a connection stores is a small integer kept in the object itself, not a boxed double (as
+ * Date.now() is: 16 B more per connection). Compare times only through `elapsed`: exact for
+ * spans under 2^31 ms (24.8 days), longer than any timeout Node's timers take.
+ */
+const epoch = Date.now();
+export function clock(): number {
+  return (Date.now() - epoch) | 0;
+}
+
+/** ms from `since` to `now`, both times of the sweepers' clock. */
+export function elapsed(since: number, now: number): number {
+  return (now - since) | 0;
+}
+
 export interface Sweepable {
-  /** Called once a tick with the time of the tick (ms since the epoch). */
+  /** Called once a tick with the time of the tick (the sweepers' clock: compare with `elapsed`). */
   sweep(now: number): void;
 }
 
@@ -28,8 +44,8 @@ export class Sweeper {
     return sweeper;
   }
 
-  /** Time of the last tick (or of the last `add`), in ms: cheap to read on the hot path. */
-  now = Date.now();
+  /** Time of the last tick (or of the last `add`), on the sweepers' clock: cheap to read on the hot path. */
+  now = clock();
   readonly tick: number;
   private readonly members = new Set<Sweepable>();
   private timer: NodeJS.Timeout | undefined;
@@ -46,7 +62,7 @@ export class Sweeper {
 
   add(member: Sweepable): void {
     this.members.add(member);
-    this.now = Date.now();
+    this.now = clock();
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.sweepAll(), this.tick);
       // The sweep never keeps the process alive on its own: sockets do.
@@ -63,7 +79,7 @@ export class Sweeper {
   }
 
   private sweepAll(): void {
-    const now = (this.now = Date.now());
+    const now = (this.now = clock());
     for (const member of this.members) member.sweep(now);
   }
 }
