@@ -144,7 +144,9 @@ export class Connection implements ProtocolListener, Sweepable {
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
     socket.on('drain', onSocketDrain);
-    sweeper.add(this);
+    // While OPEN only heartbeats and the idle timeout need sweeping; the close timeout joins
+    // when closing begins. An idle connection without them costs the sweeper nothing.
+    if (settings.idleTimeout > 0 || settings.pingInterval > 0) sweeper.add(this);
   }
 
   // ---- receiving -------------------------------------------------------------------------
@@ -339,6 +341,7 @@ export class Connection implements ProtocolListener, Sweepable {
   private enterClosing(): void {
     if (this.state !== 'OPEN') return;
     this.state = 'CLOSING';
+    this.sweeper.add(this); // for the close timeout (already a member with heartbeats or an idle timeout)
     this.closingSince = this.sweeper.now;
   }
 
