@@ -114,6 +114,58 @@ describe('data path rules', () => {
     expect(await client.closeCode()).toBe(code);
   });
 
+  it('500 connections that each inflated and deflated a message keep no zlib handle alive', async () => {
+    // A zlib stream per connection and direction (what ws and browsers keep) is a native zlib
+    // handle, with its window and state, held for the connection's life. wsframe makes one
+    // synchronous call per message and keeps nothing of it. Handles are counted with async_hooks
+    // (type 'ZLIB': init when made, destroy once collected), after a full GC; first, that the
+    // count sees zlib streams that are held, and not those let go.
+    const { createHook } = await import('node:async_hooks');
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const live = new Set<number>();
+    const hook = createHook({
+      init: (id, type) => void (type === 'ZLIB' && live.add(id)),
+      destroy: (id) => void live.delete(id),
+    }).enable();
+    const collected = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 20)); // destroy hooks run after the GC
+      }
+      return live.size;
+    };
+    try {
+      const message = Buffer.from(json(1));
+      const compressed = deflateRawSync(message, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+      const { createInflateRaw } = await import('node:zlib');
+      let streams = Array.from({ length: 100 }, () => createInflateRaw());
+      expect(await collected()).toBeGreaterThanOrEqual(100);
+      for (const stream of streams) stream.close();
+      streams = [];
+      expect(await collected()).toBe(0);
+
+      const { port } = await startServer({ perMessageDeflate: true }, echo);
+      const clients: RawClient[] = [];
+      for (let i = 0; i < 500; i += 50) {
+        const batch = await Promise.all(Array.from({ length: 50 }, () => deflateClient(port)));
+        for (const client of batch) client.send(1, compressed, { rsv: 4 });
+        for (const client of batch) {
+          const echoed = await client.frame();
+          expect(echoed.rsv).toBe(4); // compressed by the server (4 KiB is over the threshold)
+        }
+        clients.push(...batch);
+      }
+      // 500 connections open, 1,000 zlib calls made: none of their handles is held.
+      expect(await collected()).toBe(0);
+      for (const client of clients) client.destroy();
+    } finally {
+      hook.disable();
+    }
+  });
+
   it('RSV1 without the extension negotiated → 1002', async () => {
     const { port } = await startServer({ perMessageDeflate: true }, echo);
     const client = await RawClient.upgraded(port); // offers nothing
