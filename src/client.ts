@@ -125,9 +125,9 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   const info = {
     protocol: upgraded.protocol ?? '',
     extensions: formatExtensionList(upgraded.extensions),
-    remoteAddress: upgraded.socket.remoteAddress ?? '',
     url: upgraded.url.href,
     user: undefined,
+    forwardedFor: undefined,
   };
   const codec =
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;

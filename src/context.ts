@@ -12,7 +12,8 @@ import { ReceiveQueue } from './receive-queue.js';
 import type { DeflateCodec } from './extensions/deflate-codec.js';
 import { UTF8_INVALID } from './kernels.js';
 import { kernels } from './native.js';
-import type { ClientRegistry, CloseStatus, HandshakeInfo } from './websocket.js';
+import { remoteAddressOf } from './websocket.js';
+import type { ClientRegistry, CloseStatus, Handshake, HandshakeInfo } from './websocket.js';
 
 /** What ReadFragment reports (pData/pcbData, pfUTF8Encoded, pfFinalFragment, pfConnectionClose). */
 export interface Fragment {
@@ -52,12 +53,21 @@ export class WebSocketContext implements ConnectionEvents {
     socket: Socket,
     settings: ConnectionSettings,
     sweeper: Sweeper,
-    readonly handshake: HandshakeInfo,
+    private readonly info: Handshake,
     private readonly registry?: ClientRegistry,
     deflate?: DeflateCodec,
   ) {
     this.connection = new Connection(socket, settings, sweeper, this, deflate);
     this.received = new ReceiveQueue(this.connection, settings.maxMessageSize, (fragment) => fragment.data.length);
+  }
+
+  /**
+   * What the handshake settled, made when asked: `remoteAddress` is read from the socket when
+   * first asked ('' if that is after the socket closed), as WebSocket's.
+   */
+  get handshake(): HandshakeInfo {
+    const { protocol, extensions, url, user, forwardedFor } = this.info;
+    return { protocol, extensions, remoteAddress: remoteAddressOf(this.connection.socket, forwardedFor), url, user };
   }
 
   get state(): ConnectionState {

@@ -30,7 +30,7 @@ import {
 import type { SubprotocolSelector } from './handshake/index.js';
 import { AccessLog } from './access-log.js';
 import { definedOnly } from './options.js';
-import { WebSocket } from './websocket.js';
+import { WebSocket, remoteAddressOf } from './websocket.js';
 import type { ClientRegistry } from './websocket.js';
 import { WebSocketContext } from './context.js';
 import { deflateNegotiator } from './extensions/permessage-deflate.js';
@@ -353,10 +353,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     socket.write(acceptResponse({ key: verdict.key, protocol, extensions, headers: extraHeaders }));
     socket.off('error', ignoreSocketError);
     this.count(101);
-    const remoteAddress = this.clientAddress(request);
-    this.accessLog?.write(request, remoteAddress, 101, started);
+    const forwardedFor = this.forwardedFor(request);
+    this.accessLog?.write(request, remoteAddressOf(socket, forwardedFor), 101, started);
 
-    const info = { protocol: protocol ?? '', extensions: formatExtensionList(extensions), remoteAddress, url: request.url ?? '/', user };
+    const info = { protocol: protocol ?? '', extensions: formatExtensionList(extensions), url: request.url ?? '/', user, forwardedFor };
     const codec = deflate !== undefined ? new DeflateCodec(deflate.parameters, 'server', this.deflate!) : undefined;
     const client =
       o.api === 'fragment'
@@ -388,7 +388,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     headers?: Record<string, string>,
   ): void {
     this.count(status);
-    this.accessLog?.write(request, this.clientAddress(request), status, started);
+    this.accessLog?.write(request, remoteAddressOf(socket, this.forwardedFor(request)), status, started);
     endAndDestroy(socket, refusalResponse(status, reason, headers));
   }
 
@@ -396,13 +396,14 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.stats.statuses[status] = (this.stats.statuses[status] ?? 0) + 1;
   }
 
-  private clientAddress(request: UpgradeRequestInfo): string {
-    if (this.options.trustProxy) {
-      const forwarded = request.headers['x-forwarded-for'];
-      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-      if (first) return first;
-    }
-    return request.socket.remoteAddress ?? '';
+  /**
+   * X-Forwarded-For's first hop, when the server trusts a proxy. Otherwise the address is the
+   * socket's, read only by whoever asks for it (the access log, `remoteAddress`).
+   */
+  private forwardedFor(request: UpgradeRequestInfo): string | undefined {
+    if (!this.options.trustProxy) return undefined;
+    const forwarded = request.headers['x-forwarded-for'];
+    return (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() || undefined;
   }
 }
 

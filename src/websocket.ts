@@ -43,12 +43,31 @@ export interface HandshakeInfo {
   protocol: string;
   /** The negotiated extensions as sent in Sec-WebSocket-Extensions, '' when none. */
   extensions: string;
-  /** The peer's address (X-Forwarded-For's first hop when the server trusts a proxy). */
+  /**
+   * The peer's address (X-Forwarded-For's first hop when the server trusts a proxy). Read from
+   * the socket when first asked (Node keeps it from then on): asked first after the socket
+   * closed, it is ''. To have it after the close, read it in the 'connection' listener.
+   */
   remoteAddress: string;
   /** The request path and query. */
   url: string;
   /** Whatever the server's verify hook attached (the authenticated user), else undefined. */
   user: unknown;
+}
+
+/**
+ * @internal What the server or client hand to a new WebSocket or WebSocketContext: the peer's
+ * address is not read yet. Reading it makes Node keep an object and two strings on the socket
+ * (~90 B per idle connection; bench/RESULTS.md, "Idle connections"), so only who asks pays.
+ */
+export interface Handshake extends Omit<HandshakeInfo, 'remoteAddress'> {
+  /** X-Forwarded-For's first hop, when the server trusts a proxy and the request named one. */
+  forwardedFor: string | undefined;
+}
+
+/** @internal HandshakeInfo.remoteAddress. */
+export function remoteAddressOf(socket: Socket, forwardedFor: string | undefined): string {
+  return forwardedFor ?? socket.remoteAddress ?? '';
 }
 
 type SendCallback = (error?: Error | null) => void;
@@ -61,10 +80,10 @@ export interface ClientRegistry {
 export class WebSocket extends EventEmitter implements ConnectionEvents {
   readonly protocol: string;
   readonly extensions: string;
-  readonly remoteAddress: string;
   readonly url: string;
   readonly user: unknown;
 
+  private readonly forwardedFor: string | undefined;
   private readonly connection: Connection;
   // Made on first use: an application that receives with events never pays for it.
   private received: ReceiveQueue<ReceiveResult> | undefined;
@@ -76,7 +95,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     socket: Socket,
     settings: ConnectionSettings,
     sweeper: Sweeper,
-    info: HandshakeInfo,
+    info: Handshake,
     private readonly registry?: ClientRegistry,
     deflate?: DeflateCodec,
   ) {
@@ -94,15 +113,24 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     };
     this.protocol = info.protocol;
     this.extensions = info.extensions;
-    this.remoteAddress = info.remoteAddress;
     this.url = info.url;
     this.user = info.user;
+    this.forwardedFor = info.forwardedFor;
     this.connection = new Connection(socket, settings, sweeper, this, deflate);
   }
 
   /** The pre-shaped listener table keeps names without listeners: list only those with some. */
   override eventNames(): (string | symbol)[] {
     return super.eventNames().filter((name) => this.listenerCount(name) > 0);
+  }
+
+  /**
+   * The peer's address (X-Forwarded-For's first hop when the server trusts a proxy), read from
+   * the socket when first asked; '' when first asked after the socket closed (read it in the
+   * 'connection' listener to keep it).
+   */
+  get remoteAddress(): string {
+    return remoteAddressOf(this.connection.socket, this.forwardedFor);
   }
 
   /** 'OPEN', 'CLOSING' (a close frame went one way) or 'CLOSED'. */

@@ -47,6 +47,7 @@ describe('connect() to a wsframe server', () => {
     const { port } = await startServer({}, echo);
     const ws = await connect(`ws://127.0.0.1:${port}/path?x=1`);
     expect(ws.state).toBe('OPEN');
+    expect(ws.remoteAddress).toBe('127.0.0.1');
     ws.send('hello');
     expect(await ws.receive()).toEqual({ type: 'text', data: 'hello' });
     ws.send(Buffer.from([0, 1, 2, 255]));
@@ -100,6 +101,8 @@ describe('connect() to a wsframe server', () => {
     await context.sendConnectionClose(1000);
     expect((await context.readFragment()).connectionClose).toBe(true);
     await context.closed;
+    // The address was never asked for while the socket was open (HandshakeInfo.remoteAddress).
+    expect(context.handshake).toEqual({ protocol: '', extensions: '', remoteAddress: '', url: `ws://127.0.0.1:${port}/`, user: undefined });
   });
 });
 

@@ -284,6 +284,33 @@ describe('upgrades', () => {
     expect(addresses[1]).toBe('203.0.113.7');
   });
 
+  it('remoteAddress is read from the socket when first asked: kept once read while open, \'\' when first asked after the close', async () => {
+    const atClose: string[] = [];
+    let connections = 0;
+    const { port } = await startServer({}, (ws) => {
+      if (connections++ === 0) expect(ws.remoteAddress).toBe('127.0.0.1'); // the first is asked while open
+      ws.on('close', () => atClose.push(ws.remoteAddress));
+    });
+    for (let i = 0; i < 2; i++) {
+      const client = await RawClient.upgraded(port);
+      client.destroy();
+      await expect.poll(() => atClose.length).toBe(i + 1);
+    }
+    expect(atClose).toEqual(['127.0.0.1', '']);
+  });
+
+  it('remoteAddress after the close: the forwarded address with trustProxy, the socket\'s when the access log read it', async () => {
+    const { Writable } = await import('node:stream');
+    const accessLog = new Writable({ write(_chunk, _e, done) { done(); } });
+    const atClose: string[] = [];
+    for (const [options, expected] of [[{ trustProxy: true }, '203.0.113.7'], [{ accessLog }, '127.0.0.1']] as const) {
+      const { port } = await startServer(options, (ws) => ws.on('close', () => atClose.push(ws.remoteAddress)));
+      const client = await RawClient.upgraded(port, { 'X-Forwarded-For': '203.0.113.7' });
+      client.destroy();
+      await expect.poll(() => atClose.at(-1)).toBe(expected);
+    }
+  });
+
   it('writes one W3C access log line per attempt', async () => {
     const lines: string[] = [];
     const { Writable } = await import('node:stream');
