@@ -146,7 +146,12 @@ export class Connection implements ProtocolListener, Sweepable {
     (socket as SocketWithConnection)[kConnection] = this;
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    socket.on('end', onSocketEnd);
+    // The peer's FIN. A socket that allows half-open TCP (node:http's, in attached mode and
+    // handleUpgrade) stays writable after it: we end our side then. Any other socket (the
+    // standalone server's, the client's) Node ends itself, and 'close' follows; a second 'end'
+    // listener there would only cost memory (Node keeps two listeners in an array: 64 B per
+    // idle connection).
+    if (socket.allowHalfOpen) socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
     socket.on('drain', onSocketDrain);
@@ -367,7 +372,7 @@ export class Connection implements ProtocolListener, Sweepable {
     this.socket.end();
   }
 
-  /** The peer ended its side of TCP. */
+  /** The peer ended its side of TCP (on a socket that allows half-open TCP; see the constructor). */
   peerEnded(): void {
     this.protocol.receiveEof();
     this.enterClosing();

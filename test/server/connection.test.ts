@@ -3,9 +3,13 @@
  * fragmentation with interleaved control frames (§5.4), limits, UTF-8 fail-fast (§8.1),
  * heartbeats and timeouts.
  */
-import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { RawClient, closePayload } from '../helpers/raw-client.js';
 import { echo, startServer } from '../helpers/servers.js';
+import { WebSocketServer } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
 
 const TEXT = 1, BINARY = 2, CONT = 0, CLOSE = 8, PING = 9, PONG = 10;
@@ -101,6 +105,33 @@ describe('close handshake', () => {
     const { port } = await startServer({}, (ws) => ws.on('close', (c: number) => (code = c)));
     const client = await RawClient.upgraded(port);
     client.destroy();
+    await expect.poll(() => code).toBe(1006);
+  });
+
+  // Node ends the standalone server's sockets itself on the peer's FIN; node:http's allow
+  // half-open TCP, so there the connection ends our side.
+  it.each(['standalone', 'attached'])('%s: a peer that ends TCP without a close frame gets our FIN, and the close is 1006', async (mode) => {
+    let code: number | undefined;
+    const onConnection = (ws: WebSocket): void => void ws.on('close', (c: number) => (code = c));
+    let port: number;
+    let httpServer: http.Server | undefined;
+    if (mode === 'standalone') {
+      ({ port } = await startServer({}, onConnection));
+    } else {
+      httpServer = http.createServer();
+      const wss = new WebSocketServer({ server: httpServer }, onConnection);
+      httpServer.listen(0, '127.0.0.1');
+      await once(httpServer, 'listening');
+      port = (httpServer.address() as AddressInfo).port;
+      onTestFinished(async () => {
+        await wss.close();
+        httpServer!.close();
+      });
+    }
+    const client = await RawClient.upgraded(port);
+    client.socket.end();
+    await client.waitClosed();
+    expect(client.ended).toBe(true);
     await expect.poll(() => code).toBe(1006);
   });
 
