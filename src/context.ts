@@ -42,7 +42,6 @@ export class WebSocketContext implements ConnectionEvents {
   private writingMessage = false; // a message we write in fragments is unfinished (RFC 6455 §5.4)
   private writingText = false; // …and it is text
   private writeUtf8State = 0; // streaming UTF-8 state of the text message we write
-  private closeStatus: CloseStatus | undefined;
   private failure: WebSocketError | undefined;
   private resolveClosed!: () => void;
   /** Resolves when the TCP connection is gone. */
@@ -133,7 +132,7 @@ export class WebSocketContext implements ConnectionEvents {
 
   /** GetCloseStatus: the code and reason of the peer's close frame, undefined until one arrived. */
   getCloseStatus(): CloseStatus | undefined {
-    return this.closeStatus;
+    return this.connection.protocol.closeReceived;
   }
 
   /** CloseTcpConnection: drop TCP now. */
@@ -167,8 +166,7 @@ export class WebSocketContext implements ConnectionEvents {
   onPong(): void {}
 
   /** @internal */
-  onClosing(code: number, reason: string): void {
-    this.closeStatus = { code, reason };
+  onClosing(): void {
     this.received.push(closeFragment);
   }
 
@@ -179,7 +177,7 @@ export class WebSocketContext implements ConnectionEvents {
 
   /** @internal */
   onClosed(): void {
-    this.received.end(closeFragment, this.closeStatus === undefined ? this.failure : undefined);
+    this.received.end(closeFragment, this.connection.protocol.closeReceived === undefined ? this.failure : undefined);
     this.resolveClosed();
     this.registry?.clientClosed(this);
   }

@@ -87,7 +87,6 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
   private readonly connection: Connection;
   // Made on first use: an application that receives with events never pays for it.
   private received: ReceiveQueue<ReceiveResult> | undefined;
-  private closeStatus: CloseStatus | undefined;
   private failure: WebSocketError | undefined;
 
   /** @internal Made by the server or client once the handshake succeeded. */
@@ -150,7 +149,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
 
   /** What the peer's close frame said (1005 when it had no code), or undefined if none arrived. */
   getCloseStatus(): CloseStatus | undefined {
-    return this.closeStatus;
+    return this.connection.protocol.closeReceived;
   }
 
   // ---- sending ---------------------------------------------------------------------------
@@ -269,10 +268,8 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     this.emit('pong', payload);
   }
 
-  /** @internal */
-  onClosing(code: number, reason: string): void {
-    this.closeStatus = { code, reason };
-  }
+  /** @internal getCloseStatus() reads the peer's close frame from the protocol. */
+  onClosing(): void {}
 
   /** @internal */
   onError(error: WebSocketError): void {
