@@ -120,8 +120,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
 }
 
 function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
-  const settings = connectionSettings('client', o);
-  const sweeper = Sweeper.shared([o.pingInterval, o.idleTimeout, o.closeTimeout]);
+  const settings = connectionSettings('client', o, Sweeper.shared([o.pingInterval, o.idleTimeout, o.closeTimeout]));
   const info = {
     protocol: upgraded.protocol ?? '',
     extensions: formatExtensionList(upgraded.extensions),
@@ -133,8 +132,8 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;
   const client =
     o.api === 'fragment'
-      ? new WebSocketContext(upgraded.socket, settings, sweeper, info, undefined, codec)
-      : new WebSocket(upgraded.socket, settings, sweeper, info, undefined, codec);
+      ? new WebSocketContext(upgraded.socket, settings, info, undefined, codec)
+      : new WebSocket(upgraded.socket, settings, info, undefined, codec);
   // Deliver the server's first frames (and start reading) only after the caller's `await
   // connect()` continuation has attached its listeners: that continuation is a microtask, this
   // an immediate. The socket is not read meanwhile, so nothing can overtake these bytes.

@@ -6,7 +6,6 @@
 import type { Socket } from 'node:net';
 import { Connection } from './connection/connection.js';
 import type { ConnectionEvents, ConnectionSettings, ConnectionState } from './connection/connection.js';
-import type { Sweeper } from './connection/sweeper.js';
 import { WebSocketError } from './protocol/errors.js';
 import { ReceiveQueue } from './receive-queue.js';
 import type { DeflateCodec } from './extensions/deflate-codec.js';
@@ -51,12 +50,11 @@ export class WebSocketContext implements ConnectionEvents {
   constructor(
     socket: Socket,
     settings: ConnectionSettings,
-    sweeper: Sweeper,
     private readonly info: Handshake,
     private readonly registry?: ClientRegistry,
     deflate?: DeflateCodec,
   ) {
-    this.connection = new Connection(socket, settings, sweeper, this, deflate);
+    this.connection = new Connection(socket, settings, this, deflate);
     this.received = new ReceiveQueue(this.connection, settings.maxMessageSize, (fragment) => fragment.data.length);
   }
 

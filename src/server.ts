@@ -168,8 +168,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.options = { ...defaults, ...definedOnly(options) };
     const o = this.options;
     const standalone = o.server === undefined && o.port !== undefined;
-    this.settings = connectionSettings('server', o);
     this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0]);
+    this.settings = connectionSettings('server', o, this.sweeper);
     this.accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
     const deflateOptions = o.perMessageDeflate === true ? {} : o.perMessageDeflate || undefined;
     this.deflate = deflateOptions !== undefined ? deflateSettings(deflateOptions) : undefined;
@@ -360,8 +360,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const codec = deflate !== undefined ? new DeflateCodec(deflate.parameters, 'server', this.deflate!) : undefined;
     const client =
       o.api === 'fragment'
-        ? new WebSocketContext(socket, this.settings, this.sweeper, info, this, codec)
-        : new WebSocket(socket, this.settings, this.sweeper, info, this, codec);
+        ? new WebSocketContext(socket, this.settings, info, this, codec)
+        : new WebSocket(socket, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
     this.emit('connection', client, request);

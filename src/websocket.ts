@@ -18,7 +18,6 @@ import type { ConnectionEvents, ConnectionSettings, ConnectionState } from './co
 import { ReceiveQueue } from './receive-queue.js';
 import type { DeflateCodec } from './extensions/deflate-codec.js';
 import type { PreparedMessage } from './protocol/prepared-message.js';
-import type { Sweeper } from './connection/sweeper.js';
 import { WebSocketError } from './protocol/errors.js';
 import { kernels } from './native.js';
 
@@ -93,7 +92,6 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
   constructor(
     socket: Socket,
     settings: ConnectionSettings,
-    sweeper: Sweeper,
     info: Handshake,
     private readonly registry?: ClientRegistry,
     deflate?: DeflateCodec,
@@ -115,7 +113,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     this.url = info.url;
     this.user = info.user;
     this.forwardedFor = info.forwardedFor;
-    this.connection = new Connection(socket, settings, sweeper, this, deflate);
+    this.connection = new Connection(socket, settings, this, deflate);
   }
 
   /** The pre-shaped listener table keeps names without listeners: list only those with some. */

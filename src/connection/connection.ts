@@ -53,6 +53,8 @@ export interface ConnectionSettings {
   highWaterMark: number;
   /** What every connection's Protocol is given, unless it negotiated permessage-deflate. */
   protocol: ProtocolSettings;
+  /** The one timer for heartbeats and timeouts (here rather than a pointer in every connection). */
+  sweeper: Sweeper;
 }
 
 /** The options server and client both take for their connections (same names, same meaning). */
@@ -65,7 +67,7 @@ export interface ConnectionOptions {
   highWaterMark: number;
 }
 
-export function connectionSettings(role: 'server' | 'client', o: ConnectionOptions): ConnectionSettings {
+export function connectionSettings(role: 'server' | 'client', o: ConnectionOptions, sweeper: Sweeper): ConnectionSettings {
   const deliver = o.api === 'fragment' ? 'fragments' : 'messages';
   return {
     role,
@@ -76,6 +78,7 @@ export function connectionSettings(role: 'server' | 'client', o: ConnectionOptio
     closeTimeout: o.closeTimeout,
     highWaterMark: o.highWaterMark,
     protocol: protocolSettings({ role, maxMessageSize: o.receiveBufferLimit, deliver }),
+    sweeper,
   };
 }
 
@@ -124,7 +127,6 @@ export class Connection implements ProtocolListener, Sweepable {
   constructor(
     readonly socket: Socket,
     private readonly settings: ConnectionSettings,
-    private readonly sweeper: Sweeper,
     private readonly events: ConnectionEvents,
     /** permessage-deflate, when negotiated: it inflates RSV1 messages and compresses ours. */
     deflate?: DeflateCodec,
@@ -142,6 +144,7 @@ export class Connection implements ProtocolListener, Sweepable {
             messageCompressor: deflate,
           });
     this.protocol = new Protocol(ownSettings, this);
+    const sweeper = settings.sweeper;
     this.lastActivity = this.lastPingTick = sweeper.now;
     (socket as SocketWithConnection)[kConnection] = this;
     socket.setNoDelay(true);
@@ -176,7 +179,7 @@ export class Connection implements ProtocolListener, Sweepable {
 
   /** Bytes from the socket (also the bytes that came with the upgrade request). */
   receive(chunk: Uint8Array): void {
-    this.lastActivity = this.sweeper.now;
+    this.lastActivity = this.settings.sweeper.now;
     // Sends made by listeners while the chunk is parsed go out together, in one write, at the end.
     this.flags |= RECEIVING;
     try {
@@ -352,8 +355,8 @@ export class Connection implements ProtocolListener, Sweepable {
   private enterClosing(): void {
     if (this.state !== 'OPEN') return;
     this.state = 'CLOSING';
-    this.sweeper.add(this); // for the close timeout (already a member with heartbeats or an idle timeout)
-    this.closingSince = this.sweeper.now;
+    this.settings.sweeper.add(this); // for the close timeout (already a member with heartbeats or an idle timeout)
+    this.closingSince = this.settings.sweeper.now;
   }
 
   /** After a close frame went either way: see whether TCP can go now. */
@@ -384,7 +387,7 @@ export class Connection implements ProtocolListener, Sweepable {
   socketClosed(): void {
     if (this.state === 'CLOSED') return;
     this.state = 'CLOSED';
-    this.sweeper.delete(this);
+    this.settings.sweeper.delete(this);
     this.flush(); // fails pending write callbacks
     const received = this.protocol.closeReceived;
     const wasClean = received !== undefined && this.protocol.closeSent !== undefined && (this.flags & SOCKET_FAILED) === 0;
