@@ -149,12 +149,12 @@ export class Connection implements ProtocolListener, Sweepable {
     (socket as SocketWithConnection)[kConnection] = this;
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    // The peer's FIN. A socket that allows half-open TCP (node:http's, in attached mode and
-    // handleUpgrade) stays writable after it: we end our side then. Any other socket (the
-    // standalone server's, the client's) Node ends itself, and 'close' follows; a second 'end'
-    // listener there would only cost memory (Node keeps two listeners in an array: 64 B per
-    // idle connection).
-    if (socket.allowHalfOpen) socket.on('end', onSocketEnd);
+    // The peer's FIN, on every socket, although Node ends a socket that does not allow half-open
+    // TCP by itself (64 B per idle connection: Node's listener array). Only this way does the FIN
+    // start the close timeout: a peer that sends FIN and then stops reading while our output is
+    // still queued would otherwise hold its socket until the output drains, which it never does
+    // (RFC 6455 §7.1.1: the server drops TCP in the end).
+    socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
     socket.on('drain', onSocketDrain);
@@ -375,7 +375,7 @@ export class Connection implements ProtocolListener, Sweepable {
     this.socket.end();
   }
 
-  /** The peer ended its side of TCP (on a socket that allows half-open TCP; see the constructor). */
+  /** The peer ended its side of TCP. */
   peerEnded(): void {
     this.protocol.receiveEof();
     this.enterClosing();

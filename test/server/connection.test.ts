@@ -135,6 +135,28 @@ describe('close handshake', () => {
     await expect.poll(() => code).toBe(1006);
   });
 
+  it('a peer that sends its FIN and then never reads is dropped after the close timeout, not held while our output waits', async () => {
+    // 32 MiB queued to a peer that reads nothing: more than loopback's socket buffers hold, so
+    // Node's own end() after the FIN would wait for it forever. The FIN starts the close timeout
+    // (§7.1.1), which drops TCP.
+    let closedAt: number | undefined;
+    let sent = false;
+    const { port } = await startServer({ closeTimeout: 300, receiveBufferLimit: 64 * 1024 * 1024 }, (ws) => {
+      ws.on('close', () => (closedAt = Date.now()));
+      ws.send(Buffer.alloc(32 * 1024 * 1024), () => {}); // it fails once TCP is dropped: expected
+      sent = true;
+    });
+    const client = await RawClient.upgraded(port);
+    client.socket.pause();
+    await expect.poll(() => sent).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the kernel's buffers fill up
+    const finAt = Date.now();
+    client.socket.end();
+    await expect.poll(() => closedAt, { timeout: 5000 }).toBeDefined();
+    expect(closedAt! - finAt).toBeLessThan(3000);
+    client.destroy();
+  });
+
   it.each([
     ['1-byte close payload', Buffer.from([0x03]), 1002],
     ['code 999', closePayload(999), 1002],
