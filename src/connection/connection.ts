@@ -27,8 +27,8 @@ export interface ConnectionEvents {
   onFragment(data: Uint8Array, text: boolean, final: boolean): void;
   onPing(payload: Uint8Array): void;
   onPong(payload: Uint8Array): void;
-  /** The peer's close frame arrived (our reply is already on its way). */
-  onClosing(code: number, reason: string): void;
+  /** The peer's close frame arrived (our reply is already on its way); its code and reason are `protocol.closeReceived`. */
+  onClosing(): void;
   /** A protocol violation or a timeout: the close frame with `error.closeCode` is on its way. */
   onError(error: WebSocketError): void;
   /** The TCP connection is gone. `code`/`reason` are what the peer sent, or 1006 (RFC 6455 §7.1.5). */
@@ -131,18 +131,9 @@ export class Connection implements ProtocolListener, Sweepable {
     /** permessage-deflate, when negotiated: it inflates RSV1 messages and compresses ours. */
     deflate?: DeflateCodec,
   ) {
-    // A negotiated permessage-deflate belongs to this connection, and so do settings that name it.
-    const ownSettings =
-      deflate === undefined
-        ? settings.protocol
-        : protocolSettings({
-            role: settings.role,
-            maxMessageSize: settings.maxMessageSize,
-            deliver: settings.deliver,
-            allowRsv1: true,
-            messageTransform: deflate,
-            messageCompressor: deflate,
-          });
+    // A negotiated permessage-deflate belongs to this connection, and so do settings that name it:
+    // the server's, with the codec as RSV1 transform and compressor (RFC 7692 §6).
+    const ownSettings = deflate === undefined ? settings.protocol : { ...settings.protocol, transform: deflate, compressor: deflate };
     this.protocol = new Protocol(ownSettings, this);
     const sweeper = settings.sweeper;
     this.lastActivity = this.lastPingTick = sweeper.now;
@@ -232,9 +223,9 @@ export class Connection implements ProtocolListener, Sweepable {
     this.events.onPong(payload);
   }
 
-  close(code: number, reason: string): void {
+  close(): void {
     this.enterClosing();
-    this.events.onClosing(code, reason);
+    this.events.onClosing();
     this.afterCloseFrame();
   }
 
