@@ -112,7 +112,7 @@ function makeSession(seed: number): Session {
 }
 
 /** Writes `wire` in random chunk sizes, yielding to the event loop between some of them. */
-async function writeChopped(client: RawClient, wire: Buffer, random: Random): Promise<void> {
+async function writeInRandomPieces(client: RawClient, wire: Buffer, random: Random): Promise<void> {
   for (let from = 0; from < wire.length; ) {
     const size = random() < 0.5 ? 1 + randomInt(random, 16) : 1 + randomInt(random, 4096);
     client.write(wire.subarray(from, from + size));
@@ -154,7 +154,7 @@ async function runSession(port: number, seed: number): Promise<void> {
   const head = await client.response();
   expect(head.status).toBe(101);
   expect(head.headers['sec-websocket-extensions'] !== undefined).toBe(session.deflate);
-  await writeChopped(client, session.wire, seededRandom(seed + 1_000_000));
+  await writeInRandomPieces(client, session.wire, seededRandom(seed + 1_000_000));
   if (session.damage === 'cut') client.socket.end(); // the client goes away mid-stream
   const { frames, stalled } = await framesUntilClosed(client, session.damage === 'none' ? undefined : 1000);
   const context = `seed ${seed}, damage ${session.damage}, deflate ${session.deflate}`;
