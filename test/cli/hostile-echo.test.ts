@@ -10,9 +10,9 @@
  * follows, waiting for it until the client gives up — and the process must survive all of it and
  * still echo.
  */
-import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { EchoCli } from '../helpers/cli-process.js';
+import { compressedMessage, inflatedMessage } from '../helpers/compressed.js';
 import { RawClient, clientFrame, closePayload, upgradeRequest, type ServerFrame } from '../helpers/raw-client.js';
 import { randomBytes, randomInt, randomValidUtf8, seededRandom } from '../kernels/random.js';
 
@@ -42,7 +42,7 @@ function messageFrames(random: Random, deflate: boolean, session: Session): Buff
   const size = random() < 0.1 ? randomInt(random, 20_000) : randomInt(random, 300);
   const payload = Buffer.from(text ? randomValidUtf8(random, size) : randomBytes(random, size));
   const compressed = deflate && random() < 0.5;
-  const data = compressed ? deflateRawSync(payload, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4) : payload;
+  const data = compressed ? compressedMessage(payload) : payload;
   const pieces = 1 + randomInt(random, 4);
   const frames: Buffer[] = [];
   for (let i = 0; i < pieces; i++) {
@@ -144,7 +144,7 @@ async function framesUntilClosed(client: RawClient, stallMs?: number): Promise<{
 
 function payloadOf(frame: ServerFrame): Buffer {
   // The server compresses with no context takeover by default: each message inflates alone.
-  return frame.rsv === 4 ? inflateRawSync(Buffer.concat([frame.payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: constants.Z_SYNC_FLUSH }) : frame.payload;
+  return frame.rsv === 4 ? inflatedMessage(frame.payload) : frame.payload;
 }
 
 async function runSession(port: number, seed: number): Promise<void> {

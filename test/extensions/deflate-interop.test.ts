@@ -5,12 +5,12 @@
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { deflateRawSync, constants } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import WS, { WebSocketServer as WSServer } from 'ws';
 import { connect } from '../../src/client.js';
 import type { PerMessageDeflateOptions } from '../../src/extensions/permessage-deflate.js';
 import { RawClient, clientFrame } from '../helpers/raw-client.js';
+import { compressedMessage } from '../helpers/compressed.js';
 import { echo, startServer } from '../helpers/servers.js';
 
 const json = (i: number): string => JSON.stringify({ id: i, user: 'someone', text: 'a chat message that repeats itself '.repeat(40) });
@@ -89,7 +89,7 @@ describe('data path rules', () => {
     const client = await deflateClient(port);
     await expect.poll(() => server).toBeDefined();
     const received = new Promise((resolve) => server!.on('message', (data: Buffer) => resolve(String(data))));
-    const compressed = deflateRawSync(Buffer.from('Hello, compressed world'), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const compressed = compressedMessage(Buffer.from('Hello, compressed world'));
     client.send(1, compressed, { rsv: 4 });
     expect(await received).toBe('Hello, compressed world');
     server!.send('x'.repeat(5000));
@@ -139,7 +139,7 @@ describe('data path rules', () => {
     };
     try {
       const message = Buffer.from(json(1));
-      const compressed = deflateRawSync(message, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+      const compressed = compressedMessage(message);
       const { createInflateRaw } = await import('node:zlib');
       let streams = Array.from({ length: 100 }, () => createInflateRaw());
       expect(await collected()).toBeGreaterThanOrEqual(100);
@@ -169,14 +169,14 @@ describe('data path rules', () => {
   it('RSV1 without the extension negotiated → 1002', async () => {
     const { port } = await startServer({ perMessageDeflate: true }, echo);
     const client = await RawClient.upgraded(port); // offers nothing
-    client.send(1, deflateRawSync(Buffer.from('x')), { rsv: 4 });
+    client.send(1, compressedMessage(Buffer.from('x')), { rsv: 4 });
     expect(await client.closeCode()).toBe(1002);
   });
 
   it('a decompression bomb closes with 1009, and server memory stays bounded', async () => {
     const { port } = await startServer({ perMessageDeflate: true, receiveBufferLimit: 1024 * 1024 }, echo);
     const client = await deflateClient(port);
-    const bomb = deflateRawSync(Buffer.alloc(256 * 1024 * 1024), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const bomb = compressedMessage(Buffer.alloc(256 * 1024 * 1024));
     const before = process.memoryUsage().rss;
     client.write(clientFrame(2, bomb, { rsv: 4 }));
     expect(await client.closeCode(10_000)).toBe(1009);
