@@ -13,7 +13,11 @@ const kTransport = Symbol('wsframe.transport');
 type SocketWithTransport = Socket & { [kTransport]: NodeSocketTransport };
 
 export class NodeSocketTransport implements Transport {
-  readonly kind = 'node' as const;
+  /** A getter, not a field: nothing more to keep in every idle connection. */
+  get kind(): 'node' {
+    return 'node';
+  }
+
   /** @internal Read by the shared socket listeners below. */
   listener: TransportListener | undefined;
   private reading = false;
