@@ -10,8 +10,11 @@ import { dirname, join, resolve } from 'node:path';
 
 export const projectRoot = resolve(__dirname, '../..');
 
+/** npm is npm.cmd on Windows, which Node starts only through a shell. */
+const shellFor = (command: string): boolean => process.platform === 'win32' && command === 'npm';
+
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], shell: shellFor(command) });
 }
 
 export interface PackedPackage {
@@ -30,7 +33,7 @@ export interface PackedPackage {
  */
 export function packAndInstall(name: string, installFlags: string[] = []): PackedPackage {
   const scratch = mkdtempSync(join(tmpdir(), `wsframe-${name}-`));
-  const pack = spawnSync('npm', ['pack', '--pack-destination', scratch], { cwd: copyOfProject(scratch), encoding: 'utf8' });
+  const pack = spawnSync('npm', ['pack', '--pack-destination', scratch], { cwd: copyOfProject(scratch), encoding: 'utf8', shell: shellFor('npm') });
   const packOutput = `${pack.stdout}${pack.stderr}`;
   if (pack.status !== 0) throw new Error(`npm pack failed:\n${packOutput}`);
   const tarball = readdirSync(scratch).find((file) => file.endsWith('.tgz'))!;
@@ -47,6 +50,7 @@ function copyOfProject(scratch: string): string {
     mkdirSync(dirname(join(source, file)), { recursive: true });
     copyFileSync(join(projectRoot, file), join(source, file));
   }
-  symlinkSync(join(projectRoot, 'node_modules'), join(source, 'node_modules'));
+  // A junction on Windows, where a directory symlink needs privileges; elsewhere the type is ignored.
+  symlinkSync(join(projectRoot, 'node_modules'), join(source, 'node_modules'), 'junction');
   return source;
 }
