@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-build.sh || exit 1
 bash scripts/install-test-deps.sh || exit 1
 
-# Run on the first Node only, as the same on every Node (README, "Node versions"): the C++ tests and
-# builds (compilers, not Node), the type check (tsc), and the arm64 proof (whatever Node runs
-# vitest, it runs the official arm64 Node 24 under qemu-user).
-once=(test/native/cmake-builds.test.ts test/typecheck.test.ts test/package/platforms.test.ts)
+# Run on the first Node only (README, "Node versions"): the C++ tests and builds (compilers, not
+# Node), the type check (tsc), the arm64 proof (whatever Node runs vitest, it runs the official
+# arm64 Node 24 under qemu-user), and the browser tests (Chromium is the peer they prove; the server
+# side is proven on every Node against ws and Python's websockets).
+once=(test/native/cmake-builds.test.ts test/typecheck.test.ts test/package/platforms.test.ts 'test/browser/**')
 
 results=.vitest-results
 rm -rf "$results"
