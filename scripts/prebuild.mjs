@@ -7,7 +7,7 @@
  * library (wsframe.glibc.node, wsframe.musl.node): the release's Alpine (musl) build sits beside
  * the glibc one in prebuilds/linux-x64/ and node-gyp-build picks the one matching the system.
  *
- * Arguments: the architectures to build. By default this machine's, and on linux-x64 also arm64,
+ * Arguments: the architectures to build. By default this machine's, and on linux-x64 (glibc) also arm64,
  * cross-built with g++-aarch64-linux-gnu (installed by scripts/install-test-deps.sh) through the
  * same binding.gyp, so from the same sources (native/sources.json) with the same flags.
  *
@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { arch as hostArch, platform } from 'node:os';
 
 const require = createRequire(import.meta.url);
@@ -30,8 +30,11 @@ const crossCompilers = {
 };
 
 const host = `${platform()}-${hostArch()}`;
+// The cross compilers above make glibc binaries: an Alpine (musl) machine builds its own only.
+const musl = platform() === 'linux' && existsSync('/etc/alpine-release');
+const crossTargets = musl ? [] : Object.keys(crossCompilers[host] ?? {});
 const requested = process.argv.slice(2);
-const arches = requested.length > 0 ? requested : [...Object.keys(crossCompilers[host] ?? {}), hostArch()];
+const arches = requested.length > 0 ? requested : [...crossTargets, hostArch()];
 // prebuildify rebuilds in build/ and moves the addon out of it: the host's build goes last, so
 // that build/ is left with this machine's objects and Makefile, which the incremental
 // `node-gyp build` of scripts/ensure-build.sh goes on from.
