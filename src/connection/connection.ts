@@ -190,6 +190,11 @@ export class Connection implements ProtocolListener, Sweepable {
     this.resume(PAUSED_BY_APPLICATION);
   }
 
+  /** pauseReading() is in force. */
+  get readingPaused(): boolean {
+    return (this.flags & PAUSED_BY_APPLICATION) !== 0;
+  }
+
   private pause(reason: number): void {
     this.flags |= reason;
     this.socket.pause();
@@ -267,14 +272,14 @@ export class Connection implements ProtocolListener, Sweepable {
     return this.queued(callback);
   }
 
-  sendPing(payload?: Uint8Array): boolean {
+  sendPing(payload?: Uint8Array, callback?: WriteCallback): boolean {
     this.protocol.sendPing(payload);
-    return this.queued(undefined);
+    return this.queued(callback);
   }
 
-  sendPong(payload?: Uint8Array): boolean {
+  sendPong(payload?: Uint8Array, callback?: WriteCallback): boolean {
     this.protocol.sendPong(payload);
-    return this.queued(undefined);
+    return this.queued(callback);
   }
 
   /**
