@@ -35,7 +35,7 @@ describe('createWebSocketStream', () => {
     const chunks = collect(stream);
     peer.ws.send('hello ');
     peer.ws.send(Buffer.from('world'));
-    await expect.poll(() => Buffer.concat(chunks).toString()).toBe('hello world');
+    await expect.poll(() => Buffer.concat(chunks as Buffer[]).toString()).toBe('hello world');
     expect(chunks.every((chunk) => Buffer.isBuffer(chunk))).toBe(true);
     stream.write('back');
     const message = await peer.next();
