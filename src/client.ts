@@ -35,6 +35,12 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** How many redirects (301, 302, 303, 307, 308 with Location) to follow. Default 0: a redirect is WS_ERR_HANDSHAKE_BAD_STATUS. */
   followRedirects?: number;
+  /**
+   * Shown every HTTP answer to an upgrade request (the 101, a refusal, a redirect) before it is
+   * judged: to read a 101's Set-Cookie, or a refusal's body (attach a 'data' listener here,
+   * synchronously: the body is otherwise discarded).
+   */
+  onResponse?: (response: http.IncomingMessage, request: http.ClientRequest) => void;
 
   /** wss://: trusted certificates, passed to tls.connect. */
   ca?: TlsConnectionOptions['ca'];
@@ -191,6 +197,7 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
     request.on('upgrade', (response: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      o.onResponse?.(response, request);
       const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols, extensions: offered });
       if (!verdict.ok) {
         socket.destroy();
@@ -212,6 +219,7 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     });
 
     request.on('response', (response: http.IncomingMessage) => {
+      o.onResponse?.(response, request);
       response.resume(); // the body of a refusal is not read; let the socket go
       const location = response.headers.location;
       if (mayRedirect && redirectStatuses.has(response.statusCode ?? 0) && location !== undefined) {

@@ -36,6 +36,12 @@ export interface SendOptions {
   binary?: boolean;
   /** With permessage-deflate: `false` sends this message uncompressed. Default true (above the threshold). */
   compress?: boolean;
+  /**
+   * `false`: this is a fragment and more of the message follows (RFC 6455 §5.4); the sends after
+   * it continue the message (their `binary` is ignored) until one without `fin: false`. A
+   * fragmented message goes uncompressed. Default true.
+   */
+  fin?: boolean;
 }
 
 /** What the server or client learned during the handshake. */
@@ -196,13 +202,17 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     }
     if (this.connection.state !== 'OPEN') return notSent(callback);
     const compress = options?.compress !== false;
-    if (typeof data === 'string') return this.connection.sendText(data, true, callback, compress);
-    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    const final = options?.fin !== false;
+    if (this.connection.protocol.sendingFragmented) {
+      return this.connection.sendContinuation(typeof data === 'string' ? Buffer.from(data) : toBytes(data), final, callback);
+    }
+    if (typeof data === 'string') return this.connection.sendText(data, final, callback, compress);
+    const bytes = toBytes(data);
     if (options?.binary === false) {
       if (!kernels.isValidUtf8(bytes)) throw new WebSocketError('WS_ERR_INVALID_UTF8', 'text to send is not valid UTF-8');
-      return this.connection.sendText(bytes, true, callback, compress);
+      return this.connection.sendText(bytes, final, callback, compress);
     }
-    return this.connection.sendBinary(bytes, true, callback, compress);
+    return this.connection.sendBinary(bytes, final, callback, compress);
   }
 
   /** @internal A message framed once for many sockets (WebSocketCollection.broadcast); false when not open. */
@@ -338,6 +348,10 @@ defineReadyStateConstants(WebSocket);
 function sizeOfResult(result: ReceiveResult): number {
   if (result.type === 'binary') return result.data.length;
   return result.type === 'text' ? result.data.length : 0; // UTF-16 units: close enough, and O(1)
+}
+
+function toBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
 /** A send on a socket that is not open: false, and the callback (if any) gets WS_ERR_NOT_OPEN. */

@@ -1,0 +1,2 @@
+export * from './dist/ws/index.js';
+export { default } from './dist/ws/index.js';
