@@ -37,10 +37,11 @@ export interface ConnectOptions {
   followRedirects?: number;
   /**
    * Shown every HTTP answer to an upgrade request (the 101, a refusal, a redirect) before it is
-   * judged: to read a 101's Set-Cookie, or a refusal's body (attach a 'data' listener here,
-   * synchronously: the body is otherwise discarded).
+   * judged: to read a 101's Set-Cookie, or a refusal. Returning true for a refusal takes it
+   * over: connect() still rejects, but leaves the response unread and the socket open for the
+   * caller to read and then destroy (`request.destroy()`); otherwise the body is discarded.
    */
-  onResponse?: (response: http.IncomingMessage, request: http.ClientRequest) => void;
+  onResponse?: (response: http.IncomingMessage, request: http.ClientRequest) => boolean | void;
 
   /** wss://: trusted certificates, passed to tls.connect. */
   ca?: TlsConnectionOptions['ca'];
@@ -219,8 +220,8 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     });
 
     request.on('response', (response: http.IncomingMessage) => {
-      o.onResponse?.(response, request);
-      response.resume(); // the body of a refusal is not read; let the socket go
+      const taken = o.onResponse?.(response, request) === true;
+      if (!taken) response.resume(); // the body of a refusal is not read; let the socket go
       const location = response.headers.location;
       if (mayRedirect && redirectStatuses.has(response.statusCode ?? 0) && location !== undefined) {
         if (settle()) resolve({ redirect: location });
@@ -230,7 +231,9 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
       const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols, extensions: offered });
       const code = verdict.ok ? 'WS_ERR_HANDSHAKE_BAD_CONNECTION' : verdict.code;
       const message = verdict.ok ? 'the answer is not an upgrade' : verdict.message;
-      fail(new WebSocketError(code, message, { statusCode: response.statusCode, headers: response.headers }));
+      const error = new WebSocketError(code, message, { statusCode: response.statusCode, headers: response.headers });
+      if (!taken) fail(error);
+      else if (settle()) reject(error); // the response, and its socket, are the caller's now
     });
 
     request.on('error', (error) => {

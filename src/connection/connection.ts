@@ -165,7 +165,9 @@ export class Connection implements ProtocolListener, Sweepable {
     if (head.length > 0) this.receive(head);
     if (this.state === 'CLOSED') return;
     this.socket.on('data', onSocketData);
-    this.socket.resume();
+    // A pause made before reading started (in a 'connection' or 'open' listener) holds.
+    if (this.flags & (PAUSED_BY_APPLICATION | PAUSED_BY_OUTPUT)) this.socket.pause();
+    else this.socket.resume();
   }
 
   /** Bytes from the socket (also the bytes that came with the upgrade request). */

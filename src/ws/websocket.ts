@@ -310,18 +310,21 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.failed(error);
   }
 
-  /** Every HTTP answer to our upgrade request: ws's 'upgrade' and 'unexpected-response'. */
-  private answered(response: http.IncomingMessage, request: http.ClientRequest, followingRedirects: boolean): void {
+  /**
+   * Every HTTP answer to our upgrade request: ws's 'upgrade' and 'unexpected-response'. As in
+   * ws, a listener of the latter owns the response (read it, then `request.destroy()`).
+   */
+  private answered(response: http.IncomingMessage, request: http.ClientRequest, followingRedirects: boolean): boolean {
     const status = response.statusCode ?? 0;
     if (status === 101) {
       this.emit('upgrade', response);
-      return;
+      return false;
     }
-    if (followingRedirects && status >= 300 && status < 400 && response.headers.location !== undefined) return;
-    if (this.listenerCount('unexpected-response') > 0) {
-      this.refusalHandled = true;
-      this.emit('unexpected-response', request, response);
-    }
+    if (followingRedirects && status >= 300 && status < 400 && response.headers.location !== undefined) return false;
+    if (this.listenerCount('unexpected-response') === 0) return false;
+    this.refusalHandled = true;
+    this.emit('unexpected-response', request, response);
+    return true;
   }
 }
 
