@@ -1,2 +1,3 @@
+import { WebSocket } from './dist/ws/index.js';
 export * from './dist/ws/index.js';
-export { default } from './dist/ws/index.js';
+export default WebSocket;
