@@ -19,6 +19,8 @@ import type { createWebSocketStream } from '../api/websocket-stream.js';
 import { deflateOptionsFromWs, maxPayloadToLimit } from './options.js';
 import type { WsPerMessageDeflateOptions } from './options.js';
 import type { WebSocketServer } from './server.js';
+import { addEventListener, attributeHandler, removeEventListener, setAttributeHandler } from './event-target.js';
+import type { EventHandler, EventSource, EventType } from './event-target.js';
 
 /** The events and their arguments, as ws has them (typed listeners for TypeScript users). */
 export interface WebSocketEvents {
@@ -75,7 +77,7 @@ type Callback = (error?: Error | null) => void;
 
 const EMPTY = Buffer.alloc(0);
 
-export class WebSocket extends EventEmitter<WebSocketEvents> {
+export class WebSocket extends EventEmitter<WebSocketEvents> implements EventSource {
   declare static readonly CONNECTING: typeof CONNECTING;
   declare static readonly OPEN: typeof OPEN;
   declare static readonly CLOSING: typeof CLOSING;
@@ -94,6 +96,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private readonly abort: AbortController | undefined;
   /** An 'unexpected-response' listener took the refusal: no 'error' for it. */
   private refusalHandled = false;
+  /** @internal The close was clean (both close frames, then TCP): the close event's `wasClean`. */
+  closedCleanly = false;
 
   /**
    * A client: `new WebSocket(address, protocols?, options?)`. A bad URL, subprotocol or header
@@ -239,6 +243,42 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.core.terminate();
   }
 
+  // ---- the EventTarget emulation (src/ws/event-target.ts) ------------------------------------
+
+  /** ws's EventTarget emulation: `open`, `message` (text as a string), `close` and `error` events to `handler`; `{ once }`. */
+  addEventListener(type: EventType, handler: EventHandler, options?: { once?: boolean }): void {
+    addEventListener(this, type, handler, options);
+  }
+
+  removeEventListener(type: EventType, handler: EventHandler): void {
+    removeEventListener(this, type, handler);
+  }
+
+  get onopen(): EventHandler | null {
+    return attributeHandler(this, 'open');
+  }
+  set onopen(handler: EventHandler | null) {
+    setAttributeHandler(this, 'open', handler);
+  }
+  get onmessage(): EventHandler | null {
+    return attributeHandler(this, 'message');
+  }
+  set onmessage(handler: EventHandler | null) {
+    setAttributeHandler(this, 'message', handler);
+  }
+  get onclose(): EventHandler | null {
+    return attributeHandler(this, 'close');
+  }
+  set onclose(handler: EventHandler | null) {
+    setAttributeHandler(this, 'close', handler);
+  }
+  get onerror(): EventHandler | null {
+    return attributeHandler(this, 'error');
+  }
+  set onerror(handler: EventHandler | null) {
+    setAttributeHandler(this, 'error', handler);
+  }
+
   // ---- inside ------------------------------------------------------------------------------
 
   /** The connection to send on. Throws while CONNECTING (as ws); after a failed handshake the callback gets WS_ERR_NOT_OPEN. */
@@ -271,7 +311,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     core.on('error', (error: Error) => {
       if (this.listenerCount('error') > 0) this.emit('error', error);
     });
-    core.on('close', (code: number, reason: string) => this.emit('close', code, Buffer.from(reason)));
+    core.on('close', (code: number, reason: string, wasClean: boolean) => {
+      this.closedCleanly = wasClean;
+      this.emit('close', code, Buffer.from(reason));
+    });
   }
 
   private binary(data: Buffer): Buffer | ArrayBuffer | Buffer[] | Blob {

@@ -655,10 +655,41 @@ describe.each(implementations)('$name as documented in ws.md', (impl) => {
       expect(ws.url).toBeUndefined();
     });
 
-    it('addEventListener and onmessage (the EventTarget emulation): only ws has them', async () => {
-      const ws = clientOf(impl, await realServer());
-      expect(typeof ws.addEventListener).toBe(differs(impl, { ws: 'function', wsframe: 'undefined' }));
-      await once(ws, 'open');
+    it('addEventListener(type, listener, { once }), removeEventListener, onopen/onmessage/onclose/onerror: event objects', async () => {
+      const url = await realServer((peer) => {
+        peer.send('text');
+        peer.send(Buffer.from([1]));
+        peer.close(4001, 'done');
+      });
+      const ws = clientOf(impl, url);
+      const seen: unknown[] = [];
+      ws.onopen = (event: any) => seen.push(['open', event.type, event.target === ws]);
+      expect(typeof ws.onopen).toBe('function');
+      const onMessage = (event: any): number => seen.push(['message', Buffer.isBuffer(event.data) ? 'a Buffer' : event.data]);
+      ws.addEventListener('message', onMessage);
+      ws.addEventListener('message', onMessage); // the same listener is added once
+      ws.addEventListener('message', { handleEvent: (event: any) => seen.push(['handleEvent', typeof event.data]) }, { once: true });
+      ws.addEventListener('nonsense', () => seen.push('an unknown type is ignored'));
+      ws.onclose = (event: any) => seen.push(['close', event.code, event.reason, event.wasClean]);
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      await closed;
+      expect(seen).toEqual([
+        ['open', 'open', true],
+        ['message', 'text'],
+        ['handleEvent', 'string'],
+        ['message', 'a Buffer'],
+        ['close', 4001, 'done', true],
+      ]);
+      ws.removeEventListener('message', onMessage);
+      expect(ws.listenerCount('message')).toBe(0);
+      ws.onclose = null;
+      expect(ws.onclose).toBe(null);
+
+      const failing = clientOf(impl, await realServer((peer) => rawSocketOf(peer).write(clientFrame(TEXT, 'masked'))));
+      const errors: unknown[] = [];
+      failing.onerror = (event: any) => errors.push([event.type, event.error.code, typeof event.message]);
+      await new Promise((resolve) => failing.once('close', resolve));
+      expect(errors).toEqual([['error', 'WS_ERR_UNEXPECTED_MASK', 'string']]);
     });
   });
 
