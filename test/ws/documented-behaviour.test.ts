@@ -9,7 +9,8 @@
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import RealWs, { WebSocketServer as RealWsServer, createWebSocketStream as realCreateWebSocketStream } from 'ws';
@@ -550,6 +551,35 @@ describe.each(implementations)('$name as documented in ws.md', (impl) => {
       await once(ws, 'open');
       expect(ws.url).toBe(differs(impl, { ws: `${target}/there`, wsframe: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/` }));
       expect(redirects).toEqual(differs(impl, { ws: [`${target}/there`], wsframe: [] }));
+    });
+
+    it('handshakeTimeout: a server that never answers fails the handshake (the errors differ)', async () => {
+      const sockets: Socket[] = [];
+      const server = createNetServer((socket) => sockets.push(socket)); // accepts, never answers
+      server.listen(0, '127.0.0.1');
+      cleanups.push(() => {
+        for (const socket of sockets) socket.destroy();
+        return new Promise((resolve) => server.close(resolve));
+      });
+      await once(server, 'listening');
+      const ws = clientOf(impl, `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, { handshakeTimeout: 100 });
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      const [error] = await once(ws, 'error');
+      expect(impl.name === 'ws' ? error.message : error.code).toBe(differs(impl, { ws: 'Opening handshake has timed out', wsframe: 'WS_ERR_HANDSHAKE_TIMEOUT' }));
+      expect(await closed).toBe(1006);
+    });
+
+    it('closeTimeout: a peer that never answers our close frame is dropped after it', async () => {
+      const { wss, port } = await serverOf(impl, { closeTimeout: 150 });
+      const connection = nextConnection(wss);
+      const raw = await RawClient.upgraded(port); // reads our close frame, never answers it
+      const [ws] = await connection;
+      const started = Date.now();
+      ws.close(1000);
+      const [code] = await once(ws, 'close');
+      expect(code).toBe(1006);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+      raw.socket.destroy();
     });
 
     it('close() while CONNECTING: an error, then close with 1006', async () => {
