@@ -42,17 +42,26 @@ export function removeEventListener(target: EventSource, type: string, handler: 
   if (wrapper !== undefined) target.removeListener(type, wrapper);
 }
 
-/** The on<type> attribute: the handler it set, or null. */
-export function attributeHandler(target: EventSource, type: EventType): EventHandler | null {
-  return wrapperOf(target, type, undefined, true)?.[kHandler] ?? null;
-}
-
-/** Set the on<type> attribute: it replaces the one set before; a value that is not a function clears it. */
-export function setAttributeHandler(target: EventSource, type: EventType, handler: unknown): void {
-  for (let old = wrapperOf(target, type, undefined, true); old !== undefined; old = wrapperOf(target, type, undefined, true)) {
-    target.removeListener(type, old);
+/**
+ * The on<type> attributes on a class's prototype: reading one gives the handler it set (or
+ * null); setting one replaces that handler, and a value that is not a function clears it.
+ */
+export function defineEventAttributes(cls: { prototype: object }): void {
+  for (const type of ['open', 'message', 'close', 'error'] as const) {
+    Object.defineProperty(cls.prototype, `on${type}`, {
+      enumerable: true,
+      configurable: true,
+      get(this: EventSource): EventHandler | null {
+        return wrapperOf(this, type, undefined, true)?.[kHandler] ?? null;
+      },
+      set(this: EventSource, handler: unknown) {
+        for (let old = wrapperOf(this, type, undefined, true); old !== undefined; old = wrapperOf(this, type, undefined, true)) {
+          this.removeListener(type, old);
+        }
+        if (typeof handler === 'function') addEventListener(this, type, handler as EventHandler, undefined, true);
+      },
+    });
   }
-  if (typeof handler === 'function') addEventListener(target, type, handler as EventHandler, undefined, true);
 }
 
 function wrapperOf(target: EventSource, type: string, handler: EventHandler | undefined, attribute: boolean): Wrapper | undefined {

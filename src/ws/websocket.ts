@@ -19,7 +19,7 @@ import type { createWebSocketStream } from '../api/websocket-stream.js';
 import { deflateOptionsFromWs, maxPayloadToLimit } from './options.js';
 import type { WsPerMessageDeflateOptions } from './options.js';
 import type { WebSocketServer } from './server.js';
-import { addEventListener, attributeHandler, removeEventListener, setAttributeHandler } from './event-target.js';
+import { addEventListener, defineEventAttributes, removeEventListener } from './event-target.js';
 import type { EventHandler, EventSource, EventType } from './event-target.js';
 
 /** The events and their arguments, as ws has them (typed listeners for TypeScript users). */
@@ -254,30 +254,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventSou
     removeEventListener(this, type, handler);
   }
 
-  get onopen(): EventHandler | null {
-    return attributeHandler(this, 'open');
-  }
-  set onopen(handler: EventHandler | null) {
-    setAttributeHandler(this, 'open', handler);
-  }
-  get onmessage(): EventHandler | null {
-    return attributeHandler(this, 'message');
-  }
-  set onmessage(handler: EventHandler | null) {
-    setAttributeHandler(this, 'message', handler);
-  }
-  get onclose(): EventHandler | null {
-    return attributeHandler(this, 'close');
-  }
-  set onclose(handler: EventHandler | null) {
-    setAttributeHandler(this, 'close', handler);
-  }
-  get onerror(): EventHandler | null {
-    return attributeHandler(this, 'error');
-  }
-  set onerror(handler: EventHandler | null) {
-    setAttributeHandler(this, 'error', handler);
-  }
+  // onopen, onmessage, onclose, onerror: defined below the class (defineEventAttributes).
 
   // ---- inside ------------------------------------------------------------------------------
 
@@ -374,8 +351,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventSou
 /** What 'message' gives for a binary message, by binaryType (text always comes as a Buffer). */
 export type RawData = Buffer | ArrayBuffer | Buffer[] | Blob;
 
-export interface WebSocket extends ReadyStateConstants {}
+export interface WebSocket extends ReadyStateConstants {
+  /** The on<event> attributes of ws's EventTarget emulation: setting one replaces the handler set before. */
+  onopen: EventHandler | null;
+  onmessage: EventHandler | null;
+  onclose: EventHandler | null;
+  onerror: EventHandler | null;
+}
 defineReadyStateConstants(WebSocket);
+defineEventAttributes(WebSocket);
 
 /** What ws's send/ping/pong accept, as wsframe's send takes it: text, or a byte view without a copy. */
 function toPayload(data: unknown): string | Uint8Array {
