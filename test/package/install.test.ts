@@ -49,7 +49,7 @@ afterAll(() => {
 describe('the packed tarball installed as a dependency', () => {
   it('ships prebuilds, the TypeScript build, types, the bin and the native sources', () => {
     expect(readdirSync(join(installed, 'prebuilds'))).toContain(`${process.platform}-${process.arch}`);
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'wrapper.mjs', 'wrapper.d.mts', 'bin/wsframe.js', 'binding.gyp', 'native/sources.json']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'wrapper.mjs', 'wrapper.d.mts', 'ws.mjs', 'ws.cjs', 'ws.d.mts', 'ws.d.cts', 'bin/wsframe.js', 'binding.gyp', 'native/sources.json']) {
       expect(existsSync(join(installed, file)), file).toBe(true);
     }
   });
@@ -90,4 +90,38 @@ describe('the packed tarball installed as a dependency', () => {
     const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'consumer.cts', 'consumer.mts'];
     expect(() => run(process.execPath, [tsc, ...args], scratch)).not.toThrow();
   }, 120_000); // a whole tsc run: ~10 s alone, several times that on a loaded 2-core machine
+
+  it("wsframe/ws: import and require give ws's module shape, one instance, and types", () => {
+    const file = join(scratch, 'ws-entry.mjs');
+    writeFileSync(
+      file,
+      "import WebSocket, { WebSocketServer, createWebSocketStream } from 'wsframe/ws';\n" +
+        "import { createRequire } from 'node:module';\n" +
+        "const Required = createRequire(import.meta.url)('wsframe/ws');\n" +
+        "const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });\n" +
+        "wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));\n" +
+        "wss.on('listening', () => {\n" +
+        "  const client = new Required('ws://127.0.0.1:' + wss.address().port);\n" +
+        "  client.on('open', () => client.send('héllo'));\n" +
+        "  client.on('message', (data) => {\n" +
+        "    const same = Required === WebSocket && Required.WebSocketServer === WebSocketServer && Required.createWebSocketStream === createWebSocketStream;\n" +
+        "    console.log(JSON.stringify({ same, open: client.readyState === WebSocket.OPEN, echo: String(data) }));\n" +
+        "    client.close();\n" +
+        "    wss.close();\n" +
+        "  });\n" +
+        "});\n",
+    );
+    expect(JSON.parse(run(process.execPath, [file], scratch))).toEqual({ same: true, open: true, echo: 'héllo' });
+
+    writeFileSync(join(scratch, 'consumer-ws.cts'), "import WebSocket = require('wsframe/ws');\nconst s = new WebSocket.WebSocketServer({ noServer: true });\nexport const f = (ws: WebSocket): boolean => ws.readyState === WebSocket.OPEN;\nvoid s;\n");
+    writeFileSync(
+      join(scratch, 'consumer-ws.mts'),
+      "import WebSocket, { WebSocketServer, createWebSocketStream } from 'wsframe/ws';\n" +
+        "new WebSocketServer({ port: 0 }).on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));\n" +
+        "export const f = (ws: WebSocket): boolean => ws.readyState === WebSocket.OPEN && createWebSocketStream(ws).readable;\n",
+    );
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'consumer-ws.cts', 'consumer-ws.mts'];
+    expect(() => run(process.execPath, [tsc, ...args], scratch)).not.toThrow();
+  }, 120_000);
 });
