@@ -7,6 +7,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
@@ -21,6 +22,8 @@ import type { DeflateParameters, PerMessageDeflateOptions } from './extensions/p
 import { DeflateCodec, deflateSettings } from './extensions/deflate-codec.js';
 import { formatExtensionList } from './handshake/header-values.js';
 import type { Extension } from './handshake/header-values.js';
+import { chooseProxy } from './client/proxy-environment.js';
+import { connectThroughProxy } from './client/proxy-tunnel.js';
 
 export interface ConnectOptions {
   /** Subprotocols to offer, most preferred first. */
@@ -60,7 +63,38 @@ export interface ConnectOptions {
    * An answer with a parameter we did not allow fails with WS_ERR_HANDSHAKE_BAD_EXTENSIONS.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /**
+   * An http: or https: proxy to tunnel through with CONNECT (RFC 9110 §9.3.6); `user:password@`
+   * in it is sent as `Proxy-Authorization: Basic`. Default: from the environment (HTTP_PROXY for
+   * ws://, HTTPS_PROXY for wss://, NO_PROXY; see the README). `false`: never a proxy.
+   */
+  proxy?: string | URL | false;
 }
+
+/**
+ * @internal Every option connect() takes; another name is a TypeError, not silence (a misspelt
+ * option would otherwise change nothing without a word). The type keeps it complete, a README
+ * test keeps the README's list in step.
+ */
+export const connectOptionNames: Readonly<Record<keyof ConnectOptions, true>> = {
+  protocols: true,
+  headers: true,
+  origin: true,
+  handshakeTimeout: true,
+  signal: true,
+  followRedirects: true,
+  ca: true,
+  rejectUnauthorized: true,
+  servername: true,
+  receiveBufferLimit: true,
+  pingInterval: true,
+  idleTimeout: true,
+  closeTimeout: true,
+  highWaterMark: true,
+  api: true,
+  perMessageDeflate: true,
+  proxy: true,
+};
 
 const defaults = {
   handshakeTimeout: 10_000,
@@ -98,6 +132,9 @@ interface Upgraded {
 export function connect(url: string | URL, options?: ConnectOptions & { api?: 'message' }): Promise<WebSocket>;
 export function connect(url: string | URL, options: ConnectOptions & { api: 'fragment' }): Promise<WebSocketContext>;
 export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocket | WebSocketContext> {
+  for (const name of Object.keys(options)) {
+    if (!Object.hasOwn(connectOptionNames, name)) throw new TypeError(`connect(): unknown option '${name}' (it takes: ${Object.keys(connectOptionNames).join(', ')})`);
+  }
   const o: Options = { ...defaults, ...definedOnly(options) };
   let target = parseWebSocketUrl(url);
   // Headers and protocols are checked here too, so a bad one fails before any I/O.
@@ -160,13 +197,30 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
   const deflateOptions = deflateOptionsOf(o);
   const offered = deflateOptions !== undefined ? [deflateOffer(deflateOptions)] : [];
   const headers = rawHeaderList(upgradeRequestHeaders({ url, key, protocols: o.protocols, extensions: offered, origin: o.origin, headers: o.headers }));
-  const request = (url.secure ? https : http).request({
+  const tlsOptions = { ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
+  const proxy = chooseProxy(url, o.proxy, process.env);
+  // Through a proxy the tunnel is the connection (TLS inside it for wss://), made when node:http asks for one.
+  let tunnel: AbortController | undefined;
+  const request = (proxy === undefined && url.secure ? https : http).request({
     host: url.hostname,
     port: url.port,
     path: url.resourceName,
     headers,
-    agent: false,
-    ...(url.secure ? { ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername } : {}),
+    ...(proxy !== undefined
+      ? {
+          createConnection: (_: unknown, created: (error: Error | null, socket: Duplex) => void): undefined => {
+            tunnel = new AbortController();
+            connectThroughProxy(proxy, url, tlsOptions, tunnel.signal).then(
+              (socket) => {
+                tunnel = undefined;
+                created(null, socket);
+              },
+              (error: Error) => created(error, undefined as never), // with an error node:http takes no socket
+            );
+            return undefined;
+          },
+        }
+      : { agent: false, ...(url.secure ? tlsOptions : {}) }),
   });
 
   return new Promise((resolve, reject) => {
@@ -180,12 +234,19 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     };
     const fail = (error: unknown): void => {
       if (!settle()) return;
+      tunnel?.abort(error);
       request.destroy();
       reject(error);
     };
     const onAbort = (): void => fail(o.signal!.reason);
+    // The one deadline covers the proxy too; while the tunnel is pending, the proxy is the one that is late.
     const timer = setTimeout(
-      () => fail(new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`)),
+      () =>
+        fail(
+          tunnel !== undefined
+            ? new WebSocketError('WS_ERR_PROXY_TIMEOUT', `no answer to CONNECT from the proxy ${proxy!.href} within ${o.handshakeTimeout} ms`)
+            : new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`),
+        ),
       Math.max(0, deadline - Date.now()),
     );
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -226,7 +287,9 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     });
 
     request.on('error', (error) => {
-      fail(new WebSocketError('WS_ERR_CONNECT_FAILED', `could not open ${url.href}: ${error.message}`, { cause: error }));
+      // The tunnel's failures are already typed (WS_ERR_PROXY_*).
+      if (error instanceof WebSocketError) fail(error);
+      else fail(new WebSocketError('WS_ERR_CONNECT_FAILED', `could not open ${url.href}: ${error.message}`, { cause: error }));
     });
     request.end();
   });
