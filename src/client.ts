@@ -24,6 +24,7 @@ import { formatExtensionList } from './handshake/header-values.js';
 import type { Extension } from './handshake/header-values.js';
 import { chooseProxy } from './client/proxy-environment.js';
 import { connectThroughProxy } from './client/proxy-tunnel.js';
+import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
 
 export interface ConnectOptions {
   /** Subprotocols to offer, most preferred first. */
@@ -121,6 +122,9 @@ interface Upgraded {
   /** The agreed extensions, as the server answered them. */
   extensions: Extension[];
   deflate: DeflateParameters | undefined;
+  /** For diagnostics: the headers sent, and the proxy tunnelled through. */
+  requestHeaders: Record<string, string | string[]>;
+  proxy: string | undefined;
 }
 
 /**
@@ -174,6 +178,7 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   // Deliver the server's first frames (and start reading) only after the caller's `await
   // connect()` continuation has attached its listeners: that continuation is a microtask, this
   // an immediate. The socket is not read meanwhile, so nothing can overtake these bytes.
+  publishOpen('client', client, upgraded.socket, { url: info.url, headers: upgraded.requestHeaders }, info.protocol, info.extensions, upgraded.proxy);
   setImmediate(() => client.receiveInitial(upgraded.head));
   return client;
 }
@@ -196,7 +201,8 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
   const key = generateKey();
   const deflateOptions = deflateOptionsOf(o);
   const offered = deflateOptions !== undefined ? [deflateOffer(deflateOptions)] : [];
-  const headers = rawHeaderList(upgradeRequestHeaders({ url, key, protocols: o.protocols, extensions: offered, origin: o.origin, headers: o.headers }));
+  const requestHeaders = upgradeRequestHeaders({ url, key, protocols: o.protocols, extensions: offered, origin: o.origin, headers: o.headers });
+  const headers = rawHeaderList(requestHeaders);
   const tlsOptions = { ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
   const proxy = chooseProxy(url, o.proxy, process.env);
   // Through a proxy the tunnel is the connection (TLS inside it for wss://), made when node:http asks for one.
@@ -234,6 +240,7 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     };
     const fail = (error: unknown): void => {
       if (!settle()) return;
+      if (error instanceof WebSocketError) publishHandshakeFailed('client', error.statusCode, error.code, error.message, url.href);
       tunnel?.abort(error);
       request.destroy();
       reject(error);
@@ -269,7 +276,7 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
         socket.destroy();
         return;
       }
-      resolve({ socket, head, url, protocol: verdict.protocol, extensions: verdict.extensions, deflate });
+      resolve({ socket, head, url, protocol: verdict.protocol, extensions: verdict.extensions, deflate, requestHeaders, proxy: proxy?.href });
     });
 
     request.on('response', (response: http.IncomingMessage) => {

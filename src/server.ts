@@ -40,6 +40,8 @@ import type { DeflateSettings } from './extensions/deflate-codec.js';
 import { negotiateExtensions } from './handshake/extension-negotiation.js';
 import type { ExtensionNegotiator } from './handshake/extension-negotiation.js';
 import { formatExtensionList } from './handshake/header-values.js';
+import type { WebSocketErrorCode } from './protocol/errors.js';
+import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
@@ -251,7 +253,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (result.state === 'incomplete') return;
     this.stopReadingHead(socket);
     if (result.state === 'refused') {
-      this.refuseConnection(socket, result.refusal.status, result.refusal.reason);
+      this.refuseConnection(socket, result.refusal.status, 'WS_ERR_HANDSHAKE_BAD_REQUEST', result.refusal.reason);
       return;
     }
     // The bytes after the head wait in the socket for the connection (upgrade() resumes it).
@@ -259,12 +261,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const { method, url, httpVersion, rawHeaders } = result.head;
     const request: UpgradeRequestInfo = { method, url, httpVersion, headers: headersFromRaw(rawHeaders), rawHeaders, socket };
     if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
-      this.refuse(request, socket, Date.now(), 400, 'no WebSocket endpoint at this path');
+      this.refuse(request, socket, Date.now(), 400, 'WS_ERR_HANDSHAKE_BAD_PATH', 'no WebSocket endpoint at this path');
     } else if (request.headers.upgrade === undefined && request.headers['sec-websocket-key'] === undefined) {
       // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
       // tries to be a handshake goes on to upgrade() for the specific reason it fails.
       const headers = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
-      this.refuse(request, socket, Date.now(), 426, 'this endpoint only accepts WebSocket upgrades', headers);
+      this.refuse(request, socket, Date.now(), 426, 'WS_ERR_HANDSHAKE_BAD_UPGRADE', 'this endpoint only accepts WebSocket upgrades', headers);
     } else {
       void this.upgrade(request, socket, chunk.subarray(result.bodyStart));
     }
@@ -282,13 +284,14 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     for (const [socket, { accepted }] of this.readingHead) {
       if (elapsed(accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
       this.stopReadingHead(socket);
-      this.refuseConnection(socket, 408, 'handshake timeout');
+      this.refuseConnection(socket, 408, 'WS_ERR_HANDSHAKE_TIMEOUT', 'handshake timeout');
     }
   }
 
   /** No request to log (malformed, too large, timed out): count the status, answer, close. */
-  private refuseConnection(socket: Socket, status: number, reason: string): void {
+  private refuseConnection(socket: Socket, status: number, code: WebSocketErrorCode, reason: string): void {
     this.count(status);
+    publishHandshakeFailed('server', status, code, reason, '');
     endAndDestroy(socket, refusalResponse(status, reason));
   }
 
@@ -304,17 +307,17 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const o = this.options;
 
     if (!o.enabled || this.closing) {
-      this.refuse(request, socket, started, 503, 'WebSocket is disabled on this server');
+      this.refuse(request, socket, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'WebSocket is disabled on this server');
       return;
     }
     const verdict = validateUpgradeRequest(request, { origins: o.origins });
     if (!verdict.ok) {
-      this.refuse(request, socket, started, verdict.status, verdict.reason, verdict.headers);
+      this.refuse(request, socket, started, verdict.status, verdict.code, verdict.reason, verdict.headers);
       return;
     }
     // Count handshakes in flight too, so a burst cannot slip past the limit during verify().
     if (o.maxConnections > 0 && this.clients.size + this.pendingHandshakes >= o.maxConnections) {
-      this.refuse(request, socket, started, 503, 'too many connections');
+      this.refuse(request, socket, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'too many connections');
       return;
     }
 
@@ -333,12 +336,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       }
       if (socket.destroyed) return;
       if (this.closing) {
-        this.refuse(request, socket, started, 503, 'server shutting down');
+        this.refuse(request, socket, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'server shutting down');
         return;
       }
       if (result === false || (typeof result === 'object' && !result.accept)) {
         const refusal = typeof result === 'object' && !result.accept ? result : undefined;
-        this.refuse(request, socket, started, refusal?.status ?? 403, refusal?.reason ?? 'forbidden', refusal?.headers);
+        this.refuse(request, socket, started, refusal?.status ?? 403, 'WS_ERR_HANDSHAKE_REFUSED', refusal?.reason ?? 'forbidden', refusal?.headers);
         return;
       }
       if (typeof result === 'object') {
@@ -364,6 +367,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         : new WebSocket(socket, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
+    publishOpen('server', client, socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);
     this.emit('connection', client, request);
     // The standalone server paused the socket once it had the head; node:http leaves it for
     // the first 'data' listener to start (readableFlowing null), where this changes nothing.
@@ -384,10 +388,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     socket: Socket,
     started: number,
     status: number,
+    code: WebSocketErrorCode,
     reason: string,
     headers?: Record<string, string>,
   ): void {
     this.count(status);
+    publishHandshakeFailed('server', status, code, reason, request.url ?? '');
     this.accessLog?.write(request, remoteAddressOf(socket, this.forwardedFor(request)), status, started);
     endAndDestroy(socket, refusalResponse(status, reason, headers));
   }

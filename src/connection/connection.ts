@@ -18,6 +18,7 @@ import { elapsed } from './sweeper.js';
 import type { Sweeper, Sweepable } from './sweeper.js';
 import type { DeflateCodec } from '../extensions/deflate-codec.js';
 import type { PreparedMessage } from '../protocol/prepared-message.js';
+import { publishClose, publishError, publishPing, publishPong } from '../diagnostics.js';
 
 export type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'CLOSED';
 
@@ -106,6 +107,8 @@ const FLUSH_SCHEDULED = 8;
 const TCP_ENDED = 16;
 /** The socket reported an error: the closure was not clean. */
 const SOCKET_FAILED = 32;
+/** The peer began the closing (its close frame, or its FIN, came while we were OPEN): for diagnostics. */
+const PEER_CLOSED_FIRST = 64;
 type SocketWithConnection = Socket & { [kConnection]: Connection };
 
 type WriteCallback = (error?: Error | null) => void;
@@ -212,18 +215,22 @@ export class Connection implements ProtocolListener, Sweepable {
 
   ping(payload: Uint8Array): void {
     this.scheduleFlush(); // the pong the protocol queued
+    publishPing(this.settings.role, this.events, payload);
     this.events.onPing(payload);
   }
 
   pong(payload: Uint8Array): void {
+    const answersHeartbeat = this.pingSentAt !== 0;
     if (this.pingSentAt !== 0) {
       this.rtt = performance.now() - this.pingSentAt;
       this.pingSentAt = 0;
     }
+    publishPong(this.settings.role, this.events, payload, answersHeartbeat ? this.rtt : undefined);
     this.events.onPong(payload);
   }
 
   close(): void {
+    if (this.state === 'OPEN') this.flags |= PEER_CLOSED_FIRST;
     this.enterClosing();
     this.events.onClosing();
     this.afterCloseFrame();
@@ -231,6 +238,7 @@ export class Connection implements ProtocolListener, Sweepable {
 
   error(error: WebSocketError): void {
     this.enterClosing();
+    publishError(this.settings.role, this.events, error);
     this.events.onError(error);
     // RFC 6455 §7.1.7: after the close frame, _Fail the WebSocket Connection_ closes TCP at once.
     this.flush();
@@ -368,6 +376,7 @@ export class Connection implements ProtocolListener, Sweepable {
 
   /** The peer ended its side of TCP. */
   peerEnded(): void {
+    if (this.state === 'OPEN') this.flags |= PEER_CLOSED_FIRST;
     this.protocol.receiveEof();
     this.enterClosing();
     this.flush();
@@ -377,11 +386,15 @@ export class Connection implements ProtocolListener, Sweepable {
   /** The socket is gone: the one transition into CLOSED. */
   socketClosed(): void {
     if (this.state === 'CLOSED') return;
+    const droppedWhileOpen = this.state === 'OPEN';
     this.state = 'CLOSED';
     this.settings.sweeper.delete(this);
     this.flush(); // fails pending write callbacks
     const received = this.protocol.closeReceived;
     const wasClean = received !== undefined && this.protocol.closeSent !== undefined && (this.flags & SOCKET_FAILED) === 0;
+    const role = this.settings.role;
+    const closedBy = droppedWhileOpen ? undefined : (this.flags & PEER_CLOSED_FIRST) !== 0 ? peerOf[role] : role;
+    publishClose(role, this.events, received?.code ?? 1006, received?.reason ?? '', wasClean, closedBy);
     if (received !== undefined) this.events.onClosed(received.code, received.reason, wasClean);
     else this.events.onClosed(1006, '', false);
   }
@@ -428,6 +441,8 @@ export class Connection implements ProtocolListener, Sweepable {
     this.error(error);
   }
 }
+
+const peerOf = { server: 'client', client: 'server' } as const;
 
 function callbacksOf(callbacks: WriteCallback[]): WriteCallback {
   return (error) => {

@@ -42,7 +42,11 @@ export const WEBSOCKET_ERRORS = {
   WS_ERR_HANDSHAKE_BAD_EXTENSIONS: { closeCode: undefined, meaning: 'Sec-WebSocket-Extensions is malformed, or names an extension the client did not offer or names one twice.' },
   WS_ERR_HANDSHAKE_BAD_STATUS: { closeCode: undefined, meaning: 'The server answered the upgrade request with a status other than 101.' },
   WS_ERR_HANDSHAKE_BAD_ACCEPT: { closeCode: undefined, meaning: 'Sec-WebSocket-Accept is missing or does not match the key that was sent.' },
-  WS_ERR_HANDSHAKE_TIMEOUT: { closeCode: undefined, meaning: 'The server did not complete the opening handshake within handshakeTimeout.' },
+  WS_ERR_HANDSHAKE_TIMEOUT: { closeCode: undefined, meaning: 'The opening handshake did not complete within handshakeTimeout (client: no valid answer in time; server: the request head did not arrive in time, HTTP 408).' },
+  WS_ERR_HANDSHAKE_BAD_REQUEST: { closeCode: undefined, meaning: 'The request head is malformed, too large, or announces a body (standalone server: HTTP 400, 431, 501, 505).' },
+  WS_ERR_HANDSHAKE_BAD_PATH: { closeCode: undefined, meaning: 'There is no WebSocket endpoint at the request path (standalone server with `path`: HTTP 400).' },
+  WS_ERR_HANDSHAKE_UNAVAILABLE: { closeCode: undefined, meaning: 'The server takes no upgrades now: `enabled: false`, shutting down, or at maxConnections (HTTP 503).' },
+  WS_ERR_HANDSHAKE_REFUSED: { closeCode: undefined, meaning: 'The verify hook refused the upgrade (its status, 403 by default; 500 when it threw).' },
   WS_ERR_CONNECT_FAILED: { closeCode: undefined, meaning: 'The TCP or TLS connection to the server failed, or it closed before answering the upgrade (`cause` has the reason).' },
   // The client's HTTP proxy (RFC 9110 §9.3.6 CONNECT): refusals carry the proxy's status and headers.
   WS_ERR_PROXY_CONNECT_FAILED: { closeCode: undefined, meaning: 'The TCP or TLS connection to the proxy failed (`cause` has the reason).' },
