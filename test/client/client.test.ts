@@ -122,7 +122,7 @@ describe('connect() refuses before any I/O', () => {
   });
 
   it('an option connect() does not take is a TypeError naming it, not silence', async () => {
-    const misspelt = { protocol: ['chat'] } as unknown as ConnectOptions;
+    const misspelt = { protocol: ['chat'] } as unknown as ConnectOptions & { api?: 'message' };
     await expect(connect('ws://127.0.0.1:1/', misspelt)).rejects.toThrow(TypeError);
     await expect(connect('ws://127.0.0.1:1/', misspelt)).rejects.toThrow(/unknown option 'protocol'.*protocols/);
     // Every documented option is accepted, even when undefined.

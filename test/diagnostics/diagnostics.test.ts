@@ -116,10 +116,10 @@ describe('a session', () => {
     const client = await connect(`ws://127.0.0.1:${port}/`);
     await until(() => closesPublished() === 2);
     const closes = published.filter((message) => message.channel === 'wsframe:connection:close');
-    expect(closes.map(({ role, code, closedBy, wasClean }) => ({ role, code, closedBy, wasClean }))).toEqual(
+    expect(closes.map(({ role, webSocket, code, closedBy, wasClean }) => ({ role, client: webSocket === client, code, closedBy, wasClean }))).toEqual(
       expect.arrayContaining([
-        { role: 'server', code: 4000, closedBy: 'server', wasClean: true },
-        { role: 'client', code: 4000, closedBy: 'server', wasClean: true },
+        { role: 'server', client: false, code: 4000, closedBy: 'server', wasClean: true },
+        { role: 'client', client: true, code: 4000, closedBy: 'server', wasClean: true },
       ]),
     );
   });
