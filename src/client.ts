@@ -9,6 +9,7 @@ import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
 import { generateKey, parseWebSocketUrl, upgradeRequestHeaders, validateUpgradeResponse } from './handshake/index.js';
@@ -171,14 +172,15 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   };
   const codec =
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;
+  const transport = new NodeSocketTransport(upgraded.socket);
   const client =
     o.api === 'fragment'
-      ? new WebSocketContext(upgraded.socket, settings, info, undefined, codec)
-      : new WebSocket(upgraded.socket, settings, info, undefined, codec);
+      ? new WebSocketContext(transport, settings, info, undefined, codec)
+      : new WebSocket(transport, settings, info, undefined, codec);
   // Deliver the server's first frames (and start reading) only after the caller's `await
   // connect()` continuation has attached its listeners: that continuation is a microtask, this
   // an immediate. The socket is not read meanwhile, so nothing can overtake these bytes.
-  publishOpen('client', client, upgraded.socket, { url: info.url, headers: upgraded.requestHeaders }, info.protocol, info.extensions, upgraded.proxy);
+  publishOpen('client', client, transport, upgraded.socket, { url: info.url, headers: upgraded.requestHeaders }, info.protocol, info.extensions, upgraded.proxy);
   setImmediate(() => client.receiveInitial(upgraded.head));
   return client;
 }

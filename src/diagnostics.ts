@@ -8,11 +8,11 @@
  * path.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import type { WebSocketError, WebSocketErrorCode } from './protocol/errors.js';
 import type { WebSocket } from './websocket.js';
 import type { WebSocketContext } from './context.js';
+import type { Transport, TransportKind } from './transport/transport.js';
 
 export type Role = 'server' | 'client';
 
@@ -20,8 +20,10 @@ export type Role = 'server' | 'client';
 export interface OpenMessage {
   role: Role;
   webSocket: WebSocket | WebSocketContext;
-  /** What carries the bytes: 'tcp', or 'tls' for wss://. */
-  transport: string;
+  /** Which transport carries the bytes ('node': a net or TLS socket). */
+  transport: TransportKind;
+  /** Whether the bytes go over TLS (wss://, or a server on node:https). */
+  tls: boolean;
   request: {
     /** Server: the request target (path and query); client: the whole URL. */
     url: string;
@@ -107,14 +109,16 @@ type Facade = object;
 export function publishOpen(
   role: Role,
   webSocket: WebSocket | WebSocketContext,
-  socket: Duplex,
+  transport: Transport,
+  /** The socket under the transport, when it has one: TLS or not. */
+  socket: object | undefined,
   request: OpenMessage['request'],
   protocol: string,
   extensions: string,
   proxy?: string,
 ): void {
   if (!channels.open.hasSubscribers) return;
-  const message: OpenMessage = { role, webSocket, transport: socket instanceof TLSSocket ? 'tls' : 'tcp', request, response: { status: 101, protocol, extensions }, proxy };
+  const message: OpenMessage = { role, webSocket, transport: transport.kind, tls: socket instanceof TLSSocket, request, response: { status: 101, protocol, extensions }, proxy };
   channels.open.publish(message);
 }
 

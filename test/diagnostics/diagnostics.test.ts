@@ -81,7 +81,8 @@ describe('a session', () => {
       'wsframe:connection:close',
     ]);
     expect(server[0]).toMatchObject({
-      transport: 'tcp',
+      transport: 'node',
+      tls: false,
       webSocket: serverSide,
       request: { url: '/room?x=1', headers: { 'x-trace': 't1', host: `127.0.0.1:${port}` } },
       response: { status: 101, protocol: '', extensions: '' },
@@ -100,7 +101,8 @@ describe('a session', () => {
       'wsframe:connection:close',
     ]);
     expect(clientSide[0]).toMatchObject({
-      transport: 'tcp',
+      transport: 'node',
+      tls: false,
       webSocket: client,
       request: { url: `ws://127.0.0.1:${port}/room?x=1`, headers: { 'X-Trace': 't1' } },
       response: { status: 101 },
@@ -198,13 +200,13 @@ describe('broadcast', () => {
 });
 
 describe('transport and proxy', () => {
-  it('wss:// through a proxy: transport tls, and the proxy without its credentials', async () => {
+  it('wss:// through a proxy: tls, and the proxy without its credentials', async () => {
     const certificate = selfSignedCertificate();
     const { url, port } = await startSecureEchoServer(certificate);
     const proxy = await Tinyproxy.start({ connectPorts: [port], basicAuth: { user: 'u', password: 'p' } });
     const client = await connect(url, { ca: certificate.cert, proxy: `http://u:p@127.0.0.1:${proxy.port}` });
     const open = seenBy('client').find((message) => message.channel === 'wsframe:connection:open');
-    expect(open).toMatchObject({ transport: 'tls', proxy: `${proxy.url}/` });
+    expect(open).toMatchObject({ transport: 'node', tls: true, proxy: `${proxy.url}/` });
     await client.close();
   });
 });
