@@ -6,9 +6,19 @@
  * on the subscribed server; no channel sits on the per-message path. Rounds interleave the two servers (order swapped every round); the
  * table has the medians and the range of the per-round ratios.
  *
+ * On a loaded machine the echo's throughput swings more between rounds than any difference
+ * here, so a second figure does not depend on it: one publish helper's CPU cost (publishPong,
+ * 10,000,000 calls in a fresh process each time — subscribing changes a channel's prototype,
+ * which a process that never subscribes does not see — 7 alternations of no subscriber and a
+ * no-op one, medians), as a share of the server CPU time one 32 B echo takes (from the echo runs
+ * without a subscriber).
+ *
  *   node bench/diagnostics-echo.mjs [--rounds 6] [--duration 3] [--warmup 1] [--write]
  *   (--write replaces the generated part of "diagnostics_channel (issue 14)" in bench/RESULTS.md)
  */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureBuilt, kernelInfo, loadgen, machine, startServer, stopServer, writeGenerated } from './echo.mjs';
 import { median } from './lib/stats.mjs';
@@ -19,6 +29,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     write: { type: 'boolean', default: false },
+    'micro-child': { type: 'string' }, // internal: measure publishCost() in this fresh process and print it
   },
 });
 const rounds = Number(args.rounds);
@@ -29,6 +40,24 @@ const scenarios = [
   { name: '32B x100', conns: 100, inflight: 16, size: 32, binary: false },
   { name: 'latency-32B', conns: 1, inflight: 1, size: 32, binary: false },
 ];
+/** CPU ns per publishPong call, with or without a no-op subscriber on its channel. */
+function publishCost(subscribed, calls = 10_000_000) {
+  const { channels, publishPong } = createRequire(import.meta.url)('../dist/diagnostics.js');
+  if (subscribed) channels.pong.subscribe(() => {});
+  const webSocket = {};
+  const payload = new Uint8Array(0);
+  const start = process.cpuUsage();
+  for (let i = 0; i < calls; i++) publishPong('server', webSocket, payload, undefined);
+  const used = process.cpuUsage(start);
+  return ((used.user + used.system) * 1000) / calls;
+}
+
+/** publishCost() in a fresh process. */
+function publishCostFresh(subscribed) {
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--micro-child', subscribed ? 'subscribed' : 'none'], { encoding: 'utf8' });
+  return Number(child.stdout.trim());
+}
+
 const echoArgs = ['bin/wsframe.js', 'echo', '--host', '127.0.0.1', '--port', '0'];
 
 async function main() {
@@ -77,12 +106,27 @@ async function main() {
         `${(cpuPerMsg(subscribed) / cpuPerMsg(none)).toFixed(2)}×${errors ? ` (errors: ${errors})` : ''} |`,
     );
   }
+  const none = results.filter((r) => r.scenario === scenarios[0].name && r.server === 'none');
+  const echoCpuNs = median(none.map((r) => (r.cpu_server_s * 1e9) / (r.msgs_per_s * r.seconds)));
+  const costs = { none: [], subscribed: [] };
+  for (let i = 0; i < 7; i++) for (const subscribed of i % 2 === 0 ? [false, true] : [true, false]) costs[subscribed ? 'subscribed' : 'none'].push(publishCostFresh(subscribed));
+  const share = (ns) => `${((100 * ns) / echoCpuNs).toPrecision(2)} %`;
+  lines.push(
+    '',
+    `One guarded publication (publishPong) as a share of the server CPU one 32 B echo takes (${scenarios[0].name}, no subscriber): ` +
+      `${share(median(costs.none))} with nobody subscribed, ${share(median(costs.subscribed))} with a no-op subscriber. ` +
+      'The echo publishes nothing per message; each connection publishes its open and its close.',
+  );
   const table = lines.join('\n');
   console.log(table);
   if (args.write) writeGenerated('diagnostics_channel (issue 14)', '<!-- diagnostics-echo:begin -->', '<!-- diagnostics-echo:end -->', table);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (args['micro-child'] !== undefined) {
+  console.log(publishCost(args['micro-child'] === 'subscribed'));
+} else {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
