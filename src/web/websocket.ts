@@ -71,7 +71,7 @@ export class WebSocket extends EventTarget {
     const init: WebSocketInit = isInit(protocols) ? protocols : { protocols };
     const offered = subprotocolList(init.protocols);
     connect(this.#url, { ...init, protocols: offered, api: 'message', signal: this.#handshake.signal }).then(
-      (core) => this.#established(core),
+      (core) => this.#established(core, offered),
       () => this.#handshakeFailed(),
     );
   }
@@ -171,7 +171,9 @@ export class WebSocket extends EventTarget {
    * fails the connection (error, then close with 1006).
    */
   close(code?: number, reason?: string): void {
-    const closeCode = code === undefined ? undefined : clampUnsignedShort(code);
+    // close(undefined, reason) is the two-argument form to Chromium, whose code is then 0: an
+    // InvalidAccessError (a close frame's reason cannot go without a code, RFC 6455 §5.5.1).
+    const closeCode = code === undefined && reason === undefined ? undefined : clampUnsignedShort(code);
     const closeReason = reason === undefined ? undefined : toUSVString(reason);
     checkCloseArguments(closeCode, closeReason);
     if (this.#readyState === CLOSING || this.#readyState === CLOSED) return;
@@ -183,23 +185,25 @@ export class WebSocket extends EventTarget {
       return;
     }
     this.#readyState = CLOSING;
-    // A reason without a code goes with 1000: a close frame's reason follows a code (RFC 6455 §5.5.1).
     const core = this.#core!;
-    const start = (): void => void core.close(closeCode ?? (closeReason ? 1000 : undefined), closeReason);
+    const start = (): void => void core.close(closeCode, closeReason);
     if (this.#blobQueue !== undefined) this.#afterBlobs(async () => start());
     else start();
   }
 
   // ---- the protocol's feedback, each as a task --------------------------------------------
 
-  #established(core: CoreWebSocket): void {
+  #established(core: CoreWebSocket, offered: string[]): void {
     this.#core = core;
     core.on('message', (data: Buffer, isBinary: boolean) => this.#queueTask(() => this.#message(data, isBinary)));
     core.on('closing', () => this.#queueTask(() => this.#closingStarted()));
     core.on('error', () => (this.#failed = true));
     core.on('close', (code: number, reason: string, wasClean: boolean) => this.#queueTask(() => this.#closed(code, reason, wasClean)));
-    // close() came while connect() was settling: the connection is failed, not opened.
-    if (this.#readyState !== CONNECTING) {
+    // close() came while connect() was settling: the connection is failed, not opened. So is
+    // one where subprotocols were offered and none was chosen (Fetch, "establish a WebSocket
+    // connection": an empty Sec-WebSocket-Protocol answer fails it), which RFC 6455 allows.
+    if (this.#readyState !== CONNECTING || (offered.length > 0 && core.protocol === '')) {
+      this.#failed = true;
       core.terminate();
       return;
     }
