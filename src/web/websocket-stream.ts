@@ -77,7 +77,7 @@ export class WebSocketStream {
     }
     signal?.addEventListener('abort', () => this.#abortHandshake(signal.reason), { once: true });
     connect(this.#url, { ...rest, protocols, api: 'message', signal: this.#handshake.signal }).then(
-      (core) => this.#established(core),
+      (core) => this.#established(core, protocols),
       (error: Error) => this.#neverOpened(error),
     );
   }
@@ -136,11 +136,13 @@ export class WebSocketStream {
     this.#closed.reject(failure);
   }
 
-  #established(core: CoreWebSocket): void {
+  #established(core: CoreWebSocket, offered: string[]): void {
     this.#core = core;
     core.on('close', (code: number, reason: string, wasClean: boolean) => this.#ended(code, reason, wasClean));
-    if (this.#closing) {
-      // close() or the signal came while connect() was settling: fail the connection.
+    // close() or the signal came while connect() was settling, or subprotocols were offered and
+    // none was chosen (as for the WebSocket, src/web/websocket.ts): fail the connection.
+    if (this.#closing || (offered.length > 0 && core.protocol === '')) {
+      this.#closing = true;
       core.terminate();
       return;
     }
