@@ -4,6 +4,8 @@
  * the very same code. It opens a WebSocket, runs a plan's steps at fixed moments (after the
  * constructor, on open, on the n-th message, on close), and logs every event with the
  * readyState at that moment, and every step's outcome (the DOMException name it threw, or ok).
+ * A microtask queued by each message handler is logged too: if two message events shared a task,
+ * it would come after both.
  *
  * Normalised, because the two cannot be the same objects: binary data is logged as its type's
  * name ('ArrayBuffer', 'Blob') and hex bytes (a Blob is read after the fact, without delaying the
@@ -97,6 +99,8 @@ function runScenario(WebSocketClass, url, plan) {
       else if (data instanceof ArrayBuffer) entry.data = toHex(data);
       else if (data instanceof Blob) { entry.size = data.size; reads.push(data.arrayBuffer().then((buffer) => { entry.data = toHex(buffer); })); }
       log.push(entry);
+      // One message event per task: this microtask runs before the next message event.
+      Promise.resolve().then(() => log.push({ type: 'microtask after message' }));
       messages++;
       if (plan.message && plan.message.at === messages) run(plan.message.steps);
     };
