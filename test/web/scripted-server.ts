@@ -69,7 +69,7 @@ const wsframeBehaviours: Record<string, { run(ws: WebSocket): void; closesFirst?
 };
 
 /** Bytes the raw server writes after its 101 on `/raw?s=…` (then it waits for the client). */
-const rawBehaviours: Record<string, { headers?: (key: string) => string[]; frames?: Buffer[]; then?: 'reset' | 'reset-soon' | 'end' }> = {
+const rawBehaviours: Record<string, { headers?: (key: string) => string[]; frames?: Buffer[]; then?: 'reset' | 'reset-soon' | 'end' | 'hold' }> = {
   fragments: {
     frames: [
       frame(OP_TEXT, 'hel', false),
@@ -89,6 +89,7 @@ const rawBehaviours: Record<string, { headers?: (key: string) => string[]; frame
   reset: { frames: [frame(OP_TEXT, 'before reset')], then: 'reset' },
   'end-without-close': { frames: [frame(OP_TEXT, 'before FIN')], then: 'end' },
   'close-then-reset': { frames: [frame(OP_CLOSE, closePayload(4003, 'going'))], then: 'reset-soon' },
+  'close-and-hold': { frames: [frame(OP_CLOSE, closePayload(4004, 'holding TCP'))], then: 'hold' },
   'bad-accept': { headers: () => ['Sec-WebSocket-Accept: ' + computeAccept('not the key')] },
   'unoffered-protocol': { headers: (key) => ['Sec-WebSocket-Accept: ' + computeAccept(key), 'Sec-WebSocket-Protocol: never-offered'] },
 };
@@ -138,8 +139,9 @@ function rawUpgrade(request: IncomingMessage, socket: Socket): void {
     setTimeout(() => socket.resetAndDestroy(), 20);
     return;
   }
-  // The server's part of a close handshake: TCP goes once the client's close frame arrived.
-  onClientCloseFrame(socket, () => socket.end());
+  // The server's part of a close handshake: TCP goes once the client's close frame arrived
+  // (unless the script holds it), or when the client ends it.
+  onClientCloseFrame(socket, () => behaviour.then !== 'hold' && socket.end());
   socket.on('end', () => socket.end());
   if (behaviour.then === 'reset') setTimeout(() => socket.resetAndDestroy(), 50);
   if (behaviour.then === 'end') setTimeout(() => socket.end(), 50);
