@@ -72,7 +72,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('the packed tarball installed as a dependency', () => {
   it('ships prebuilds, the TypeScript build, types, the bin and the native sources', () => {
     expect(readdirSync(join(installed, 'prebuilds'))).toContain(`${process.platform}-${process.arch}`);
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'wrapper.mjs', 'wrapper.d.mts', 'bin/wsframe.js', 'binding.gyp', 'native/sources.json']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'wrapper.mjs', 'wrapper.d.mts', 'web.mjs', 'web.d.mts', 'dist/web/index.d.ts', 'bin/wsframe.js', 'binding.gyp', 'native/sources.json']) {
       expect(existsSync(join(installed, file)), file).toBe(true);
     }
   });
@@ -111,6 +111,23 @@ describe('the packed tarball installed as a dependency', () => {
     writeFileSync(join(scratch, 'consumer.mts'), "import { WebSocketServer, type WebSocket } from 'wsframe';\nconst s: WebSocketServer = new WebSocketServer({ port: 0 });\nexport const f = (ws: WebSocket): boolean => ws.send('x');\nvoid s;\n");
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'consumer.cts', 'consumer.mts'];
+    expect(() => run(process.execPath, [tsc, ...args], scratch)).not.toThrow();
+  });
+
+  it('wsframe/web: one instance through import and require, and types for both', () => {
+    const file = join(scratch, 'web-instance.mjs');
+    writeFileSync(
+      file,
+      "import { createRequire } from 'node:module'; import * as esm from 'wsframe/web';\n" +
+        "const cjs = createRequire(import.meta.url)('wsframe/web');\n" +
+        'console.log(JSON.stringify({ same: esm.WebSocket === cjs.WebSocket && esm.WebSocketStream === cjs.WebSocketStream, open: esm.WebSocket.OPEN }));\n',
+    );
+    expect(JSON.parse(run(process.execPath, [file], scratch))).toEqual({ same: true, open: 1 });
+    const consumer = "import { WebSocket, WebSocketStream, type CloseEvent } from 'wsframe/web';\nconst ws: WebSocket = new WebSocket('ws://127.0.0.1:9/');\nws.onclose = (event) => void (event as CloseEvent).code;\nexport const s = new WebSocketStream(ws.url).opened;\n";
+    writeFileSync(join(scratch, 'web-consumer.cts'), consumer);
+    writeFileSync(join(scratch, 'web-consumer.mts'), consumer);
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'web-consumer.cts', 'web-consumer.mts'];
     expect(() => run(process.execPath, [tsc, ...args], scratch)).not.toThrow();
   });
 });
