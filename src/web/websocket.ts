@@ -56,6 +56,14 @@ export class WebSocket extends EventTarget {
   #failed = false;
   /** While a Blob is read, later sends (and close) wait behind it, so they keep their order. */
   #blobQueue: Promise<void> | undefined;
+  /** Tasks queued and not yet run. */
+  #tasksPending = 0;
+  /**
+   * Sends made while tasks are pending, handed to the core WebSocket together after the last
+   * one: one write for the replies to everything one read delivered, as the core's message
+   * event gets, where a send per task would be a write (a system call) per message.
+   */
+  #outbox: Array<{ payload: string | Uint8Array; size: number }> = [];
   readonly #handlers = new Map<string, { handler: Handler; listener: Listener }>();
 
   /**
@@ -186,7 +194,10 @@ export class WebSocket extends EventTarget {
     }
     this.#readyState = CLOSING;
     const core = this.#core!;
-    const start = (): void => void core.close(closeCode, closeReason);
+    const start = (): void => {
+      this.#sendOutbox();
+      void core.close(closeCode, closeReason);
+    };
     if (this.#blobQueue !== undefined) this.#afterBlobs(async () => start());
     else start();
   }
@@ -226,7 +237,7 @@ export class WebSocket extends EventTarget {
     let payload: string | ArrayBuffer | Blob;
     if (!isBinary) payload = data.toString('utf8');
     else if (this.#binaryType === 'blob') payload = new Blob([data]);
-    else payload = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+    else payload = arrayBufferCopy(data);
     this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#origin }));
   }
 
@@ -243,13 +254,31 @@ export class WebSocket extends EventTarget {
   // ---- helpers ----------------------------------------------------------------------------
 
   #queueTask(task: () => void): void {
-    setImmediate(task);
+    this.#tasksPending++;
+    setImmediate(() => {
+      try {
+        task();
+      } finally {
+        if (--this.#tasksPending === 0) this.#sendOutbox();
+      }
+    });
   }
 
   #transmit(payload: string | Uint8Array, size: number): void {
-    this.#core!.send(payload, (error) => {
-      if (!error) this.#bufferedAmount -= size;
-    });
+    this.#outbox.push({ payload, size });
+    if (this.#tasksPending === 0) this.#sendOutbox();
+  }
+
+  #sendOutbox(): void {
+    const outbox = this.#outbox;
+    if (outbox.length === 0) return;
+    this.#outbox = [];
+    const core = this.#core!;
+    for (const { payload, size } of outbox) {
+      core.send(payload, (error) => {
+        if (!error) this.#bufferedAmount -= size;
+      });
+    }
   }
 
   #afterBlobs(step: () => Promise<void>): void {
@@ -292,6 +321,16 @@ export class WebSocket extends EventTarget {
 
 for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED })) {
   Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
+}
+
+/**
+ * A message's bytes in an ArrayBuffer of their own: the Buffer may view a read shared with other
+ * messages. Not zero-filled first (ArrayBuffer.prototype.slice is), as every byte is copied over.
+ */
+function arrayBufferCopy(data: Buffer): ArrayBuffer {
+  const copy = Buffer.allocUnsafeSlow(data.byteLength);
+  data.copy(copy);
+  return copy.buffer as ArrayBuffer;
 }
 
 function isInit(value: unknown): value is WebSocketInit {
