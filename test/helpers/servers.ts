@@ -27,3 +27,11 @@ export async function startServer(
 export function echo(ws: WebSocket): void {
   ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
 }
+
+/** A standalone server (permessage-deflate off unless asked), its ws:// URL and its first connection. */
+export async function startServerWithConnection(options: WebSocketServerOptions = {}): Promise<{ url: string; connection: Promise<WebSocket> }> {
+  let accept!: (ws: WebSocket) => void;
+  const connection = new Promise<WebSocket>((resolve) => (accept = resolve));
+  const { port } = await startServer({ perMessageDeflate: false, ...options }, (ws) => accept(ws));
+  return { url: `ws://127.0.0.1:${port}/`, connection };
+}

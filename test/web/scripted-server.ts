@@ -14,7 +14,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { computeAccept } from '../../src/handshake/accept-key.js';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
-import { clientFrame, closePayload } from '../helpers/raw-client.js';
+import { clientFrame, closePayload, frameExtent } from '../helpers/raw-client.js';
 
 export interface ServerRecord {
   received: string[];
@@ -94,28 +94,16 @@ const rawBehaviours: Record<string, { headers?: (key: string) => string[]; frame
   'unoffered-protocol': { headers: (key) => ['Sec-WebSocket-Accept: ' + computeAccept(key), 'Sec-WebSocket-Protocol: never-offered'] },
 };
 
-/** Client frames in a byte stream (masked, as clients send): calls back on the close frame. */
+/** Client frames in a byte stream: calls back on the close frame. */
 function onClientCloseFrame(socket: Socket, callback: () => void): void {
   let buffer = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {
     buffer = Buffer.concat([buffer, chunk]);
     for (;;) {
-      if (buffer.length < 2) return;
-      let length = buffer[1]! & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (buffer.length < 4) return;
-        length = buffer.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (buffer.length < 10) return;
-        length = Number(buffer.readBigUInt64BE(2));
-        offset = 10;
-      }
-      const end = offset + 4 + length;
-      if (buffer.length < end) return;
+      const frame = frameExtent(buffer);
+      if (frame === undefined || buffer.length < frame.end) return;
       const opcode = buffer[0]! & 0x0f;
-      buffer = buffer.subarray(end);
+      buffer = buffer.subarray(frame.end);
       if (opcode === OP_CLOSE) callback();
     }
   });

@@ -7,8 +7,7 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WebSocketError, WebSocketStream } from '../../src/web/index.js';
-import type { WebSocket as CoreWebSocket } from '../../src/websocket.js';
-import { startServer } from '../helpers/servers.js';
+import { startServerWithConnection } from '../helpers/servers.js';
 
 const MiB = 1024 * 1024;
 
@@ -29,19 +28,11 @@ async function settled(sample: () => number, quiet = 400, timeout = 10_000): Pro
   return value;
 }
 
-/** A server whose connections the test gets hold of. */
-async function serverWithConnection(options: Parameters<typeof startServer>[0] = {}): Promise<{ url: string; connection: Promise<CoreWebSocket> }> {
-  let accept!: (ws: CoreWebSocket) => void;
-  const connection = new Promise<CoreWebSocket>((resolve) => (accept = resolve));
-  const { port } = await startServer({ perMessageDeflate: false, ...options }, (ws) => accept(ws));
-  return { url: `ws://127.0.0.1:${port}/`, connection };
-}
-
 describe('WebSocketStream backpressure', () => {
   it('a reader that stops reading stops the socket being read: the server’s writes stall at a bound, and go on when reading does', async () => {
     const size = 64 * 1024;
     const count = 512; // 32 MiB
-    const { url, connection } = await serverWithConnection();
+    const { url, connection } = await startServerWithConnection();
     const wss = new WebSocketStream(url, { receiveBufferLimit: MiB });
     const { readable } = await wss.opened;
     const server = await connection;
@@ -80,7 +71,7 @@ describe('WebSocketStream backpressure', () => {
     const size = 64 * 1024;
     const count = 512;
     // No 'message' listener and no receive(): the server's queue pauses its socket past 1 MiB.
-    const { url, connection } = await serverWithConnection({ receiveBufferLimit: MiB });
+    const { url, connection } = await startServerWithConnection({ receiveBufferLimit: MiB });
     const wss = new WebSocketStream(url);
     const { writable } = await wss.opened;
     const server = await connection;
@@ -110,7 +101,7 @@ describe('WebSocketStream backpressure', () => {
 
 describe('WebSocketStream close codes, both ways', () => {
   it('close({ closeCode, reason }) reaches the server; closed reports the server’s answer', async () => {
-    const { url, connection } = await serverWithConnection();
+    const { url, connection } = await startServerWithConnection();
     const wss = new WebSocketStream(url);
     await wss.opened;
     const server = await connection;
@@ -121,7 +112,7 @@ describe('WebSocketStream close codes, both ways', () => {
   });
 
   it('a reason without a code closes with 1000', async () => {
-    const { url, connection } = await serverWithConnection();
+    const { url, connection } = await startServerWithConnection();
     const wss = new WebSocketStream(url);
     await wss.opened;
     const server = await connection;
@@ -131,7 +122,7 @@ describe('WebSocketStream close codes, both ways', () => {
   });
 
   it('the server’s close: closed resolves with its code and reason, the readable ends after the messages before it', async () => {
-    const { url, connection } = await serverWithConnection();
+    const { url, connection } = await startServerWithConnection();
     const wss = new WebSocketStream(url);
     const { readable, writable } = await wss.opened;
     const server = await connection;
@@ -145,7 +136,7 @@ describe('WebSocketStream close codes, both ways', () => {
   });
 
   it('an unclean end: closed rejects with a WebSocketError carrying 1006, and so does the readable', async () => {
-    const { url, connection } = await serverWithConnection();
+    const { url, connection } = await startServerWithConnection();
     const wss = new WebSocketStream(url);
     const { readable } = await wss.opened;
     (await connection).terminate();
@@ -166,7 +157,7 @@ describe('WebSocketStream close codes, both ways', () => {
       ['readable.cancel() with another reason', ({ readable }) => readable.cancel(new Error('not a WebSocketError')), [1005, '']],
     ];
     for (const [name, act, expected] of cases) {
-      const { url, connection } = await serverWithConnection();
+      const { url, connection } = await startServerWithConnection();
       const wss = new WebSocketStream(url);
       const opened = await wss.opened;
       const server = await connection;
@@ -178,7 +169,7 @@ describe('WebSocketStream close codes, both ways', () => {
   });
 
   it('close() checks its arguments as WebSocket.close does', async () => {
-    const { url } = await serverWithConnection();
+    const { url } = await startServerWithConnection();
     const wss = new WebSocketStream(url);
     await wss.opened;
     expect(() => wss.close({ closeCode: 1001 })).toThrow(expect.objectContaining({ name: 'InvalidAccessError' }));
@@ -193,7 +184,7 @@ describe('WebSocketStream close codes, both ways', () => {
 
 describe('WebSocketStream opening', () => {
   it('opened gives the readable, the writable, the subprotocol and the extensions; messages go both ways', async () => {
-    const { url, connection } = await serverWithConnection({ protocols: ['chat'], perMessageDeflate: true });
+    const { url, connection } = await startServerWithConnection({ protocols: ['chat'], perMessageDeflate: true });
     const wss = new WebSocketStream(url.replace('ws:', 'http:'), { protocols: ['other', 'chat'] });
     expect(wss.url).toBe(url);
     const { readable, writable, protocol, extensions } = await wss.opened;
@@ -213,20 +204,20 @@ describe('WebSocketStream opening', () => {
   });
 
   it('a refused handshake rejects opened and closed with a WebSocketError (1006)', async () => {
-    const { url } = await serverWithConnection({ verify: () => false });
+    const { url } = await startServerWithConnection({ verify: () => false });
     const wss = new WebSocketStream(url);
     await expect(wss.opened).rejects.toMatchObject({ name: 'WebSocketError', closeCode: 1006 });
     await expect(wss.closed).rejects.toMatchObject({ name: 'WebSocketError', closeCode: 1006 });
   });
 
   it('subprotocols offered and none chosen: the connection fails', async () => {
-    const { url } = await serverWithConnection();
+    const { url } = await startServerWithConnection();
     const wss = new WebSocketStream(url, { protocols: ['nobody-speaks-this'] });
     await expect(wss.opened).rejects.toMatchObject({ name: 'WebSocketError', closeCode: 1006 });
   });
 
   it('signal: aborted before or during the handshake, opened and closed reject with its reason', async () => {
-    const { url } = await serverWithConnection({ verify: () => new Promise(() => {}) }); // never answers
+    const { url } = await startServerWithConnection({ verify: () => new Promise(() => {}) }); // never answers
     const early = new WebSocketStream(url, { signal: AbortSignal.abort(new Error('early')) });
     await expect(early.opened).rejects.toThrow('early');
     await expect(early.closed).rejects.toThrow('early');

@@ -7,8 +7,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseEvent, MessageEvent, WebSocket } from '../../src/web/index.js';
-import type { WebSocket as CoreWebSocket } from '../../src/websocket.js';
-import { startServer } from '../helpers/servers.js';
+import { startServer, startServerWithConnection } from '../helpers/servers.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
 const MiB = 1024 * 1024;
@@ -29,16 +28,9 @@ function open(url: string, init?: ConstructorParameters<typeof WebSocket>[1]): W
   return ws;
 }
 
-async function serverWithConnection(options: Parameters<typeof startServer>[0] = {}): Promise<{ url: string; connection: Promise<CoreWebSocket> }> {
-  let accept!: (ws: CoreWebSocket) => void;
-  const connection = new Promise<CoreWebSocket>((resolve) => (accept = resolve));
-  const { port } = await startServer({ perMessageDeflate: false, ...options }, (ws) => accept(ws));
-  return { url: `ws://127.0.0.1:${port}/`, connection };
-}
-
 describe('WebSocket (wsframe/web)', () => {
   it('has the constants on the class and on every instance, and a URL origin on its message events', async () => {
-    const { url, connection } = await serverWithConnection();
+    const { url, connection } = await startServerWithConnection();
     expect([WebSocket.CONNECTING, WebSocket.OPEN, WebSocket.CLOSING, WebSocket.CLOSED]).toEqual([0, 1, 2, 3]);
     const ws = open(url);
     expect([ws.CONNECTING, ws.OPEN, ws.CLOSING, ws.CLOSED]).toEqual([0, 1, 2, 3]);
@@ -52,7 +44,7 @@ describe('WebSocket (wsframe/web)', () => {
   });
 
   it('event handler attributes: one listener each, kept in place while replaced, removed by null; a non-object is null', async () => {
-    const { url, connection } = await serverWithConnection();
+    const { url, connection } = await startServerWithConnection();
     const ws = open(url);
     const calls: string[] = [];
     ws.onmessage = () => calls.push('first handler');
@@ -77,7 +69,7 @@ describe('WebSocket (wsframe/web)', () => {
 
   it('bufferedAmount counts what send() took and the kernel did not, falling as writes complete', async () => {
     // The server never reads: past 1 MiB its socket is paused and TCP stalls the client.
-    const { url, connection } = await serverWithConnection({ receiveBufferLimit: MiB });
+    const { url, connection } = await startServerWithConnection({ receiveBufferLimit: MiB });
     const ws = open(url);
     await once(ws, 'open');
     const server = await connection;
