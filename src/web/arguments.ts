@@ -1,9 +1,9 @@
 /**
  * The argument checks that the WHATWG WebSocket standard puts in front of `new WebSocket(url,
  * protocols)`, `close(code, reason)` and their WebSocketStream twins, with the exceptions it
- * names (DOMException "SyntaxError", "InvalidAccessError"). WebIDL conversions are done the
- * way the standard's IDL asks: USVString (lone surrogates become U+FFFD), `[Clamp] unsigned
- * short` for close(), `[EnforceRange] unsigned short` for WebSocketCloseInfo.closeCode.
+ * names (DOMException "SyntaxError", "InvalidAccessError"). WebIDL conversions as Chromium does
+ * them: USVString (lone surrogates become U+FFFD) and `[Clamp] unsigned short` for close codes,
+ * WebSocketCloseInfo.closeCode included (undici enforces its range with a TypeError instead).
  */
 import { toUSVString as wellFormed } from 'node:util';
 import { parseWebSocketUrl } from '../handshake/index.js';
@@ -42,7 +42,7 @@ export function subprotocolList(protocols: string | Iterable<unknown> | undefine
   return list;
 }
 
-/** WebIDL `[Clamp] unsigned short` (close()'s code): NaN is 0, halves round to even. */
+/** WebIDL `[Clamp] unsigned short` (a close code): NaN is 0, halves round to even. */
 export function clampUnsignedShort(value: unknown): number {
   const number = Number(value);
   if (Number.isNaN(number)) return 0;
@@ -51,15 +51,6 @@ export function clampUnsignedShort(value: unknown): number {
   const fraction = clamped - floor;
   if (fraction > 0.5 || (fraction === 0.5 && floor % 2 === 1)) return floor + 1;
   return floor;
-}
-
-/** WebIDL `[EnforceRange] unsigned short` (WebSocketCloseInfo.closeCode): out of range is a TypeError. */
-export function enforceUnsignedShort(value: unknown): number {
-  const number = Number(value);
-  if (!Number.isFinite(number)) throw new TypeError(`the close code ${String(value)} is not a finite number`);
-  const integer = Math.trunc(number);
-  if (integer < 0 || integer > 65535) throw new TypeError(`the close code ${integer} is outside 0-65535`);
-  return integer;
 }
 
 /**

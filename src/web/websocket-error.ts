@@ -4,7 +4,7 @@
  * an unclean close, and what `writable.abort()`/`readable.cancel()` take to close with a code.
  * Not wsframe's own `WebSocketError` (src/protocol/errors.ts), which carries a `WS_ERR_*` code.
  */
-import { checkCloseArguments, enforceUnsignedShort, toUSVString } from './arguments.js';
+import { checkCloseArguments, clampUnsignedShort, toUSVString } from './arguments.js';
 
 export interface WebSocketCloseInfo {
   closeCode?: number;
@@ -42,11 +42,11 @@ export class WebSocketError extends DOMException {
 }
 
 /**
- * A WebSocketCloseInfo as close() uses it: the code checked ([EnforceRange] unsigned short, then
- * 1000 or 3000-4999), the reason checked (123 bytes), and a reason without a code sent with 1000.
+ * A WebSocketCloseInfo as close() uses it: the code checked ([Clamp] unsigned short, then 1000
+ * or 3000-4999), the reason checked (123 bytes), and a reason without a code sent with 1000.
  */
 export function closeInfoArguments(init: WebSocketCloseInfo | undefined): { code: number | undefined; reason: string } {
-  const code = init?.closeCode === undefined || init.closeCode === null ? undefined : enforceUnsignedShort(init.closeCode);
+  const code = init?.closeCode === undefined || init.closeCode === null ? undefined : clampUnsignedShort(init.closeCode);
   const reason = init?.reason === undefined ? '' : toUSVString(init.reason);
   checkCloseArguments(code, reason);
   return { code: code ?? (reason !== '' ? 1000 : undefined), reason };

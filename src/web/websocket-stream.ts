@@ -27,7 +27,7 @@ export interface WebSocketStreamOptions extends Omit<ConnectOptions, 'protocols'
 export interface WebSocketOpenInfo {
   /** Messages: a string for text, a Uint8Array for binary. */
   readable: ReadableStream<string | Uint8Array>;
-  /** Takes strings (text messages) and ArrayBuffers or views (binary). */
+  /** Takes strings (text messages) and ArrayBuffers or views (binary); anything else goes as its string. */
   writable: WritableStream<string | ArrayBuffer | ArrayBufferView>;
   protocol: string;
   extensions: string;
@@ -131,9 +131,13 @@ export class WebSocketStream {
   #neverOpened(error: Error): void {
     if (this.#handshakeAborted) return;
     this.#ending = { code: 1006, reason: '', wasClean: false };
-    const failure = WebSocketError.fromClosure(`the WebSocket connection was not established: ${error.message}`, 1006, '');
-    this.#opened.reject(failure);
-    this.#closed.reject(failure);
+    this.#failedToOpen(error.message);
+  }
+
+  /** As Chromium: `opened` rejects with a WebSocketError without a code, `closed` with 1006. */
+  #failedToOpen(why: string): void {
+    this.#opened.reject(new WebSocketError(`the WebSocket connection was not established: ${why}`));
+    this.#closed.reject(WebSocketError.fromClosure(`the WebSocket connection was not established: ${why}`, 1006, ''));
   }
 
   #established(core: CoreWebSocket, offered: string[]): void {
@@ -186,7 +190,7 @@ export class WebSocketStream {
     if (typeof chunk === 'string') data = toUSVString(chunk);
     else if (chunk instanceof ArrayBuffer) data = new Uint8Array(chunk);
     else if (ArrayBuffer.isView(chunk)) data = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    else return Promise.reject(new TypeError('a WebSocketStream writes strings, ArrayBuffers and ArrayBuffer views'));
+    else data = toUSVString(chunk); // anything else as text, as the standard converts it
     if (this.#closing || core.state !== 'OPEN') {
       return Promise.reject(new DOMException('the WebSocketStream is closing', 'InvalidStateError'));
     }
@@ -197,10 +201,8 @@ export class WebSocketStream {
     this.#ending = { code, reason, wasClean };
     if (this.#handshakeAborted) return;
     if (this.#writableController === undefined) {
-      // Failed before it opened (close() or the signal while connect() settled).
-      const failure = WebSocketError.fromClosure('the WebSocket connection was not established', 1006, '');
-      this.#opened.reject(failure);
-      this.#closed.reject(failure);
+      // Failed before it opened: close() while connect() settled, or no subprotocol chosen.
+      this.#failedToOpen(this.#core?.protocol === '' ? 'no subprotocol was chosen' : 'closed while connecting');
       return;
     }
     if (wasClean) {

@@ -11,23 +11,27 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from '../../src/web/index.js';
+import { WebSocket, WebSocketError, WebSocketStream } from '../../src/web/index.js';
 import { browserSuiteRuns, launchChromium } from '../helpers/browser.js';
 import { RECORDER_JS, constructorOutcomes, runScenario, type ConstructorCase, type LogEntry, type Plan } from './event-recorder.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
+import { STREAM_RECORDER_JS, runStreamScenario, type StreamLogEntry, type StreamPlan } from './stream-recorder.js';
 
 const runs = browserSuiteRuns('web browser differential');
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>wsframe/web differential</title></head><body>
 <script>${RECORDER_JS}
+${STREAM_RECORDER_JS}
 window.record = (url, plan) => runScenario(WebSocket, url, plan);
 window.recordConstructor = (cases) => constructorOutcomes(WebSocket, cases);
+window.recordStream = (url, plan) => runStreamScenario(WebSocketStream, WebSocketError, url, plan);
 </script></body></html>`;
 
 /** The page's recorder with the browser's WebSocket, inside page.evaluate callbacks (they run in the page). */
 declare const window: {
   record(url: string, plan: Plan): Promise<LogEntry[]>;
   recordConstructor(cases: ConstructorCase[]): Array<{ result: string; url?: string }>;
+  recordStream(url: string, plan: StreamPlan): Promise<StreamLogEntry[]>;
 };
 
 const probe = { op: 'probe' } as const;
@@ -147,5 +151,56 @@ describe.skipIf(!runs)('wsframe/web WebSocket ↔ Chromium WebSocket: the same e
     expect(inNode).toEqual(inBrowser);
     // The table is not trivially equal: it has both outcomes.
     expect(new Set(inNode.map((outcome) => outcome.result))).toEqual(new Set(['ok', 'SyntaxError']));
+  });
+});
+
+/** [name, path and query (without run=), plan] for WebSocketStream. */
+const streamScenarios: Array<[string, string, StreamPlan]> = [
+  ['text and binary chunks, then the server’s close with code and reason', '/ws?s=messages', { steps: [{ op: 'read', count: 6 }] }],
+  [
+    'written text and bytes come back; close({ closeCode, reason })',
+    '/ws?s=echo',
+    {
+      steps: [
+        { op: 'write', kind: 'text', value: 'text ✓' },
+        { op: 'write', kind: 'bytes', value: 'bytes' },
+        { op: 'read', count: 2 },
+        { op: 'close', info: { closeCode: 4000, reason: 'bye' } },
+        { op: 'read', count: 1 },
+      ],
+    },
+  ],
+  ['close() without arguments', '/ws?s=idle', { steps: [{ op: 'close' }] }],
+  ['close({ reason }) without a code', '/ws?s=idle', { steps: [{ op: 'close', info: { reason: 'only a reason' } }] }],
+  [
+    'what close() throws for bad arguments',
+    '/ws?s=idle',
+    {
+      steps: [
+        { op: 'close', info: { closeCode: 1001 } },
+        { op: 'close', info: { closeCode: 70_000 } },
+        { op: 'close', info: { closeCode: 1000, reason: 'x'.repeat(124) } },
+        { op: 'close', info: { closeCode: 3000 } },
+      ],
+    },
+  ],
+  ['a chunk that is neither a string nor bytes', '/ws?s=echo', { steps: [{ op: 'write', kind: 'number', value: '42' }, { op: 'read', count: 1 }, { op: 'close' }] }],
+  ['readable.cancel(WebSocketError) closes with its code', '/ws?s=idle', { steps: [{ op: 'cancel', closeCode: 4100, reason: 'cancelled' }] }],
+  ['writable.abort(WebSocketError) closes with its code', '/ws?s=idle', { steps: [{ op: 'abort', closeCode: 4200, reason: 'aborted' }] }],
+  ['readable.cancel(another error) closes without a code', '/ws?s=idle', { steps: [{ op: 'cancel' }] }],
+  ['protocol error from the server', '/raw?s=reserved-opcode', { steps: [{ op: 'read', count: 2 }] }],
+  ['TCP reset', '/raw?s=reset', { steps: [{ op: 'read', count: 2 }] }],
+  ['handshake refused with 403', '/ws?s=refuse', {}],
+  ['subprotocols offered, none chosen', '/ws?s=idle', { protocols: ['x'] }],
+  ['a subprotocol chosen', '/ws?s=idle', { protocols: ['a', 'b'], steps: [{ op: 'close' }] }],
+  ['signal aborted before the constructor', '/ws?s=idle', { preAbort: true }],
+];
+
+describe.skipIf(!runs)('wsframe/web WebSocketStream ↔ Chromium WebSocketStream: the same chunks and outcomes', () => {
+  it.each(streamScenarios.map(([name, path, plan], index) => [name, path, plan, index] as const))('%s', async (_name, path, plan, index) => {
+    const url = (run: string): string => `ws://127.0.0.1:${server.port}${path}&run=stream-${index}-${run}`;
+    const inBrowser = await page.evaluate(([u, p]) => window.recordStream(u as string, p as StreamPlan), [url('browser'), plan] as const);
+    const inNode = await runStreamScenario(WebSocketStream, WebSocketError, url('node'), plan);
+    expect(inNode).toEqual(inBrowser);
   });
 });
