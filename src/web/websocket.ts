@@ -22,7 +22,7 @@ export interface WebSocketInit extends Omit<ConnectOptions, 'protocols' | 'api' 
 
 export type BinaryType = 'blob' | 'arraybuffer';
 
-type Handler = ((this: WebSocket, event: Event) => unknown) | null;
+type Handler<E extends Event = Event> = ((this: WebSocket, event: E) => unknown) | null;
 type Listener = (event: Event) => void;
 
 const CONNECTING = 0;
@@ -122,10 +122,10 @@ export class WebSocket extends EventTarget {
   set onopen(handler: Handler) {
     this.#setHandler('open', handler);
   }
-  get onmessage(): Handler {
+  get onmessage(): Handler<MessageEvent> {
     return this.#handler('message');
   }
-  set onmessage(handler: Handler) {
+  set onmessage(handler: Handler<MessageEvent>) {
     this.#setHandler('message', handler);
   }
   get onerror(): Handler {
@@ -134,10 +134,10 @@ export class WebSocket extends EventTarget {
   set onerror(handler: Handler) {
     this.#setHandler('error', handler);
   }
-  get onclose(): Handler {
+  get onclose(): Handler<CloseEvent> {
     return this.#handler('close');
   }
-  set onclose(handler: Handler) {
+  set onclose(handler: Handler<CloseEvent>) {
     this.#setHandler('close', handler);
   }
 
@@ -289,15 +289,15 @@ export class WebSocket extends EventTarget {
     });
   }
 
-  #handler(type: string): Handler {
-    return this.#handlers.get(type)?.handler ?? null;
+  #handler<E extends Event>(type: string): Handler<E> {
+    return (this.#handlers.get(type)?.handler as Handler<E> | undefined) ?? null;
   }
 
   /**
    * An event handler IDL attribute: its listener is added when first set, keeps its place while
    * the handler changes, and is removed when set to null (or a non-object).
    */
-  #setHandler(type: string, handler: Handler): void {
+  #setHandler<E extends Event>(type: string, handler: Handler<E>): void {
     const entry = this.#handlers.get(type);
     if (typeof handler !== 'function' && (typeof handler !== 'object' || handler === null)) {
       if (entry !== undefined) this.removeEventListener(type, entry.listener);
@@ -305,11 +305,11 @@ export class WebSocket extends EventTarget {
       return;
     }
     if (entry !== undefined) {
-      entry.handler = handler;
+      entry.handler = handler as Handler;
       return;
     }
     const added = {
-      handler,
+      handler: handler as Handler,
       listener: (event: Event): void => {
         if (typeof added.handler === 'function') added.handler.call(this, event);
       },

@@ -139,7 +139,7 @@ describe('the packed tarball installed as a dependency', () => {
     expect(() =>
       typeCheckConsumer(
         'web-consumer',
-        "import { WebSocket, WebSocketStream, type CloseEvent } from 'wsframe/web';\nconst ws: WebSocket = new WebSocket('ws://127.0.0.1:9/');\nws.onclose = (event) => void (event as CloseEvent).code;\nexport const s = new WebSocketStream(ws.url).opened;\n",
+        "import { WebSocket, WebSocketStream } from 'wsframe/web';\nconst ws: WebSocket = new WebSocket('ws://127.0.0.1:9/');\nws.onclose = (event) => void event.code;\nws.onmessage = (event) => void event.origin;\nexport const s = new WebSocketStream(ws.url).opened;\n",
       ),
     ).not.toThrow();
   }, 120_000); // tsc, twice
