@@ -27,7 +27,6 @@ import {
   selectSubprotocol,
   validateUpgradeRequest,
 } from './handshake/index.js';
-import type { SubprotocolSelector } from './handshake/index.js';
 import { AccessLog } from './access-log.js';
 import { definedOnly } from './options.js';
 import { WebSocket, remoteAddressOf } from './websocket.js';
@@ -112,7 +111,7 @@ export interface WebSocketServerOptions {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 
   /** Subprotocols in order of preference, or a function choosing from the client's offer (and the request). */
-  protocols?: SubprotocolSelector | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
+  protocols?: readonly string[] | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
   /** Allowed Origin values (exact, normalised); others get 403. Default: any origin. */
   origins?: string[];
   /** Decide on each upgrade (authentication): refuse with a status, or accept and attach a user. */

@@ -58,3 +58,11 @@ export async function startSecureEchoServer(
   const port = (server.address() as AddressInfo).port;
   return { url: `wss://127.0.0.1:${port}/`, port, servernames };
 }
+
+/** A standalone server (permessage-deflate off unless asked), its ws:// URL and its first connection. */
+export async function startServerWithConnection(options: WebSocketServerOptions = {}): Promise<{ url: string; connection: Promise<WebSocket> }> {
+  let accept!: (ws: WebSocket) => void;
+  const connection = new Promise<WebSocket>((resolve) => (accept = resolve));
+  const { port } = await startServer({ perMessageDeflate: false, ...options }, (ws) => accept(ws));
+  return { url: `ws://127.0.0.1:${port}/`, connection };
+}
