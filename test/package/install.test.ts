@@ -40,7 +40,7 @@ function roundTripWith(load: string, type: 'cjs' | 'esm', env: NodeJS.ProcessEnv
 beforeAll(() => {
   // npm 11 does not run a dependency's install scripts until the user approves them.
   ({ scratch, installed } = packAndInstall('install'));
-}, 240_000);
+}, 480_000); // the pack builds TypeScript and two addons: over 3 minutes on a busy 2-core machine
 
 afterAll(() => {
   if (scratch !== '') rmSync(scratch, { recursive: true, force: true });

@@ -20,7 +20,7 @@ beforeAll(() => {
   ({ scratch, installed, packOutput } = packAndInstall('platforms', ['--ignore-scripts']));
   copyFileSync(join(__dirname, 'smoke.cjs'), join(scratch, 'smoke.cjs'));
   arm64Node = run('bash', ['scripts/fetch-node.sh', 'arm64', '24'], projectRoot).trim();
-}, 240_000);
+}, 480_000); // the pack builds TypeScript and two addons: over 3 minutes on a busy 2-core machine
 
 afterAll(() => {
   if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
