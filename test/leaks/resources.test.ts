@@ -1,6 +1,7 @@
 /**
  * Nothing leaks: after servers and clients are closed — cleanly, by timeouts, by protocol errors,
- * with permessage-deflate and pings on — no socket, server or timer of ours is left.
+ * with permessage-deflate and pings on, through proxies that fail — no socket, server or timer of
+ * ours is left.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -78,6 +79,17 @@ it('a session of every kind leaves no socket, server or timer behind', async () 
     await expect(connect(`ws://127.0.0.1:${silentPort}`, { handshakeTimeout: 100 })).rejects.toMatchObject({ code: 'WS_ERR_HANDSHAKE_TIMEOUT' });
     silentServer.close();
     await once(silentServer, 'close'); // closes only once every accepted socket is gone: none leaked
+  }
+  // The proxy phase: a proxy that never answers CONNECT, and one that hangs up.
+  const silentProxy = createServer((socket) => socket.on('data', () => {}));
+  const hangingUp = createServer((socket) => socket.once('data', () => socket.destroy()));
+  for (const [proxy, code] of [[silentProxy, 'WS_ERR_PROXY_TIMEOUT'], [hangingUp, 'WS_ERR_PROXY_TUNNEL_CLOSED']] as const) {
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    await expect(connect(`ws://127.0.0.1:${port}`, { proxy: proxyUrl, handshakeTimeout: 100 })).rejects.toMatchObject({ code });
+    proxy.close();
+    await once(proxy, 'close');
   }
 
   await server.close(); // the silent peer gets 1001 and, after closeTimeout, its TCP dropped
