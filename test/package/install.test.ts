@@ -4,19 +4,13 @@
  * the user approves them. wsframe must then load its native addon from the prebuilds inside
  * the package (or fall back to TypeScript), from both `require` and `import`, with types.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packAndInstall, projectRoot as root, run } from '../helpers/packed-package.js';
 
-const root = resolve(__dirname, '../..');
-const scratch = mkdtempSync(join(tmpdir(), 'wsframe-install-'));
-const installed = join(scratch, 'node_modules', 'wsframe');
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
+let scratch = '';
+let installed = '';
 
 // A round trip through the installed package: its server echoes, the `ws` package is the client.
 const roundTrip = `
@@ -43,31 +37,14 @@ function roundTripWith(load: string, type: 'cjs' | 'esm', env: NodeJS.ProcessEnv
   return JSON.parse(out);
 }
 
-/**
- * A copy of the project's files to pack from: prepack's prebuildify rebuilds into build/, which
- * must not pull the addon from under the tests running beside this one.
- */
-function copyOfProject(): string {
-  const source = join(scratch, 'source');
-  const files = run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], root).split('\0');
-  for (const file of files) {
-    if (file === '' || !existsSync(join(root, file))) continue;
-    mkdirSync(dirname(join(source, file)), { recursive: true });
-    copyFileSync(join(root, file), join(source, file));
-  }
-  symlinkSync(join(root, 'node_modules'), join(source, 'node_modules'));
-  return source;
-}
-
 beforeAll(() => {
-  // `npm pack` runs our prepack script: the TypeScript build and prebuildify's prebuilds.
-  run('npm', ['pack', '--pack-destination', scratch], copyOfProject());
-  const tarball = readdirSync(scratch).find((name) => name.endsWith('.tgz'))!;
-  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }));
-  run('npm', ['install', '--no-audit', '--no-fund', join(scratch, tarball)], scratch);
+  // npm 11 does not run a dependency's install scripts until the user approves them.
+  ({ scratch, installed } = packAndInstall('install'));
 }, 240_000);
 
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => {
+  if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
+});
 
 describe('the packed tarball installed as a dependency', () => {
   it('ships prebuilds, the TypeScript build, types, the bin and the native sources', () => {
@@ -120,7 +97,7 @@ describe('the packed tarball installed as a dependency', () => {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'consumer.cts', 'consumer.mts', 'consumer-ws.cts', 'consumer-ws.mts'];
     expect(() => run(process.execPath, [tsc, ...args], scratch)).not.toThrow();
-  }, 120_000); // tsc on a loaded machine
+  }, 120_000); // a whole tsc run: ~10 s alone, several times that on a loaded 2-core machine
 
   it("wsframe/ws: import and require give ws's module shape and one instance (its types: above)", () => {
     const file = join(scratch, 'ws-entry.mjs');
