@@ -43,7 +43,7 @@ export interface ServerOptions {
   /** Accept only this path (query ignored); see shouldHandle. */
   path?: string;
   /** `(info) => boolean`, or `(info, callback) => void` to decide later. Refused: 401 unless the callback names a status. */
-  verifyClient?: ((info: VerifyClientInfo) => boolean) | ((info: VerifyClientInfo, callback: VerifyClientCallback) => void);
+  verifyClient?: (info: VerifyClientInfo, callback: VerifyClientCallback) => boolean | void;
   /** `(protocols: Set<string>, request) => string | false`. Default: the client's first. */
   handleProtocols?: (protocols: Set<string>, request: UpgradeRequestInfo) => string | false;
   /** Off by default. */
@@ -180,7 +180,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       const verdict =
         verifyClient.length >= 2
           ? await new Promise<Parameters<VerifyClientCallback>>((resolve) => verifyClient(info, (...answer) => resolve(answer)))
-          : ([(verifyClient as (info: VerifyClientInfo) => boolean)(info)] as const);
+          : ([Boolean((verifyClient as (info: VerifyClientInfo) => boolean)(info))] as const);
       const [accepted, status = 401, reason, headers] = verdict;
       if (!accepted) return { accept: false, status, reason: reason ?? STATUS_CODES[status] ?? 'refused', headers: headers && stringValues(headers) };
     }
