@@ -238,17 +238,22 @@ describe.each(implementations)('$name as documented in ws.md', (impl) => {
       else expect((await client.closed)[0]).toBe(1009);
     });
 
-    it("Event: 'headers' (headers, request): lines pushed are sent with the 101", async () => {
-      const { wss, url } = await serverOf(impl);
+    it("Event: 'headers' (headers, request): the 101's lines; lines pushed are sent with it", async () => {
+      const { wss, url } = await serverOf(impl, { perMessageDeflate: true });
+      const shown: string[][] = [];
       wss.on('headers', (headers: string[], request: { url: string }) => {
-        expect(headers[0]).toBe('HTTP/1.1 101 Switching Protocols');
-        expect(headers).toContain('Upgrade: websocket');
+        shown.push([...headers]);
         headers.push(`Set-Cookie: path=${request.url}`);
       });
-      const client = new RealWs(`${url}/cookie`);
+      const client = new RealWs(`${url}/cookie`, ['chat']);
       cleanups.push(() => client.terminate());
       const [response] = await once(client, 'upgrade');
       expect(response.headers['set-cookie']).toEqual(['path=/cookie']);
+      const sent = Object.entries(response.headers as Record<string, string>)
+        .filter(([name]) => name !== 'set-cookie')
+        .map(([name, value]) => `${name}: ${value}`.toLowerCase());
+      expect(shown[0]![0]).toBe('HTTP/1.1 101 Switching Protocols');
+      expect(shown[0]!.slice(1).map((line) => line.toLowerCase()).sort()).toEqual(sent.sort()); // what was shown is what was sent
     });
 
     it("Event: 'wsClientError' (error, socket, request): a bad upgrade is handed over (external server); no listener: a 4xx", async () => {
