@@ -62,6 +62,11 @@ export interface ClientOptions {
   ca?: ConnectOptions['ca'];
   rejectUnauthorized?: boolean;
   servername?: string;
+  /**
+   * wsframe's: an http: or https: proxy to tunnel through (CONNECT). Default false: as with ws,
+   * HTTP_PROXY/HTTPS_PROXY are not read (ws users pass an `agent`, which wsframe/ws does not take).
+   */
+  proxy?: string | URL | false;
   [option: string]: unknown;
 }
 
@@ -127,6 +132,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventSou
       ca: o.ca,
       rejectUnauthorized: o.rejectUnauthorized,
       servername: o.servername,
+      proxy: o.proxy ?? false,
       receiveBufferLimit: maxPayloadToLimit(o.maxPayload),
       closeTimeout: o.closeTimeout,
       perMessageDeflate: o.perMessageDeflate === undefined ? undefined : deflateOptionsFromWs(o.perMessageDeflate),
