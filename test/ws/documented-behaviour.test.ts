@@ -587,6 +587,19 @@ describe.each(implementations)('$name as documented in ws.md', (impl) => {
       raw.socket.destroy();
     });
 
+    it('HTTP_PROXY in the environment is not used (ws takes an `agent` for proxies)', async () => {
+      const url = await realServer();
+      const saved = process.env.HTTP_PROXY;
+      process.env.HTTP_PROXY = 'http://127.0.0.1:9'; // nothing listens there: a client that used it would fail
+      try {
+        const ws = clientOf(impl, url);
+        await once(ws, 'open');
+      } finally {
+        if (saved === undefined) delete process.env.HTTP_PROXY;
+        else process.env.HTTP_PROXY = saved;
+      }
+    });
+
     it('close() while CONNECTING: an error, then close with 1006', async () => {
       const ws = clientOf(impl, await realServer());
       const events: unknown[] = [];
