@@ -10,6 +10,7 @@ import { connect } from '../../src/client.js';
 import { WebSocketServer } from '../../src/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { WebSocket as WhatwgWebSocket, WebSocketStream } from '../../src/web/index.js';
+import { activeResources } from '../helpers/active-resources.js';
 
 /**
  * Timers created by wsframe's own code (src/) that are still pending: unref'd timers (the sweep)
@@ -35,12 +36,7 @@ function track<T extends (...args: never[]) => unknown>(create: T, clear: (handl
 [globalThis.setTimeout, globalThis.clearTimeout] = track(setTimeout, clearTimeout as (h: unknown) => void, true) as [typeof setTimeout, typeof clearTimeout];
 [globalThis.setInterval, globalThis.clearInterval] = track(setInterval, clearInterval as (h: unknown) => void, false) as [typeof setInterval, typeof clearInterval];
 
-/** Counts of active libuv resources by kind (TCPSocketWrap, TCPServerWrap, Timeout …). */
-function resources(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
-  return counts;
-}
+const resources = activeResources;
 
 it('a session of every kind leaves no socket, server or timer behind', async () => {
   const before = resources();
