@@ -12,6 +12,7 @@
 #include "cpu.h"
 #include "mask.h"
 #include "scan_frames.h"
+#include "transport/transport_binding.h"
 #include "utf8.h"
 
 namespace {
@@ -248,6 +249,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("availableIsas", Napi::Function::New<AvailableIsas>(env, "availableIsas"));
   exports.Set("useIsa", Napi::Function::New<UseIsa>(env, "useIsa"));
   exports.DefineProperty(Napi::PropertyDescriptor::Accessor<GetIsa>("isa", napi_enumerable));
+  wsframe::transport::register_transport(env, exports);  // no `transport` export if it fails
   return exports;
 }
 
