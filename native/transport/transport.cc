@@ -280,6 +280,7 @@ void Transport::on_shutdown(Connection* connection, int status) {
     return;
   }
   connection->flags |= kEnded;
+  if (sink_ != nullptr) sink_->finished(connection->index);
   if (connection->flags & kPeerEnded) close(connection, 0);
 }
 

@@ -41,6 +41,8 @@ class EventSink {
   virtual void ended(uint32_t index) = 0;
   // `bytes` of queued output (one write() remainder) were handed to the kernel.
   virtual void written(uint32_t index, size_t bytes) = 0;
+  // Our FIN is out (end() completed).
+  virtual void finished(uint32_t index) = 0;
   // The connection is gone; `error` is 0 or the libuv error (negative) that ended it.
   virtual void closed(uint32_t index, int error) = 0;
   // A listener stopped listening (closeListener()).

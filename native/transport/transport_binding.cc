@@ -15,7 +15,7 @@ namespace wsframe {
 namespace transport {
 namespace {
 
-// The event numbers JavaScript dispatches on (src/transport/native-addon.ts, NativeEvent).
+// The event numbers JavaScript dispatches on (src/transport/native-transport.ts, NativeEvent).
 enum Event : int32_t {
   kAccepted = 0,        // (listener index, connection handle)
   kData = 1,            // (index, Buffer)
@@ -23,6 +23,7 @@ enum Event : int32_t {
   kWritten = 3,         // (index, bytes)
   kClosed = 4,          // (index, libuv error or 0)
   kListenerClosed = 5,  // (listener index, undefined)
+  kFinished = 6,        // (index, undefined): our FIN is out
 };
 
 // One per Node environment (main thread, each worker): the transport, and the JavaScript
@@ -67,6 +68,9 @@ class Binding final : public EventSink {
   }
   void written(uint32_t index, size_t bytes) override {
     emit(kWritten, index, [&](napi_value* value) { return napi_create_double(env_, static_cast<double>(bytes), value); });
+  }
+  void finished(uint32_t index) override {
+    emit(kFinished, index, [&](napi_value* value) { return napi_get_undefined(env_, value); });
   }
   void closed(uint32_t index, int error) override {
     emit(kClosed, index, [&](napi_value* value) { return napi_create_int32(env_, error, value); });
