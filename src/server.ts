@@ -89,7 +89,8 @@ export interface WebSocketServerOptions {
   /**
    * Standalone: who owns the connections. 'native' (the default where the addon loaded): the
    * addon, on Node's event loop, without a net.Socket each; 'node': net.Socket. Where the addon
-   * did not load, 'native' falls back to 'node' (see `wss.transport`).
+   * did not load, 'native' falls back to 'node' (see `wss.transport`). The environment variable
+   * WSFRAME_TRANSPORT=node makes 'node' the default.
    */
   transport?: 'native' | 'node';
   /** Attach to an existing http/https server instead of listening. */
@@ -201,7 +202,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       this.attachedTo = o.server;
       o.server.on('upgrade', this.onUpgrade);
     }
-    this.transport = standalone && o.transport !== 'node' && nativeTransport !== undefined ? 'native' : 'node';
+    // WSFRAME_TRANSPORT=node changes the default (the test suite runs its server tests both ways).
+    const wanted = o.transport ?? (process.env.WSFRAME_TRANSPORT === 'node' ? 'node' : 'native');
+    this.transport = standalone && wanted === 'native' && nativeTransport !== undefined ? 'native' : 'node';
     if (standalone && this.transport === 'native') {
       const listener = new NativeListener((transport) => this.accept(transport, new NativeSocketAddresses(transport)));
       this.listener = listener;
