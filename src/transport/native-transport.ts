@@ -85,9 +85,21 @@ function systemError(errno: number, syscall: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
 }
 
-// NativeTransport.flags
-const WRITE_ENDED = 1; // end() or destroy() was called
-const CLOSED_FLAG = 2; // the addon reported the close
+/**
+ * What a connection needs only once it writes more than the kernel takes, ends, closes or is asked
+ * its address: made then, so an idle connection's transport is three fields (48 B).
+ */
+class TransportState {
+  /** Bytes the addon queued (write() remainders not yet written). */
+  buffered = 0;
+  /** One entry per queued write() remainder, in order: its callback (or undefined). */
+  pending: (WriteCallback | undefined)[] = [];
+  /** end() or destroy() was called. */
+  ended = false;
+  endCallback: (() => void) | undefined = undefined;
+  /** The peer's address once read (kept after the close, as a net.Socket keeps it). */
+  peer: string | undefined = undefined;
+}
 
 export class NativeTransport implements Transport {
   /** A getter, not a field: nothing more to keep in every idle connection. */
@@ -97,18 +109,15 @@ export class NativeTransport implements Transport {
 
   /** @internal */
   listener: TransportListener | undefined;
-  /** Bytes the addon queued (write() remainders not yet written). */
-  bufferedAmount = 0;
-  private flags = 0;
-  /** One entry per queued write() remainder, in order: its callback (or undefined). */
-  private pending: (WriteCallback | undefined)[] | undefined;
-  private endCallback: (() => void) | undefined;
-  /** The peer's address once read (kept after the close, as a net.Socket keeps it). */
-  private peer: string | undefined;
+  private state: TransportState | undefined;
 
-  /** @internal Made for each accepted connection. */
-  constructor(readonly handle: number) {
+  /** @internal Made for each accepted connection; `handle` becomes -1 once it closed. */
+  constructor(public handle: number) {
     connections[handle % INDEX_SPACE] = this;
+  }
+
+  private get more(): TransportState {
+    return (this.state ??= new TransportState());
   }
 
   setListener(listener: TransportListener): void {
@@ -123,6 +132,14 @@ export class NativeTransport implements Transport {
     addon().pause(this.handle);
   }
 
+  get bufferedAmount(): number {
+    return this.state === undefined ? 0 : this.state.buffered;
+  }
+
+  get writable(): boolean {
+    return this.handle >= 0 && this.state?.ended !== true;
+  }
+
   write(chunks: readonly Uint8Array[], callback?: WriteCallback): void {
     if (!this.writable) {
       if (callback !== undefined) process.nextTick(callback, systemError(-constants.errno.EPIPE, 'write'));
@@ -133,77 +150,77 @@ export class NativeTransport implements Transport {
       // All handed to the kernel now; Node, too, calls a write's callback asynchronously.
       if (callback !== undefined) process.nextTick(callback);
     } else if (queued > 0) {
-      this.bufferedAmount += queued;
-      (this.pending ??= []).push(callback);
+      const state = this.more;
+      state.buffered += queued;
+      state.pending.push(callback);
     } else if (callback !== undefined) {
       // An I/O error: the addon is closing the connection (onError and onClose follow).
       process.nextTick(callback, systemError(queued, 'write'));
     }
   }
 
-  get writable(): boolean {
-    return (this.flags & (WRITE_ENDED | CLOSED_FLAG)) === 0;
-  }
-
   end(callback?: () => void): void {
-    if (this.flags & CLOSED_FLAG) {
+    if (this.handle < 0) {
       if (callback !== undefined) process.nextTick(callback);
       return;
     }
+    const state = this.more;
     if (callback !== undefined) {
-      const earlier = this.endCallback;
-      this.endCallback = earlier === undefined ? callback : () => (earlier(), callback());
+      const earlier = state.endCallback;
+      state.endCallback = earlier === undefined ? callback : () => (earlier(), callback());
     }
-    this.flags |= WRITE_ENDED;
+    state.ended = true;
     addon().end(this.handle);
   }
 
   destroy(): void {
-    this.flags |= WRITE_ENDED;
+    if (this.handle < 0) return;
+    this.more.ended = true;
     addon().destroy(this.handle);
   }
 
   remoteAddress(): string {
-    if (this.peer === undefined) {
+    if (this.state?.peer === undefined) {
       const address = addon().address(this.handle, 1);
       if (typeof address === 'number') return '';
-      this.peer = address[0];
+      this.more.peer = address[0];
     }
-    return this.peer;
+    return this.state!.peer!;
   }
 
   /** @internal A queued remainder was handed to the kernel. */
   written(bytes: number): void {
-    this.bufferedAmount -= bytes;
-    const callback = this.pending!.shift();
+    const state = this.state!;
+    state.buffered -= bytes;
+    const callback = state.pending.shift();
     if (callback !== undefined) callback();
-    if (this.bufferedAmount === 0) {
-      this.pending = undefined;
-      this.listener?.onDrain();
-    }
+    if (state.buffered === 0) this.listener?.onDrain();
   }
 
   /** @internal Our FIN is out. */
   finished(): void {
-    const callback = this.endCallback;
-    this.endCallback = undefined;
+    const state = this.state;
+    if (state === undefined) return;
+    const callback = state.endCallback;
+    state.endCallback = undefined;
     callback?.();
   }
 
   /** @internal The last event: the connection is gone (`errno` is 0 or why). */
   closed(errno: number): void {
-    this.flags |= WRITE_ENDED | CLOSED_FLAG;
+    this.handle = -1;
     const listener = this.listener;
     const error = errno !== 0 ? systemError(errno, 'read') : undefined;
     if (error !== undefined) listener?.onError(error);
-    const pending = this.pending;
-    this.pending = undefined;
-    this.bufferedAmount = 0;
-    if (pending !== undefined) {
+    const state = this.state;
+    if (state !== undefined) {
+      const pending = state.pending;
+      state.pending = [];
+      state.buffered = 0;
       const failure = error ?? systemError(-constants.errno.ECANCELED, 'write');
       for (const callback of pending) callback?.(failure);
+      this.finished(); // an end() that never got its FIN out is over too
     }
-    this.finished(); // an end() that never got its FIN out is over too
     listener?.onClose();
   }
 }
@@ -233,7 +250,7 @@ export class NativeSocketAddresses {
   }
 
   private read(which: 0 | 1): [string, number, string] | undefined {
-    const address = addon().address(this.transport.handle, which);
+    const address = addon().address(this.transport.handle, which); // -1 once closed: EBADF
     return typeof address === 'number' ? undefined : address;
   }
 }

@@ -213,7 +213,7 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
   it('a stale handle (its connection closed, its slot reused) does nothing: every call answers EBADF', async () => {
     const { port, next } = await listen();
     const first = await client(port);
-    const stale = (await next(0)).transport;
+    const stale = { handle: (await next(0)).transport.handle }; // what a holder of the old handle keeps
     first.destroy();
     await expect.poll(() => nativeTransport!.stats().connections).toBe(0);
     const second = await client(port);
