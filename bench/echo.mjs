@@ -154,7 +154,7 @@ export function stopServer(server, graceMs = 5000) {
   });
 }
 
-function loadgen(binary, server, scenario) {
+export function loadgen(binary, server, scenario) {
   const argv = [
     '--port', String(server.port), '--server-pid', String(server.pid),
     '--conns', String(scenario.conns), '--inflight', String(scenario.inflight), '--size', String(scenario.size),
