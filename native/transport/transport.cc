@@ -7,21 +7,6 @@
 namespace wsframe {
 namespace transport {
 
-// One open connection: the libuv handle and what the transport needs beside it (272 B with
-// malloc's rounding; see native/transport/README.md). Nothing per connection for reading.
-struct Connection {
-  uv_tcp_t tcp;  // first: a uv_stream_t* of it is a Connection*
-  uint32_t index;
-  uint16_t flags;
-  int32_t error;  // the first libuv error, reported with `closed`
-};
-
-struct Listener {
-  uv_tcp_t tcp;
-  uint32_t index;
-  bool closing;
-};
-
 namespace {
 
 enum : uint16_t {
@@ -30,6 +15,7 @@ enum : uint16_t {
   kEnding = 4,         // uv_shutdown requested
   kEnded = 8,          // uv_shutdown completed: our FIN is out
   kClosing = 16,       // uv_close called
+  kAnnounced = 32,     // JavaScript was told of it (so it is told of its close)
 };
 
 // One write()'s remainder: the request and its own copy of the bytes, freed in the write callback.
@@ -73,44 +59,55 @@ void on_connection(uv_stream_t* server, int status) {
   Transport::of(reinterpret_cast<uv_handle_t*>(server))->on_connection(reinterpret_cast<Listener*>(server), status);
 }
 
-// A connection that uv_accept refused never got a slot: only its memory to free.
-void on_rejected_close(uv_handle_t* handle) { delete connection_of(handle); }
 
 }  // namespace
 
 // ---- Table ---------------------------------------------------------------------------------
 
 template <typename T>
-Handle Table<T>::insert(T* object) {
-  uint32_t index;
-  if (free_ != kNone) {
-    index = free_;
-    free_ = slots_[index].next_free;
-  } else {
-    index = static_cast<uint32_t>(slots_.size());
-    slots_.push_back(Slot{nullptr, 0, kNone});
+Table<T>::~Table() {
+  for (Slot* chunk : chunks_) std::free(chunk);
+}
+
+template <typename T>
+T* Table<T>::allocate(Handle* handle) {
+  if (free_ == kNone) {
+    // calloc: a fresh chunk is zero pages the kernel maps in as slots are used.
+    auto* chunk = static_cast<Slot*>(std::calloc(kChunk, sizeof(Slot)));
+    if (chunk == nullptr) return nullptr;
+    const auto first = static_cast<uint32_t>(chunks_.size() * kChunk);
+    chunks_.push_back(chunk);
+    for (uint32_t i = kChunk; i-- > 0;) {
+      chunk[i].next_free = free_;
+      free_ = first + i;
+    }
   }
-  slots_[index].object = object;
-  object->index = index;
+  const uint32_t index = free_;
+  Slot& free_slot = slot(index);
+  free_ = free_slot.next_free;
+  std::memset(static_cast<void*>(&free_slot.object), 0, sizeof(T));
+  free_slot.used = 1;
+  free_slot.object.index = index;
   count_++;
-  return (Handle{slots_[index].generation} << kIndexBits) | index;
+  *handle = (Handle{free_slot.generation} << kIndexBits) | index;
+  return &free_slot.object;
 }
 
 template <typename T>
 T* Table<T>::find(Handle handle) const {
   const uint64_t index = handle & kIndexMask;
-  if (index >= slots_.size()) return nullptr;
-  const Slot& slot = slots_[index];
-  if (slot.object == nullptr || slot.generation != (handle >> kIndexBits)) return nullptr;
-  return slot.object;
+  if (index >= capacity()) return nullptr;
+  Slot& found = slot(static_cast<uint32_t>(index));
+  if (!found.used || found.generation != (handle >> kIndexBits)) return nullptr;
+  return &found.object;
 }
 
 template <typename T>
 void Table<T>::remove(uint32_t index) {
-  Slot& slot = slots_[index];
-  slot.object = nullptr;
-  slot.generation = (slot.generation + 1) & kGenerationMask;
-  slot.next_free = free_;
+  Slot& freed = slot(index);
+  freed.used = 0;
+  freed.generation = (freed.generation + 1) & kGenerationMask;
+  freed.next_free = free_;
   free_ = index;
   count_--;
 }
@@ -130,23 +127,22 @@ int64_t Transport::listen(const char* ip, int port, int backlog, bool ipv6_only)
       uv_ip4_addr(ip, port, reinterpret_cast<sockaddr_in*>(&address)) != 0) {
     return UV_EINVAL;
   }
-  auto* listener = new (std::nothrow) Listener{};
+  Handle handle;
+  Listener* listener = listeners_.allocate(&handle);
   if (listener == nullptr) return UV_ENOMEM;
   int error = uv_tcp_init(loop_, &listener->tcp);
   if (error != 0) {
-    delete listener;
+    listeners_.remove(listener->index);
     return error;
   }
   listener->tcp.data = this;
   open_handles_++;
-  const Handle handle = listeners_.insert(listener);
   error = uv_tcp_bind(&listener->tcp, reinterpret_cast<const sockaddr*>(&address), ipv6_only ? UV_TCP_IPV6ONLY : 0);
   if (error == 0) error = uv_listen(reinterpret_cast<uv_stream_t*>(&listener->tcp), backlog, wsframe::transport::on_connection);
   if (error != 0) {
     // Closed quietly: the caller gets the error, not an event.
     listener->closing = true;
-    listeners_.remove(listener->index);
-    listener->index = UINT32_MAX;
+    listener->quiet = true;
     uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), on_listener_close);
     return error;
   }
@@ -165,11 +161,9 @@ int Transport::close_listener(Handle handle) {
 
 void Transport::on_listener_closed(Listener* listener) {
   const uint32_t index = listener->index;
-  delete listener;
-  if (index != UINT32_MAX) {
-    listeners_.remove(index);
-    if (sink_ != nullptr) sink_->listener_closed(index);
-  }
+  const bool quiet = listener->quiet;
+  listeners_.remove(index);
+  if (sink_ != nullptr && !quiet) sink_->listener_closed(index);
   handle_closed();
 }
 
@@ -177,20 +171,21 @@ void Transport::on_connection(Listener* listener, int status) {
   // Accept errors (EMFILE, ENFILE, ECONNABORTED) leave the pending connection in the backlog;
   // libuv retries on the next readiness (and uses its spare descriptor against EMFILE loops).
   if (status != 0 || listener->closing) return;
-  auto* connection = new (std::nothrow) Connection{};
+  Handle handle;
+  Connection* connection = connections_.allocate(&handle);
   if (connection == nullptr) return;
   if (uv_tcp_init(loop_, &connection->tcp) != 0) {
-    delete connection;
+    connections_.remove(connection->index);
     return;
   }
   connection->tcp.data = this;
+  open_handles_++;
   if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener->tcp), reinterpret_cast<uv_stream_t*>(&connection->tcp)) != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&connection->tcp), on_rejected_close);
+    close(connection, 0);  // never announced: it closes without an event
     return;
   }
   uv_tcp_nodelay(&connection->tcp, 1);
-  open_handles_++;
-  const Handle handle = connections_.insert(connection);
+  connection->flags |= kAnnounced;
   if (sink_ != nullptr) sink_->accepted(listener->index, handle);
 }
 
@@ -339,17 +334,17 @@ void Transport::on_read(Connection* connection, ssize_t nread) {
 void Transport::close(Connection* connection, int error) {
   if (connection->flags & kClosing) return;
   connection->flags |= kClosing;
-  connection->error = error;
+  connection->error = static_cast<int16_t>(error);
   uv_close(reinterpret_cast<uv_handle_t*>(&connection->tcp), on_close);
 }
 
 void Transport::on_closed(Connection* connection) {
   const uint32_t index = connection->index;
   const int error = connection->error;
+  const bool announced = connection->flags & kAnnounced;
   // The slot is free (stale handles name nothing) before JavaScript hears of it.
   connections_.remove(index);
-  delete connection;
-  if (sink_ != nullptr) sink_->closed(index, error);
+  if (sink_ != nullptr && announced) sink_->closed(index, error);
   handle_closed();
 }
 

@@ -49,35 +49,61 @@ class EventSink {
   virtual void listener_closed(uint32_t index) = 0;
 };
 
-struct Connection;
-struct Listener;
+// One open connection: the libuv handle and what the transport needs beside it (256 B; with its
+// slot's generation and free-list link 264 B, stored in the table itself: no malloc per
+// connection). Nothing per connection for reading.
+struct Connection {
+  uv_tcp_t tcp;  // first: the uv_stream_t* libuv passes back is a Connection*
+  uint32_t index;
+  uint16_t flags;
+  int16_t error;  // the first libuv error (all are above -4096), reported with `closed`
+};
 
+struct Listener {
+  uv_tcp_t tcp;
+  uint32_t index;
+  bool closing;
+  bool quiet;  // failed to listen: closed without an event (the caller got the error)
+};
+
+// Objects stored in place, in chunks that never move (libuv keeps pointers to its handles), and
+// named by handles. A slot is freed only after its handle's close callback, so its memory is
+// never reused while libuv still knows it.
 template <typename T>
 class Table {
  public:
-  // A free slot (reused oldest-freed first is not needed: the generation tells reuses apart).
-  Handle insert(T* object);
+  Table() = default;
+  ~Table();
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  // A zeroed object in a free slot (index set), or null when out of memory.
+  T* allocate(Handle* handle);
   T* find(Handle handle) const;
-  T* at(uint32_t index) const { return slots_[index].object; }
   // Frees the slot; handles to it are stale from now on.
   void remove(uint32_t index);
   size_t size() const { return count_; }
-  size_t capacity() const { return slots_.size(); }
+  size_t capacity() const { return chunks_.size() * kChunk; }
   template <typename F>
-  void for_each(F f) const {
-    for (const Slot& slot : slots_) {
-      if (slot.object != nullptr) f(slot.object);
+  void for_each(F f) {
+    for (Slot* chunk : chunks_) {
+      for (size_t i = 0; i < kChunk; i++) {
+        if (chunk[i].used) f(&chunk[i].object);
+      }
     }
   }
 
  private:
   struct Slot {
-    T* object;
-    uint32_t generation;
+    T object;
+    uint32_t generation : 31;
+    uint32_t used : 1;
     uint32_t next_free;
   };
+  static constexpr uint32_t kChunk = 1024;
   static constexpr uint32_t kNone = UINT32_MAX;
-  std::vector<Slot> slots_;
+  Slot& slot(uint32_t index) const { return chunks_[index / kChunk][index % kChunk]; }
+  std::vector<Slot*> chunks_;
   uint32_t free_ = kNone;
   size_t count_ = 0;
 };

@@ -259,7 +259,7 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     }
     expect(accepted).toHaveLength(count);
     expect(accepted.every((recorder) => recorder.events.filter((event) => event === 'close').length === 1)).toBe(true);
-    expect(nativeTransport!.stats().connectionSlots).toBeLessThanOrEqual(count / 2); // slots were reused
+    expect(nativeTransport!.stats().connectionSlots).toBeLessThan(count); // slots were reused (allocated 1,024 at a time)
     await expect.poll(() => openDescriptors()).toBe(fdsBefore);
     await expect.poll(() => sockets().length).toBeLessThanOrEqual(resourcesBefore.length); // earlier tests' may still close
   }, 60_000);
