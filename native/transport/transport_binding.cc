@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "../napi_args.h"
 #include "transport.h"
 
 namespace wsframe {
@@ -119,15 +120,13 @@ class Binding final : public EventSink {
 
 // ---- arguments -----------------------------------------------------------------------------
 
+// The arguments, and the environment's Binding (every function's data pointer).
 template <size_t kCount>
-struct Call {
-  napi_value argv[kCount];
+struct Call : Args<kCount> {
   Binding* binding;
   bool read(napi_env env, napi_callback_info info) {
-    size_t argc = kCount;
-    void* data;
-    if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return false;
-    binding = static_cast<Binding*>(data);
+    if (!Args<kCount>::read(env, info)) return false;
+    binding = static_cast<Binding*>(this->data);
     return true;
   }
 };
@@ -145,28 +144,14 @@ bool read_handle(napi_env env, napi_value value, Handle* out) {
   return true;
 }
 
-bool read_int(napi_env env, napi_value value, const char* message, int32_t* out) {
-  if (napi_get_value_int32(env, value, out) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-    return false;
-  }
-  return true;
-}
-
 bool read_chunk(napi_env env, napi_value value, uv_buf_t* out) {
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_uint8_array) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "Chunks must be Uint8Arrays or Buffers");
-    return false;
-  }
-  if (length > UINT32_MAX) {
+  Bytes chunk;
+  if (!read_bytes(env, value, "Chunks must be Uint8Arrays or Buffers", &chunk)) return false;
+  if (chunk.length > UINT32_MAX) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "A chunk must be shorter than 4 GiB");
     return false;
   }
-  *out = uv_buf_init(static_cast<char*>(data), static_cast<unsigned>(length));
+  *out = uv_buf_init(reinterpret_cast<char*>(chunk.data), static_cast<unsigned>(chunk.length));
   return true;
 }
 
@@ -204,8 +189,8 @@ napi_value Listen(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The address must be a string");
     return nullptr;
   }
-  if (!read_int(env, call.argv[1], "The port must be a number", &port) ||
-      !read_int(env, call.argv[2], "The backlog must be a number", &backlog)) {
+  if (!read_int32(env, call.argv[1], "The port must be a number", &port) ||
+      !read_int32(env, call.argv[2], "The backlog must be a number", &backlog)) {
     return nullptr;
   }
   if (napi_get_value_bool(env, call.argv[3], &ipv6_only) != napi_ok) ipv6_only = false;
@@ -259,7 +244,7 @@ napi_value Address(napi_env env, napi_callback_info info) {
   Handle handle;
   int32_t which;
   if (!call.read(env, info) || !read_handle(env, call.argv[0], &handle) ||
-      !read_int(env, call.argv[1], "which must be a number", &which)) {
+      !read_int32(env, call.argv[1], "which must be a number", &which)) {
     return nullptr;
   }
   sockaddr_storage address;
