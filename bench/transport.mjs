@@ -43,6 +43,8 @@ const scenarios = [
 ];
 
 const fmt = (x) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
+/** Messages or MB per second of server CPU: less sensitive to a starved load generator than the rate. */
+const perCpu = (r) => r.value / Math.max(r.cpu / 100, 1e-9);
 const value = (result, scenario) => (scenario.metric === 'mb' ? result.mb_per_s : result.msgs_per_s);
 
 async function main() {
@@ -82,6 +84,7 @@ async function main() {
         names.includes('uws') ? `${(med(name) / med('uws')).toFixed(2)}× (${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)})` : '—',
         names.includes('ws') ? `${(med(name) / med('ws')).toFixed(2)}×` : '—',
         `${Math.round(median(of(name).map((r) => r.cpu)))}%`,
+        `${fmt(median(of(name).map(perCpu)))} (${(median(of(name).map(perCpu)) / median(of('uws').map(perCpu))).toFixed(2)}×)`,
       ]);
     }
   }
@@ -89,9 +92,10 @@ async function main() {
   const body = [
     `- Machine: ${info.cpu}; Node ${info.node}; load average at start ${info.load}. ${rounds} rounds, servers interleaved (order rotated each round); medians. ` +
       `\`node bench/transport.mjs\`, ${new Date().toISOString().slice(0, 10)}; whole run ${Math.round((Date.now() - began) / 1000)} s.`,
+    '- per server CPU-second: the rate divided by the server\'s CPU share over the same window (loadgen reads /proc/PID/stat).',
     '- uws = uWebSockets.js 20.57 (@btc-vision/uwebsockets.js, bench-only, through Debian 13\'s glibc); net echo = bench/net-echo-server.mjs.',
     '',
-    markdownTable(['scenario', 'server', 'median', 'vs uws (per-round range)', 'vs ws', 'server CPU'], rows),
+    markdownTable(['scenario', 'server', 'median', 'vs uws (per-round range)', 'vs ws', 'server CPU', 'per server CPU-second (vs uws)'], rows),
     '',
     errors.length ? `Errors/dropped connections: ${errors.join('; ')}.` : 'No errors, no dropped connections; every echo checked byte for byte by the load generator.',
   ].join('\n');
