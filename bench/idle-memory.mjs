@@ -190,7 +190,8 @@ async function main() {
         results.push(r);
         console.error(
           `round ${round + 1}/${rounds} ${String(conns).padStart(6)} ${name.padEnd(8)} connected ${r.connected} ` +
-            `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s)`,
+            `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s; ` +
+            `RSS ${round0(r.rssBefore / 1024)} → ${round0(r.rssAfter / 1024)} KiB)`,
         );
       }
     }
