@@ -34,6 +34,7 @@ Options of echo:
   --protocols a,b                subprotocols, in order of preference
   --origins URL,URL              allowed Origin values (default: any)
   --log                          write a W3C access log line per upgrade attempt to stdout
+  --transport native|node        who owns the connections: the addon (default where it loaded) or net.Socket
   --help                         show this text
 
 Options of connect:
@@ -80,6 +81,7 @@ const echoOptions = {
   protocols: { type: 'string' },
   origins: { type: 'string' },
   log: { type: 'boolean', default: false },
+  transport: { type: 'string' },
   help: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
@@ -110,7 +112,13 @@ export function parseEchoArgs(args: string[]): WebSocketServerOptions & { help: 
     idleTimeout: optional(values['idle-timeout'], (v) => seconds(v, '--idle-timeout')),
     protocols: optional(values.protocols, list),
     origins: optional(values.origins, list),
+    transport: optional(values.transport, transportKind),
   };
+}
+
+function transportKind(value: string): 'native' | 'node' {
+  if (value !== 'native' && value !== 'node') throw new UsageError(`--transport takes native or node, not '${value}'`);
+  return value;
 }
 
 function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
@@ -171,7 +179,7 @@ async function echo(args: string[]): Promise<number> {
   });
   const address = server.address();
   const where = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
-  process.stdout.write(`wsframe echo listening on ws://${where}\n`);
+  process.stdout.write(`wsframe echo listening on ws://${where} (transport ${server.transport})\n`);
   await stopped;
   await server.close();
   return 0;

@@ -43,6 +43,7 @@ import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport, TransportListener } from './transport/transport.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
+import { NativeListener, NativeSocketAddresses, nativeTransport } from './transport/native-transport.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
@@ -65,7 +66,20 @@ export interface UpgradeRequestInfo {
   readonly headers: http.IncomingHttpHeaders;
   /** Alternating names and values, as received. */
   readonly rawHeaders: readonly string[];
-  readonly socket: Socket;
+  /**
+   * The connection's net.Socket; on the native transport (which has none) an object with the
+   * addresses a net.Socket would give, read when asked.
+   */
+  readonly socket: Socket | SocketAddresses;
+}
+
+/** What `UpgradeRequestInfo.socket` offers whatever the transport (a net.Socket has all of it). */
+export interface SocketAddresses {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly remoteFamily?: string | undefined;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
 }
 
 export interface WebSocketServerOptions {
@@ -75,6 +89,13 @@ export interface WebSocketServerOptions {
   host?: string;
   /** Largest queue of connections not yet accepted (standalone; `listen`'s backlog). Default: Node's (511). */
   backlog?: number;
+  /**
+   * Standalone: who owns the connections. 'native' (the default where the addon loaded): the
+   * addon, on Node's event loop, without a net.Socket each; 'node': net.Socket. Where the addon
+   * did not load, 'native' falls back to 'node' (see `wss.transport`). The environment variable
+   * WSFRAME_TRANSPORT=node makes 'node' the default.
+   */
+  transport?: 'native' | 'node';
   /** Attach to an existing http/https server instead of listening. */
   server?: http.Server | https.Server;
   /** Only upgrade requests for this path (query ignored); others are left alone (attached) or refused 400 (standalone). */
@@ -153,8 +174,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly accessLog: AccessLog | undefined;
   private readonly negotiators: ExtensionNegotiator[];
   private readonly deflate: DeflateSettings | undefined;
-  /** Standalone: the listening server. */
-  private readonly netServer: net.Server | undefined;
+  /** Standalone: the listening socket (a net.Server with the node transport). */
+  private readonly listener: net.Server | NativeListener | undefined;
+  /** Which transport standalone connections use ('node' too in attached mode and for handleUpgrade). */
+  readonly transport: 'native' | 'node';
   /** Attached: the server whose 'upgrade' events we take. */
   private readonly attachedTo: http.Server | https.Server | undefined;
   /** Standalone: connections whose request head is still arriving, in order of arrival. */
@@ -181,16 +204,28 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (o.server !== undefined) {
       this.attachedTo = o.server;
       o.server.on('upgrade', this.onUpgrade);
+    }
+    // WSFRAME_TRANSPORT=node changes the default (the test suite runs its server tests both ways).
+    const wanted = o.transport ?? (process.env.WSFRAME_TRANSPORT === 'node' ? 'node' : 'native');
+    this.transport = standalone && wanted === 'native' && nativeTransport !== undefined ? 'native' : 'node';
+    if (standalone && this.transport === 'native') {
+      const listener = new NativeListener((transport) => this.accept(transport, new NativeSocketAddresses(transport)));
+      this.listener = listener;
+      listener.listen(o.port!, o.host, o.backlog).then(
+        () => this.emit('listening'),
+        (error) => this.emit('error', error),
+      );
     } else if (standalone) {
-      this.netServer = net.createServer({ noDelay: true }, this.onSocket);
-      this.netServer.on('error', (error) => this.emit('error', error));
-      this.netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
+      const netServer = net.createServer({ noDelay: true }, this.onSocket);
+      this.listener = netServer;
+      netServer.on('error', (error) => this.emit('error', error));
+      netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
     } // else: handleUpgrade() only
   }
 
   /** The listening address (standalone or attached). */
   address(): AddressInfo | string | null {
-    return (this.netServer ?? this.attachedTo)?.address() ?? null;
+    return (this.listener ?? this.attachedTo)?.address() ?? null;
   }
 
   /** True when `request` asks for a WebSocket upgrade (RFC 6455 §4.1 `Upgrade: websocket`). */
@@ -217,8 +252,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         ? client.close(1001, 'server shutting down')
         : client.sendConnectionClose(1001, 'server shutting down').then(() => client.closed),
     );
-    if (this.netServer !== undefined) {
-      const stopped = new Promise<void>((resolve) => this.netServer!.close(() => resolve()));
+    if (this.listener !== undefined) {
+      const listener = this.listener;
+      const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const pending of this.readingHead) pending.transport.destroy(); // requests still arriving
       await stopped;
     }
@@ -239,7 +275,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   };
 
   /** Standalone: a new connection, whose request head is read next. */
-  private accept(transport: Transport, socket: Socket): void {
+  private accept(transport: Transport, socket: Socket | SocketAddresses): void {
     const parser = new RequestHeadParser({ maxHeaderSize: this.options.maxHeaderSize });
     const pending = new PendingUpgrade(this, transport, socket, clock(), parser);
     transport.setListener(pending);
@@ -431,7 +467,7 @@ class PendingUpgrade implements TransportListener {
     private readonly server: WebSocketServer,
     readonly transport: Transport,
     /** What the request's `socket` is (UpgradeRequestInfo.socket). */
-    readonly socket: Socket | undefined,
+    readonly socket: Socket | SocketAddresses | undefined,
     /** When the transport was accepted (the sweeper's clock): handshakeTimeout counts from there. */
     readonly accepted: number,
     /** The request head's parser while the head is still arriving (standalone), else undefined. */

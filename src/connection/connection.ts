@@ -107,6 +107,12 @@ const ENDED = 16;
 const TRANSPORT_FAILED = 32;
 /** The peer began the closing (its close frame, or its FIN, came while we were OPEN): for diagnostics. */
 const PEER_CLOSED_FIRST = 64;
+/**
+ * A send returned false: 'drain' is owed. A transport reports a drain only when it queued bytes
+ * itself; one that handed a large write to the kernel at once (the native transport's
+ * uv_try_write) has nothing to drain, so the connection reports it (drainLater).
+ */
+const DRAIN_DUE = 128;
 
 export class Connection implements ProtocolListener, TransportListener, Sweepable {
   state: ConnectionState = 'OPEN';
@@ -256,7 +262,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     this.protocol.sendPrepared(message, compress);
     if (this.flags & (RECEIVING | FLUSH_SCHEDULED)) return this.queued(undefined);
     this.flush();
-    return this.bufferedAmount < this.settings.highWaterMark;
+    return this.belowHighWaterMark();
   }
 
   sendContinuation(data: Uint8Array, final: boolean, callback?: WriteCallback): boolean {
@@ -302,10 +308,21 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     return this.protocol.bufferedAmount + this.transport.bufferedAmount;
   }
 
+  private belowHighWaterMark(): boolean {
+    if (this.bufferedAmount < this.settings.highWaterMark) return true;
+    this.flags |= DRAIN_DUE;
+    return false;
+  }
+
+  /** @internal A drain owed (DRAIN_DUE) that the transport will not report: everything left at once. */
+  drainIfDue(): void {
+    if (this.flags & DRAIN_DUE && this.bufferedAmount === 0 && this.state !== 'CLOSED') this.onDrain();
+  }
+
   private queued(callback: WriteCallback | undefined): boolean {
     if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
     this.scheduleFlush();
-    return this.bufferedAmount < this.settings.highWaterMark;
+    return this.belowHighWaterMark();
   }
 
   private scheduleFlush(): void {
@@ -330,6 +347,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     }
     this.transport.write(chunks, callbacks === undefined ? undefined : callbacksOf(callbacks));
     if (this.transport.bufferedAmount > this.settings.maxMessageSize) this.pause(PAUSED_BY_OUTPUT);
+    else if (this.flags & DRAIN_DUE && this.transport.bufferedAmount === 0) process.nextTick(drainLater, this);
   }
 
   // ---- closing ---------------------------------------------------------------------------
@@ -389,6 +407,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   /** TransportListener: everything queued was handed to the kernel. */
   onDrain(): void {
+    this.flags &= ~DRAIN_DUE;
     if (this.flags & PAUSED_BY_OUTPUT) this.resume(PAUSED_BY_OUTPUT);
     this.events.onDrain();
   }
@@ -436,4 +455,8 @@ function callbacksOf(callbacks: WriteCallback[]): WriteCallback {
 
 function flushLater(connection: Connection): void {
   connection.flush();
+}
+
+function drainLater(connection: Connection): void {
+  connection.drainIfDue();
 }
