@@ -102,7 +102,9 @@ it('heartbeats and timeouts of many connections run from one sweep timer, not on
   globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => (countFromSrc() && intervals++, setI(...args))) as typeof setInterval;
   globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => (countFromSrc() && timeouts++, setT(...args))) as typeof setTimeout;
   try {
-    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, pingInterval: 100, idleTimeout: 5000, handshakeTimeout: 5000 });
+    // RawClients do not answer pings: an interval long enough that none is closed before all 50 are
+    // counted, even on a loaded machine (at 100 ms some were, before the poll saw 50).
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, pingInterval: 2000, idleTimeout: 5000, handshakeTimeout: 5000 });
     await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
     const clients = await Promise.all(Array.from({ length: 50 }, () => RawClient.upgraded(port)));

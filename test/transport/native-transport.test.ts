@@ -18,6 +18,7 @@ import type { NativeTransport } from '../../src/transport/native-transport.js';
 import type { TransportListener } from '../../src/transport/transport.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer } from '../helpers/servers.js';
+import { WebSocketServer } from '../../src/server.js';
 
 const EBADF = -9;
 const repoRoot = resolve(__dirname, '../..');
@@ -313,6 +314,16 @@ describe.skipIf(nativeTransport === undefined)('the standalone server on the nat
     expect(addresses.localPort).toBe(port);
     expect(addresses.remoteFamily).toBe('IPv4');
     client.destroy();
+  });
+
+  it('a port in use is an \'error\' event with code EADDRINUSE, as with net.Server, and leaves no listener', async () => {
+    const { port } = await startServer({ transport: 'native' });
+    const before = nativeTransport!.stats().listeners;
+    const second = new WebSocketServer({ host: '127.0.0.1', port, transport: 'native' });
+    const [error] = (await once(second, 'error')) as [NodeJS.ErrnoException];
+    expect(error).toMatchObject({ code: 'EADDRINUSE', syscall: 'listen' });
+    await expect.poll(() => nativeTransport!.stats().listeners).toBe(before);
+    await second.close();
   });
 
   it('after a session and close() no connection or listener is left in the addon', async () => {
