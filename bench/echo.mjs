@@ -160,15 +160,16 @@ export function stopServer(server, graceMs = 5000) {
   });
 }
 
-function loadgen(binary, server, scenario) {
+/** One load generator run against `server`; `seconds` counted after `warm` seconds (default: this run's flags). */
+export function loadgen(binary, server, scenario, seconds = duration, warm = warmup) {
   const argv = [
     '--port', String(server.port), '--server-pid', String(server.pid),
     '--conns', String(scenario.conns), '--inflight', String(scenario.inflight), '--size', String(scenario.size),
-    '--duration', String(duration), '--warmup', String(warmup),
+    '--duration', String(seconds), '--warmup', String(warm),
   ];
   if (scenario.binary) argv.push('--binary');
   if (scenario.deflate) argv.push('--deflate');
-  const result = spawnSync(binary, argv, { encoding: 'utf8', timeout: (duration + warmup + 70) * 1000 });
+  const result = spawnSync(binary, argv, { encoding: 'utf8', timeout: (seconds + warm + 70) * 1000 });
   const line = result.stdout.trim().split('\n').pop();
   try {
     return JSON.parse(line);

@@ -40,6 +40,9 @@ Options of connect:
   --protocol P                   offer subprotocol P (repeat for more, most preferred first)
   --header 'K: V'                add a request header (repeatable)
   --deflate                      offer permessage-deflate (RFC 7692)
+  --proxy URL                    tunnel through this http:// or https:// proxy (CONNECT;
+                                 user:password@ in it for Basic credentials). Default: from
+                                 HTTP_PROXY / HTTPS_PROXY / NO_PROXY
   --help                         show this text
 
 Options of chat:
@@ -246,12 +249,15 @@ const connectOptions = {
   protocol: { type: 'string', multiple: true, default: [] },
   header: { type: 'string', multiple: true, default: [] },
   deflate: { type: 'boolean', default: false },
+  proxy: { type: 'string' },
   help: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
 export interface ConnectArgs {
   help: boolean;
   deflate: boolean;
+  /** --proxy; undefined: connect() takes it from the environment. */
+  proxy: string | undefined;
   url: string;
   protocols: string[];
   /** Repeats of one name (in any case) become a list: one header line each. */
@@ -275,7 +281,7 @@ export function parseConnectArgs(args: string[]): ConnectArgs {
   if (!values.help && positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'connect needs a URL (ws://host:port/path or wss://…)' : `connect takes one URL, not '${positionals.join(' ')}'`);
   }
-  return { help: values.help, deflate: values.deflate, url: positionals[0] ?? '', protocols: values.protocol, headers };
+  return { help: values.help, deflate: values.deflate, proxy: values.proxy, url: positionals[0] ?? '', protocols: values.protocol, headers };
 }
 
 /** connect() refusals that are mistakes in the command line, not failures of the server. */
@@ -288,14 +294,14 @@ export function describeBinary(data: Uint8Array): string {
 }
 
 async function connectCommand(args: string[]): Promise<number> {
-  const { help, deflate, url, protocols, headers } = parseConnectArgs(args);
+  const { help, deflate, proxy, url, protocols, headers } = parseConnectArgs(args);
   if (help) {
     process.stdout.write(usage);
     return 0;
   }
   let ws;
   try {
-    ws = await connect(url, { protocols, headers, perMessageDeflate: deflate });
+    ws = await connect(url, { protocols, headers, perMessageDeflate: deflate, proxy });
   } catch (error) {
     if (error instanceof WebSocketError && usageErrorCodes.has(error.code)) throw new UsageError(error.message);
     // e.g. "connect failed (WS_ERR_HANDSHAKE_BAD_STATUS, HTTP 503): Unexpected server response: 503"

@@ -27,7 +27,6 @@ import {
   selectSubprotocol,
   validateUpgradeRequest,
 } from './handshake/index.js';
-import type { SubprotocolSelector } from './handshake/index.js';
 import { AccessLog } from './access-log.js';
 import { definedOnly } from './options.js';
 import { WebSocket, remoteAddressOf } from './websocket.js';
@@ -42,6 +41,8 @@ import type { ExtensionNegotiator } from './handshake/extension-negotiation.js';
 import { formatExtensionList } from './handshake/header-values.js';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport, TransportListener } from './transport/transport.js';
+import type { WebSocketErrorCode } from './protocol/errors.js';
+import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
@@ -110,7 +111,7 @@ export interface WebSocketServerOptions {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 
   /** Subprotocols in order of preference, or a function choosing from the client's offer (and the request). */
-  protocols?: SubprotocolSelector | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
+  protocols?: readonly string[] | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
   /** Allowed Origin values (exact, normalised); others get 403. Default: any origin. */
   origins?: string[];
   /** Decide on each upgrade (authentication): refuse with a status, or accept and attach a user. */
@@ -253,7 +254,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (result.state === 'incomplete') return;
     this.stopReadingHead(pending);
     if (result.state === 'refused') {
-      this.refuseConnection(pending, result.refusal.status, result.refusal.reason);
+      this.refuseConnection(pending, result.refusal.status, 'WS_ERR_HANDSHAKE_BAD_REQUEST', result.refusal.reason);
       return;
     }
     // The bytes after the head wait in the transport for the connection (it resumes reading).
@@ -262,12 +263,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const socket = pending.socket!;
     const request: UpgradeRequestInfo = { method, url, httpVersion, headers: headersFromRaw(rawHeaders), rawHeaders, socket };
     if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
-      this.refuse(request, pending, Date.now(), 400, 'no WebSocket endpoint at this path');
+      this.refuse(request, pending, Date.now(), 400, 'WS_ERR_HANDSHAKE_BAD_PATH', 'no WebSocket endpoint at this path');
     } else if (request.headers.upgrade === undefined && request.headers['sec-websocket-key'] === undefined) {
       // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
       // tries to be a handshake goes on to upgrade() for the specific reason it fails.
       const headers = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
-      this.refuse(request, pending, Date.now(), 426, 'this endpoint only accepts WebSocket upgrades', headers);
+      this.refuse(request, pending, Date.now(), 426, 'WS_ERR_HANDSHAKE_BAD_UPGRADE', 'this endpoint only accepts WebSocket upgrades', headers);
     } else {
       void this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
     }
@@ -284,13 +285,14 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     for (const pending of this.readingHead) {
       if (elapsed(pending.accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
       this.stopReadingHead(pending);
-      this.refuseConnection(pending, 408, 'handshake timeout');
+      this.refuseConnection(pending, 408, 'WS_ERR_HANDSHAKE_TIMEOUT', 'handshake timeout');
     }
   }
 
   /** No request to log (malformed, too large, timed out): count the status, answer, close. */
-  private refuseConnection(pending: PendingUpgrade, status: number, reason: string): void {
+  private refuseConnection(pending: PendingUpgrade, status: number, code: WebSocketErrorCode, reason: string): void {
     this.count(status);
+    publishHandshakeFailed('server', status, code, reason, '');
     endAndDestroy(pending.transport, refusalResponse(status, reason));
   }
 
@@ -305,17 +307,17 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const o = this.options;
 
     if (!o.enabled || this.closing) {
-      this.refuse(request, pending, started, 503, 'WebSocket is disabled on this server');
+      this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'WebSocket is disabled on this server');
       return;
     }
     const verdict = validateUpgradeRequest(request, { origins: o.origins });
     if (!verdict.ok) {
-      this.refuse(request, pending, started, verdict.status, verdict.reason, verdict.headers);
+      this.refuse(request, pending, started, verdict.status, verdict.code, verdict.reason, verdict.headers);
       return;
     }
     // Count handshakes in flight too, so a burst cannot slip past the limit during verify().
     if (o.maxConnections > 0 && this.clients.size + this.pendingHandshakes >= o.maxConnections) {
-      this.refuse(request, pending, started, 503, 'too many connections');
+      this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'too many connections');
       return;
     }
 
@@ -334,12 +336,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       }
       if (pending.closed) return;
       if (this.closing) {
-        this.refuse(request, pending, started, 503, 'server shutting down');
+        this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'server shutting down');
         return;
       }
       if (result === false || (typeof result === 'object' && !result.accept)) {
         const refusal = typeof result === 'object' && !result.accept ? result : undefined;
-        this.refuse(request, pending, started, refusal?.status ?? 403, refusal?.reason ?? 'forbidden', refusal?.headers);
+        this.refuse(request, pending, started, refusal?.status ?? 403, 'WS_ERR_HANDSHAKE_REFUSED', refusal?.reason ?? 'forbidden', refusal?.headers);
         return;
       }
       if (typeof result === 'object') {
@@ -369,6 +371,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         : new WebSocket(transport, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
+    publishOpen('server', client, transport, request.socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);
     this.emit('connection', client, request);
     // The head's bytes go in first, then the connection resumes reading (unless taking them paused it).
     client.receiveInitial(head);
@@ -385,10 +388,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     pending: PendingUpgrade,
     started: number,
     status: number,
+    code: WebSocketErrorCode,
     reason: string,
     headers?: Record<string, string>,
   ): void {
     this.count(status);
+    publishHandshakeFailed('server', status, code, reason, request.url ?? '');
     this.accessLog?.write(request, remoteAddressOf(pending.transport, this.forwardedFor(request)), status, started);
     endAndDestroy(pending.transport, refusalResponse(status, reason, headers));
   }

@@ -62,6 +62,8 @@ export interface ClientOptions {
   ca?: ConnectOptions['ca'];
   rejectUnauthorized?: boolean;
   servername?: string;
+  /** wsframe's own: an http:// or https:// proxy to tunnel through, or false; default from HTTP_PROXY / HTTPS_PROXY / NO_PROXY (ws needs an `agent` for this). */
+  proxy?: ConnectOptions['proxy'];
   [option: string]: unknown;
 }
 
@@ -127,6 +129,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventSou
       ca: o.ca,
       rejectUnauthorized: o.rejectUnauthorized,
       servername: o.servername,
+      proxy: o.proxy,
       receiveBufferLimit: maxPayloadToLimit(o.maxPayload),
       closeTimeout: o.closeTimeout,
       perMessageDeflate: o.perMessageDeflate === undefined ? undefined : deflateOptionsFromWs(o.perMessageDeflate),
