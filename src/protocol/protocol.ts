@@ -18,7 +18,7 @@ import {
 } from './close-codes.js';
 import type { CloseStatus } from './close-codes.js';
 import { WebSocketError } from './errors.js';
-import { FrameParser } from './frame-parser.js';
+import { FrameParser, fragmentAllowance } from './frame-parser.js';
 import type { FrameParserSettings, MessageTransform } from './frame-parser.js';
 import type { PreparedFrames, PreparedMessage, SharedCompressor } from './prepared-message.js';
 import { frameHead, serializeFrame } from './frame-serializer.js';
@@ -78,8 +78,10 @@ export interface ProtocolOptions {
   /** 'server' requires masked frames from the peer and sends unmasked ones; 'client' the opposite (§5.1). */
   role: 'server' | 'client';
   /**
-   * Bytes a received message may pin in memory: its payload plus FRAGMENT_OVERHEAD (64) per
-   * frame after the first; over it → close 1009. Default 4194304 (IIS receiveBufferLimit).
+   * Payload bytes a received message may have, however it is fragmented; over it → close 1009.
+   * A message may also span at most fragmentAllowance(maxMessageSize) frames (1 per 64 bytes of
+   * the limit, at least 1024), so a flood of tiny fragments closes with 1009 too. Default
+   * 4194304 (IIS receiveBufferLimit).
    */
   maxMessageSize?: number;
   /** 'messages' (default): whole messages to `listener.message`; 'fragments': pieces to `listener.fragment`. */
@@ -105,9 +107,11 @@ export function protocolSettings(options: ProtocolOptions): ProtocolSettings {
   if (options.allowRsv1 === true && options.messageTransform === undefined) {
     throw new TypeError('allowRsv1 needs a messageTransform for the messages that set it');
   }
+  const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   return {
     requireMask: options.role === 'server',
-    maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+    maxMessageSize,
+    maxMessageFrames: fragmentAllowance(maxMessageSize),
     deliverFragments: options.deliver === 'fragments',
     transform: options.allowRsv1 === true ? options.messageTransform : undefined,
     compressor: options.messageCompressor,

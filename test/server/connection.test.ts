@@ -262,6 +262,29 @@ describe('limits', () => {
     expect(await client.closeCode()).toBe(1009);
   });
 
+  it('a message of exactly receiveBufferLimit is echoed whole as 1, 4 and 64 fragments', async () => {
+    const { port } = await startServer({ receiveBufferLimit: 4096 }, echo);
+    const client = await RawClient.upgraded(port);
+    for (const count of [1, 4, 64]) {
+      const payload = Buffer.alloc(4096, count);
+      const size = 4096 / count;
+      for (let i = 0; i < count; i++) client.send(i === 0 ? BINARY : CONT, payload.subarray(i * size, (i + 1) * size), { fin: i === count - 1 });
+      const frame = await client.frame();
+      expect(frame.payload.equals(payload), `${count} fragments`).toBe(true);
+    }
+    client.destroy();
+  });
+
+  it('a flood of empty fragments ends with 1009 at the fragment allowance', async () => {
+    const { port } = await startServer({ receiveBufferLimit: 4096 }, echo);
+    const client = await RawClient.upgraded(port);
+    const { clientFrame } = await import('../helpers/raw-client.js');
+    const frames = [clientFrame(BINARY, '', { fin: false })];
+    for (let i = 0; i < 5000; i++) frames.push(clientFrame(CONT, '', { fin: false }));
+    client.write(Buffer.concat(frames));
+    expect(await client.closeCode()).toBe(1009);
+  });
+
   it('a frame that declares 4 MiB and sends little reserves at most 1 MiB ahead, and still arrives whole', async () => {
     const { port } = await startServer({}, echo);
     const clients = await Promise.all(Array.from({ length: 20 }, () => RawClient.upgraded(port)));
