@@ -2,8 +2,9 @@
 # Installs what the tests need from Debian's packages, when missing: the real peers the interop
 # tests talk to — Python's `websockets` (for Debian's /usr/bin/python3), Chromium (/usr/bin/chromium,
 # driven by playwright-core in test/browser/), redis-server (started on a free loopback port by
-# test/helpers/redis-server.ts for the Redis backplane tests) — and an arm64 cross compiler with
-# qemu-user, which run the NEON kernel tests on x86-64. One apt step for everything missing.
+# test/helpers/redis-server.ts for the Redis backplane tests) — an arm64 cross compiler with
+# qemu-user, which run the NEON kernel tests on x86-64, and clang with libFuzzer for the fuzz
+# targets. One apt step for everything missing.
 # With --bench, instead what the benchmarks build with: zlib's headers (bench/loadgen.c speaks
 # permessage-deflate).
 set -euo pipefail
@@ -18,6 +19,10 @@ else
   # The NEON kernels, cross-built and run under qemu-user (test/native/arm64.test.ts).
   command -v aarch64-linux-gnu-g++ >/dev/null || need+=(g++-aarch64-linux-gnu)
   command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
+  # The libFuzzer targets of the native kernels (test/native/fuzz.test.ts, scripts/fuzz.sh):
+  # clang, and its runtime with libFuzzer and the sanitizers (a Recommends of clang, so named).
+  command -v clang++ >/dev/null || need+=(clang)
+  compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null || need+=(libclang-rt-14-dev)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
