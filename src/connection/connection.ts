@@ -29,8 +29,17 @@ export interface ConnectionEvents {
   onPong(payload: Uint8Array): void;
   /** The peer's close frame arrived (our reply is already on its way); its code and reason are `protocol.closeReceived`. */
   onClosing(): void;
-  /** A protocol violation or a timeout: the close frame with `error.closeCode` is on its way. */
+  /**
+   * A protocol violation or a timeout: the close frame with `error.closeCode` is on its way —
+   * or held, when holdFailClose said so, until Connection.releaseHeldClose().
+   */
   onError(error: WebSocketError): void;
+  /**
+   * A protocol violation: true holds our close frame until the façade calls
+   * connection.releaseHeldClose() (a pull reader has messages from before the violation to
+   * answer); closeTimeout bounds the wait.
+   */
+  holdFailClose(): boolean;
   /** The TCP connection is gone. `code`/`reason` are what the peer sent, or 1006 (RFC 6455 §7.1.5). */
   onClosed(code: number, reason: string, wasClean: boolean): void;
   /** Everything queued was handed to the kernel (after a send returned false). */
@@ -106,6 +115,8 @@ const FLUSH_SCHEDULED = 8;
 const TCP_ENDED = 16;
 /** The socket reported an error: the closure was not clean. */
 const SOCKET_FAILED = 32;
+/** A protocol violation's close frame waits for the application's replies (releaseHeldClose). */
+const CLOSE_HELD = 64;
 type SocketWithConnection = Socket & { [kConnection]: Connection };
 
 type WriteCallback = (error?: Error | null) => void;
@@ -229,10 +240,34 @@ export class Connection implements ProtocolListener, Sweepable {
     this.afterCloseFrame();
   }
 
+  holdFailClose(): boolean {
+    if (!this.events.holdFailClose()) return false;
+    this.flags |= CLOSE_HELD;
+    return true;
+  }
+
   error(error: WebSocketError): void {
+    if (this.flags & CLOSE_HELD) {
+      // The close frame waits for releaseHeldClose(), at most closeTimeout (sweep).
+      this.closingSince = this.settings.sweeper.now;
+      this.settings.sweeper.add(this);
+      this.events.onError(error);
+      return;
+    }
     this.enterClosing();
     this.events.onError(error);
     // RFC 6455 §7.1.7: after the close frame, _Fail the WebSocket Connection_ closes TCP at once.
+    this.flush();
+    this.endTcp();
+  }
+
+  /** The held close frame of a violation goes out now, after what was sent meanwhile; then TCP ends (§7.1.7). */
+  releaseHeldClose(): void {
+    if (!(this.flags & CLOSE_HELD)) return;
+    this.flags &= ~CLOSE_HELD;
+    if (this.state === 'CLOSED') return;
+    this.protocol.sendFailClose();
+    this.enterClosing();
     this.flush();
     this.endTcp();
   }
@@ -283,6 +318,12 @@ export class Connection implements ProtocolListener, Sweepable {
    */
   sendClose(code?: number, reason?: string, callback?: WriteCallback): void {
     if (this.state !== 'OPEN') return;
+    if (this.flags & CLOSE_HELD) {
+      // The violation's close frame goes now, in place of this one.
+      if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
+      this.releaseHeldClose();
+      return;
+    }
     this.protocol.sendClose(code, reason);
     if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
     this.enterClosing();
@@ -368,6 +409,7 @@ export class Connection implements ProtocolListener, Sweepable {
 
   /** The peer ended its side of TCP. */
   peerEnded(): void {
+    this.releaseHeldClose();
     this.protocol.receiveEof();
     this.enterClosing();
     this.flush();
@@ -399,6 +441,11 @@ export class Connection implements ProtocolListener, Sweepable {
   // ---- time ------------------------------------------------------------------------------
 
   sweep(now: number): void {
+    if (this.flags & CLOSE_HELD) {
+      // An application that does not take the messages before a violation does not hold the close up.
+      if (elapsed(this.closingSince, now) >= this.settings.closeTimeout) this.releaseHeldClose();
+      return;
+    }
     if (this.state !== 'OPEN') {
       // RFC 6455 §7.1.1: if the peer does not finish the close handshake in time, drop TCP.
       if (elapsed(this.closingSince, now) >= this.settings.closeTimeout) this.socket.destroy();

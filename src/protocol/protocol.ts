@@ -57,8 +57,18 @@ export interface ProtocolListener {
    * echo of the code, §5.5.1) is already queued unless we had sent one. Later bytes are ignored.
    */
   close(code: number, reason: string): void;
-  /** A violation by the peer: the close frame with `error.closeCode` is already queued; state is CLOSING. */
+  /**
+   * A violation by the peer: parsing stopped, and the close frame with `error.closeCode` is
+   * already queued (state CLOSING) — unless `holdFailClose` held it back.
+   */
   error(error: WebSocketError): void;
+  /**
+   * Asked at a violation, before `error`: true keeps our close frame back until
+   * `sendFailClose()`, so that what the application sends in answer to the messages delivered
+   * before the violation goes out first (§7.1.7 asks for a close frame, not for nothing before
+   * it). Meanwhile the state stays OPEN for sending; nothing more is parsed. Absent: false.
+   */
+  holdFailClose?(error: WebSocketError): boolean;
 }
 
 /**
@@ -131,6 +141,7 @@ export class Protocol extends FrameParser {
   private outgoing: Uint8Array[] | null = null;
   private sendingFragmented = false; // a message we send in fragments is unfinished (§5.4)
   private ended = false; // TCP ended (receiveEof)
+  private heldFailure: WebSocketError | undefined; // a violation whose close frame the listener holds back
 
   constructor(settings: ProtocolSettings, listener: ProtocolListener) {
     super(settings);
@@ -193,10 +204,25 @@ export class Protocol extends FrameParser {
   }
 
   protected override onViolation(error: WebSocketError): void {
-    // §7.1.7: _Fail the WebSocket Connection_ — send a close frame (unless ours is already out).
-    // An error without a close code (a transform returning a caller-mistake code) is our fault: 1011.
-    if (this.closeSent === undefined) this.queueClose(error.closeCode ?? CLOSE_INTERNAL_ERROR, '');
+    // §7.1.7: _Fail the WebSocket Connection_ — send a close frame (unless ours is already out),
+    // now or, when the listener holds it back, at sendFailClose().
+    if (this.closeSent === undefined) {
+      if (this.listener.holdFailClose?.(error) === true) this.heldFailure = error;
+      else this.queueFailClose(error);
+    }
     this.listener.error(error);
+  }
+
+  /** Queues the close frame of a violation that holdFailClose held back (nothing if none, or ours went out). */
+  sendFailClose(): void {
+    const error = this.heldFailure;
+    this.heldFailure = undefined;
+    if (error !== undefined && this.closeSent === undefined) this.queueFailClose(error);
+  }
+
+  /** An error without a close code (a transform returning a caller-mistake code) is our fault: 1011. */
+  private queueFailClose(error: WebSocketError): void {
+    this.queueClose(error.closeCode ?? CLOSE_INTERNAL_ERROR, '');
   }
 
   private receiveClose(payload: Uint8Array): void {
