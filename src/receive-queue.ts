@@ -7,6 +7,13 @@
  */
 import type { Connection } from './connection/connection.js';
 
+/**
+ * What a waiting item costs besides its data (the object that holds it), counted against the
+ * limit so that a flood of empty messages or fragments pauses the socket too: at most
+ * limit / 64 items wait.
+ */
+const ITEM_OVERHEAD = 64;
+
 type Waiter<T> = { resolve(item: T): void; reject(error: Error): void };
 
 export class ReceiveQueue<T> {
@@ -29,7 +36,7 @@ export class ReceiveQueue<T> {
       return;
     }
     this.items.push(item);
-    this.bytes += this.sizeOf(item);
+    this.bytes += this.sizeOf(item) + ITEM_OVERHEAD;
     if (this.bytes > this.limit) this.connection.pauseReading();
   }
 
@@ -37,7 +44,7 @@ export class ReceiveQueue<T> {
   shift(): T | undefined {
     const item = this.items.shift();
     if (item !== undefined) {
-      this.bytes -= this.sizeOf(item);
+      this.bytes -= this.sizeOf(item) + ITEM_OVERHEAD;
       if (this.bytes <= this.limit / 2) this.connection.resumeReading();
       if (this.holdingClose && this.items.length === 0) releaseAtEndOfTurn(this);
     }
@@ -47,7 +54,7 @@ export class ReceiveQueue<T> {
   /** Put back the rest of an item a reader took only part of. */
   unshift(item: T): void {
     this.items.unshift(item);
-    this.bytes += this.sizeOf(item);
+    this.bytes += this.sizeOf(item) + ITEM_OVERHEAD;
   }
 
   /** The next item; after the end, the terminal item (or its error). */
