@@ -33,10 +33,8 @@ class Input {
  public:
   Input(const uint8_t* data, size_t size) : data_(data), size_(size) {}
   uint8_t byte() { return size_ > 0 ? (size_--, *data_++) : 0; }
-  uint32_t word() {
-    uint32_t value = 0;
-    for (int i = 0; i < 4; i++) value = (value << 8) | byte();
-    return value;
+  void bytes(uint8_t* out, size_t count) {
+    for (size_t i = 0; i < count; i++) out[i] = byte();
   }
   Bytes rest() {
     Bytes out(data_, data_ + size_);

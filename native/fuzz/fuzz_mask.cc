@@ -11,7 +11,7 @@ using namespace wsframe::fuzz;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Input input(data, size);
   uint8_t key_bytes[4];
-  for (auto& byte : key_bytes) byte = input.byte();
+  input.bytes(key_bytes, 4);
   const size_t alignment = input.byte() & 63;
   const Bytes source = input.rest();
   const size_t length = source.size();

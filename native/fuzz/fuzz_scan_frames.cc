@@ -95,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t start_choice = input.byte();
   uint8_t earlier[3];
   const size_t earlier_length = start_choice >> 6;
-  for (size_t i = 0; i < earlier_length; i++) earlier[i] = input.byte();
+  input.bytes(earlier, earlier_length);
   int32_t utf8_state = initial[kScanMessage] == 1 ? utf8_validate_scalar(earlier, earlier_length) : 0;
   initial[kScanUtf8] = utf8_state == kUtf8Invalid ? 0 : utf8_state;
   const Bytes chunk = input.rest();

@@ -14,14 +14,14 @@ using namespace wsframe::fuzz;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Input input(data, size);
   uint8_t key_bytes[4];
-  for (auto& byte : key_bytes) byte = input.byte();
+  input.bytes(key_bytes, 4);
   const uint8_t flags = input.byte();
   const size_t key_offset = flags & 3;
   const bool final = (flags & 4) != 0;
   // A state as a text message that ended inside a character leaves it (invalid ones: start at 0).
   uint8_t earlier[3];
   const size_t earlier_length = (flags >> 3) & 3;
-  for (size_t i = 0; i < earlier_length; i++) earlier[i] = input.byte();
+  input.bytes(earlier, earlier_length);
   int32_t state = utf8_validate_scalar(earlier, earlier_length);
   if (state == kUtf8Invalid) state = 0;
   const Bytes masked = input.rest();
