@@ -33,7 +33,7 @@ Options of echo:
   --idle-timeout SECONDS         close a connection that sent nothing for this long (default 0, off)
   --deflate                      accept permessage-deflate (RFC 7692) when clients offer it
   --protocols a,b                subprotocols, in order of preference
-  --origins URL,URL              allowed Origin values (default: any)
+  --origins URL,URL              allowed origins, each scheme://host[:port] or null (default: any)
   --log                          write a W3C access log line per upgrade attempt to stdout
   --help                         show this text
 
