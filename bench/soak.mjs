@@ -167,11 +167,17 @@ function ownHandles(measured) {
   return Object.entries(measured.handleTypes).reduce((sum, [type, count]) => (type === 'PipeWrap' ? sum : sum + count), 0);
 }
 
-/** For each series: a least-squares line through its samples after warm-up, and its rise over that span as a share of its mean. */
+/**
+ * For each series: a least-squares line through its samples after warm-up taken with ≥ 99% of
+ * the connections open, and its rise over that span as a share of its mean.
+ */
 function judge(samples) {
-  const after = samples.filter((s) => s.t >= warmupS && s.open >= 0.99 * conns);
-  if (after.length < 3) return SERIES.map((series) => ({ ...series, first: NaN, last: NaN, growth: NaN, used: after.length, pass: undefined }));
+  const afterWarmup = samples.filter((s) => s.t >= warmupS);
+  const after = afterWarmup.filter((s) => s.open >= 0.99 * conns);
   return SERIES.map((series) => {
+    const first = afterWarmup[0][series.key];
+    const last = afterWarmup.at(-1)[series.key];
+    if (after.length < 3) return { ...series, first, last, growth: NaN, used: after.length, pass: undefined };
     const xs = after.map((s) => s.t);
     const ys = after.map((s) => s[series.key]);
     const n = xs.length;
@@ -179,7 +185,7 @@ function judge(samples) {
     const my = ys.reduce((a, b) => a + b, 0) / n;
     const slope = xs.reduce((acc, x, i) => acc + (x - mx) * (ys[i] - my), 0) / xs.reduce((acc, x) => acc + (x - mx) ** 2, 0);
     const growth = (slope * (xs[n - 1] - xs[0])) / my;
-    return { ...series, first: ys[0], last: ys[n - 1], growth, used: n, pass: growth <= TOLERANCE };
+    return { ...series, first, last, growth, used: n, pass: growth <= TOLERANCE };
   });
 }
 
