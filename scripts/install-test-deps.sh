@@ -3,8 +3,9 @@
 # tests talk to — Python's `websockets` (for Debian's /usr/bin/python3), Chromium (/usr/bin/chromium,
 # driven by playwright-core in test/browser/), redis-server (started on a free loopback port by
 # test/helpers/redis-server.ts for the Redis backplane tests) — an arm64 cross compiler with
-# qemu-user, which run the NEON kernel tests on x86-64, and clang with libFuzzer for the fuzz
-# targets. One apt step for everything missing.
+# qemu-user, which run the NEON kernel tests on x86-64 and build the linux-arm64 prebuild and
+# prove it on an arm64 Node (test/package/platforms.test.ts), and clang with libFuzzer for the
+# fuzz targets. One apt step for everything missing.
 # With --bench, instead what the benchmarks build with: zlib's headers (bench/loadgen.c speaks
 # permessage-deflate).
 set -euo pipefail

@@ -144,19 +144,24 @@ function originList(value: string): string[] {
 }
 
 /**
- * Resolves at the first SIGINT or SIGTERM. Call it before announcing `listening`: a harness may
+ * The signals that stop a server gracefully. On Windows Node emits SIGINT for Ctrl+C and SIGBREAK
+ * for Ctrl+Break, and SIGTERM never (another process can only terminate it); elsewhere SIGBREAK
+ * does not exist and its listener is never called.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * Resolves at the first stop signal. Call it before announcing `listening`: a harness may
  * send SIGTERM as soon as it reads that line, and installing a signal handler takes long enough
  * to lose that race.
  */
 function untilSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
     const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
   });
 }
 

@@ -36,6 +36,13 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** How many redirects (301, 302, 303, 307, 308 with Location) to follow. Default 0: a redirect is WS_ERR_HANDSHAKE_BAD_STATUS. */
   followRedirects?: number;
+  /**
+   * Shown every HTTP answer to an upgrade request (the 101, a refusal, a redirect) before it is
+   * judged: to read a 101's Set-Cookie, or a refusal. Returning true for a refusal takes it
+   * over: connect() still rejects, but leaves the response unread and the socket open for the
+   * caller to read and then destroy (`request.destroy()`); otherwise the body is discarded.
+   */
+  onResponse?: (response: http.IncomingMessage, request: http.ClientRequest) => boolean | void;
 
   /** wss://: trusted certificates, passed to tls.connect. */
   ca?: TlsConnectionOptions['ca'];
@@ -192,6 +199,7 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
     request.on('upgrade', (response: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      o.onResponse?.(response, request);
       const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols, extensions: offered });
       if (!verdict.ok) {
         socket.destroy();
@@ -213,7 +221,8 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     });
 
     request.on('response', (response: http.IncomingMessage) => {
-      response.resume(); // the body of a refusal is not read; let the socket go
+      const taken = o.onResponse?.(response, request) === true;
+      if (!taken) response.resume(); // the body of a refusal is not read; let the socket go
       const location = response.headers.location;
       if (mayRedirect && redirectStatuses.has(response.statusCode ?? 0) && location !== undefined) {
         if (settle()) resolve({ redirect: location });
@@ -223,7 +232,9 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
       const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols, extensions: offered });
       const code = verdict.ok ? 'WS_ERR_HANDSHAKE_BAD_CONNECTION' : verdict.code;
       const message = verdict.ok ? 'the answer is not an upgrade' : verdict.message;
-      fail(new WebSocketError(code, message, { statusCode: response.statusCode, headers: response.headers }));
+      const error = new WebSocketError(code, message, { statusCode: response.statusCode, headers: response.headers });
+      if (!taken) fail(error);
+      else if (settle()) reject(error); // the response, and its socket, are the caller's now
     });
 
     request.on('error', (error) => {

@@ -4,6 +4,8 @@ export type { WebSocketServerOptions, VerifyResult, ServerStats, UpgradeRequestI
 export { connect } from './client.js';
 export type { ConnectOptions } from './client.js';
 export { WebSocket } from './websocket.js';
+export { createWebSocketStream } from './api/websocket-stream.js';
+export type { StreamableWebSocket } from './api/websocket-stream.js';
 export { WebSocketContext } from './context.js';
 export type { Fragment, WriteFragmentOptions } from './context.js';
 export type { Message, ReceiveResult, CloseStatus, SendOptions, HandshakeInfo } from './websocket.js';

@@ -47,7 +47,7 @@ import type { Transport, TransportListener } from './transport/transport.js';
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
   | boolean
-  | { accept: true; user?: unknown; headers?: Record<string, string> }
+  | { accept: true; user?: unknown; headers?: Record<string, string | string[]> }
   | { accept: false; status?: number; reason?: string; headers?: Record<string, string> };
 
 /**
@@ -73,6 +73,8 @@ export interface WebSocketServerOptions {
   port?: number;
   /** Address to listen on (standalone). Default: Node's (every interface). */
   host?: string;
+  /** Largest queue of connections not yet accepted (standalone; `listen`'s backlog). Default: Node's (511). */
+  backlog?: number;
   /** Attach to an existing http/https server instead of listening. */
   server?: http.Server | https.Server;
   /** Only upgrade requests for this path (query ignored); others are left alone (attached) or refused 400 (standalone). */
@@ -108,8 +110,8 @@ export interface WebSocketServerOptions {
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 
-  /** Subprotocols in order of preference, or a function choosing from the client's offer. */
-  protocols?: SubprotocolSelector;
+  /** Subprotocols in order of preference, or a function choosing from the client's offer (and the request). */
+  protocols?: SubprotocolSelector | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
   /**
    * Allowed origins, each a serialized origin `scheme://host[:port]` (RFC 6454 §6.2: no path, no
    * trailing slash), or `'null'` (admits every opaque origin: sandboxed frames, file: pages).
@@ -190,7 +192,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     } else if (standalone) {
       this.netServer = net.createServer({ noDelay: true }, this.onSocket);
       this.netServer.on('error', (error) => this.emit('error', error));
-      this.netServer.listen(o.port, o.host, () => this.emit('listening'));
+      this.netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
     } // else: handleUpgrade() only
   }
 
@@ -327,7 +329,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     }
 
     let user: unknown;
-    let extraHeaders: Record<string, string> | undefined;
+    let extraHeaders: Record<string, string | string[]> | undefined;
     if (o.verify !== undefined) {
       this.pendingHandshakes++;
       let result: VerifyResult;
@@ -355,7 +357,11 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       }
     }
 
-    const protocol = o.protocols !== undefined ? selectSubprotocol(verdict.protocols, o.protocols) : undefined;
+    const selector = o.protocols;
+    const protocol =
+      selector === undefined
+        ? undefined
+        : selectSubprotocol(verdict.protocols, typeof selector === 'function' ? (offered) => selector(offered, request) : selector);
     const extensions = negotiateExtensions(verdict.extensions, this.negotiators);
     const deflate = extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined;
     const transport = pending.transport;

@@ -158,6 +158,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
    */
   start(head: Uint8Array): void {
     if (head.length > 0) this.onData(head);
+    // A pause made before reading started (in a 'connection' or 'open' listener) holds.
     if (this.state === 'CLOSED' || (this.flags & (PAUSED_BY_APPLICATION | PAUSED_BY_OUTPUT)) !== 0) return;
     this.transport.resume();
   }
@@ -182,6 +183,11 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   resumeReading(): void {
     this.resume(PAUSED_BY_APPLICATION);
+  }
+
+  /** pauseReading() is in force. */
+  get readingPaused(): boolean {
+    return (this.flags & PAUSED_BY_APPLICATION) !== 0;
   }
 
   private pause(reason: number): void {
@@ -285,14 +291,14 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     return this.queued(callback);
   }
 
-  sendPing(payload?: Uint8Array): boolean {
+  sendPing(payload?: Uint8Array, callback?: WriteCallback): boolean {
     this.protocol.sendPing(payload);
-    return this.queued(undefined);
+    return this.queued(callback);
   }
 
-  sendPong(payload?: Uint8Array): boolean {
+  sendPong(payload?: Uint8Array, callback?: WriteCallback): boolean {
     this.protocol.sendPong(payload);
-    return this.queued(undefined);
+    return this.queued(callback);
   }
 
   /**
