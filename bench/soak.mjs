@@ -14,10 +14,12 @@
  *   memory follows that count (on a loaded machine reconnects lag; with fewer than 3 such samples
  *   the in-run verdict is "inconclusive"). Fds and handles follow the open connections exactly
  *   (they are plotted against them) and are judged by:
- * - settled, at the end: the churn stops, every connection is open again, and after the
- *   server's `closeTimeout` and a margin it must hold exactly as many fds and handles as right
- *   after the ramp-up, before any churn (a socket or handle leaked by any of the replaced
- *   connections would be one more), and a heap (after full GCs) at most 5% larger.
+ * - settled: twice — at the end of the warm-up and at the end of the run — the churn stops,
+ *   every connection is open again, and the server gets its `closeTimeout` and a margin to finish
+ *   its closes. At the end it must hold exactly as many fds and handles as right after the
+ *   ramp-up, before any churn (a socket or handle leaked by any of the replaced connections would
+ *   be one more), and a heap (after full GCs) at most 5% larger than settled after the warm-up
+ *   (before it, code and caches of the churn's paths are still being made).
  * The verdict is printed with a summary; an SVG plot (hand-written, no dependency) goes to
  * bench/soak-<transport>.svg; `--results` also writes a section of bench/RESULTS.md.
  *
@@ -95,9 +97,21 @@ async function main() {
   client.send('go');
   console.log(`${conns} connections open in ${rampS.toFixed(1)} s (${baselineFds} fds, ${baseline.handles} handles); soaking ${durationS} s (warm-up ${warmupS} s), sampling every ${sampleS} s`);
 
+  /** Churn stopped, all connections open again, the server's closes done: what it holds then. */
+  const settle = async () => {
+    await clientSays('quiesce');
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    return { ...(await ask(server, { cmd: 'measure' })), fds: readdirSync(`/proc/${server.pid}/fd`).length };
+  };
+
   const samples = [];
   const start = Date.now();
+  let warm;
   for (;;) {
+    if (warm === undefined && (Date.now() - start) / 1000 >= warmupS) {
+      warm = await settle();
+      client.send('go');
+    }
     const t = (Date.now() - start) / 1000;
     const measured = await ask(server, { cmd: 'measure' });
     const fds = readdirSync(`/proc/${server.pid}/fd`).length;
@@ -111,18 +125,15 @@ async function main() {
     if (t >= durationS) break;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + (samples.length * sampleS) * 1000 - Date.now())));
   }
-  // The exact check: no churn, every connection open again, the server's closes finished.
-  await clientSays('quiesce');
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const settled = await ask(server, { cmd: 'measure' });
-  const settledFds = readdirSync(`/proc/${server.pid}/fd`).length;
+  const settled = await settle();
+  const settledFds = settled.fds;
   client.send('stop');
   await killServer(server);
 
   const verdicts = judge(samples);
   const leakedFds = settledFds - baselineFds;
   const leakedHandles = ownHandles(settled) - ownHandles(baseline);
-  const heapGrowth = settled.heapUsed / baseline.heapUsed - 1;
+  const heapGrowth = settled.heapUsed / warm.heapUsed - 1;
   const settledPass = leakedFds <= 0 && leakedHandles <= 0 && heapGrowth <= TOLERANCE;
   const name = transport ?? 'default';
   const svgPath = join(root, 'bench', `soak-${name}.svg`);
@@ -136,23 +147,23 @@ async function main() {
       `${last.unexpectedCloses} connections closed by the server unasked, ${last.failedConnects} failed connects ${JSON.stringify(last.failures)} (retried after 1 s).`,
     '',
     markdownTable(
-      ['series', `after warm-up (${warmupS} s)`, 'at the end', 'in the run: fitted rise after warm-up', 'settled: after the ramp-up → after the churn', 'verdict'],
+      ['series', `after warm-up (${warmupS} s)`, 'at the end', 'in the run: fitted rise after warm-up', 'settled: after the ramp-up → after the warm-up → at the end', 'verdict'],
       verdicts.map((v) => [
         v.label.replace(/ \(grey.*\)/, ''),
         v.first.toFixed(1),
         v.last.toFixed(1),
         !v.judged ? 'follows the open connections' : v.pass === undefined ? `inconclusive (${v.used} samples with ≥ 99% open)` : `${(v.growth * 100).toFixed(2)}% of its mean over ${v.used} samples (≤ ${TOLERANCE * 100}%)`,
         {
-          rssMB: `${(baseline.rss / 2 ** 20).toFixed(1)} → ${(settled.rss / 2 ** 20).toFixed(1)} (not judged: the allocator's own warm-up)`,
-          heapMB: `${(baseline.heapUsed / 2 ** 20).toFixed(1)} → ${(settled.heapUsed / 2 ** 20).toFixed(1)}, ${(heapGrowth * 100).toFixed(1)}% (≤ ${TOLERANCE * 100}%)`,
-          fds: `${baselineFds} → ${settledFds} (${leakedFds >= 0 ? '+' : ''}${leakedFds}; none allowed)`,
-          handles: `${ownHandles(baseline)} → ${ownHandles(settled)} (${leakedHandles >= 0 ? '+' : ''}${leakedHandles}; none allowed)`,
+          rssMB: `${mb(baseline.rss)} → ${mb(warm.rss)} → ${mb(settled.rss)} (judged in the run)`,
+          heapMB: `${mb(baseline.heapUsed)} → ${mb(warm.heapUsed)} → ${mb(settled.heapUsed)}: ${(heapGrowth * 100).toFixed(1)}% since the warm-up (≤ ${TOLERANCE * 100}%)`,
+          fds: `${baselineFds} → ${warm.fds} → ${settledFds}: ${leakedFds >= 0 ? '+' : ''}${leakedFds} (none allowed)`,
+          handles: `${ownHandles(baseline)} → ${ownHandles(warm)} → ${ownHandles(settled)}: ${leakedHandles >= 0 ? '+' : ''}${leakedHandles} (none allowed)`,
         }[v.key],
         (v.judged ? v.pass !== false : true) && (v.key === 'heapMB' ? heapGrowth <= TOLERANCE : v.key === 'fds' ? leakedFds <= 0 : v.key === 'handles' ? leakedHandles <= 0 : true) ? 'pass' : 'FAIL',
       ]),
     ),
     '',
-    `Settled: the churn stopped, all ${conns} connections open again, ${SETTLE_MS / 1000} s for the server's closes; handles by type ` +
+    `Settled: the churn stopped, all ${conns} connections open again, ${SETTLE_MS / 1000} s for the server's closes (after the ramp-up, before any churn; after the warm-up; at the end); handles by type ` +
       `(the harness's own pipes not counted) after the ramp-up ${JSON.stringify(baseline.handleTypes)}, after the churn ${JSON.stringify(settled.handleTypes)}.`,
     '',
     `Plot: bench/soak-${name}.svg.`,
@@ -160,6 +171,10 @@ async function main() {
   console.log(`\n${summary}`);
   if (values.results) writeResultsSection(join(root, 'bench', 'RESULTS.md'), `Churn soak, ${name} transport (issue 12)`, summary + `\n\n![soak](soak-${name}.svg)`);
   process.exitCode = verdicts.every((v) => !v.judged || v.pass !== false) && settledPass ? 0 : 1;
+}
+
+function mb(bytes) {
+  return (bytes / 2 ** 20).toFixed(1);
 }
 
 /** Active handles but the pipes of the harness itself (stdout, the IPC channel the measurements come through). */
