@@ -129,7 +129,9 @@ export function machine() {
 
 /** Starts a server process and resolves { name, pid, port, child } once it prints `listening`. */
 export function startServer(name, nodeArgs, scriptArgs, options = {}) {
-  const child = spawn(process.execPath, [...nodeArgs, ...scriptArgs], {
+  // options.command: what starts node (bench/lib/uws.mjs: through another glibc's loader).
+  const [command, ...prefix] = options.command ?? [process.execPath];
+  const child = spawn(command, [...prefix, ...nodeArgs, ...scriptArgs], {
     cwd: root,
     stdio: options.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   });
@@ -160,15 +162,16 @@ export function stopServer(server, graceMs = 5000) {
   });
 }
 
-function loadgen(binary, server, scenario) {
+/** One load generator run against `server`; `seconds` counted after `warm` seconds (default: this run's flags). */
+export function loadgen(binary, server, scenario, seconds = duration, warm = warmup) {
   const argv = [
     '--port', String(server.port), '--server-pid', String(server.pid),
     '--conns', String(scenario.conns), '--inflight', String(scenario.inflight), '--size', String(scenario.size),
-    '--duration', String(duration), '--warmup', String(warmup),
+    '--duration', String(seconds), '--warmup', String(warm),
   ];
   if (scenario.binary) argv.push('--binary');
   if (scenario.deflate) argv.push('--deflate');
-  const result = spawnSync(binary, argv, { encoding: 'utf8', timeout: (duration + warmup + 70) * 1000 });
+  const result = spawnSync(binary, argv, { encoding: 'utf8', timeout: (seconds + warm + 70) * 1000 });
   const line = result.stdout.trim().split('\n').pop();
   try {
     return JSON.parse(line);

@@ -2,10 +2,11 @@
 # Installs what the tests need from Debian's packages, when missing: the real peers the interop
 # tests talk to — Python's `websockets` (for Debian's /usr/bin/python3), Chromium (/usr/bin/chromium,
 # driven by playwright-core in test/browser/), redis-server (started on a free loopback port by
-# test/helpers/redis-server.ts for the Redis backplane tests) — an arm64 cross compiler with
-# qemu-user, which run the NEON kernel tests on x86-64 and build the linux-arm64 prebuild and
-# prove it on an arm64 Node (test/package/platforms.test.ts), and clang with libFuzzer for the
-# fuzz targets. One apt step for everything missing.
+# test/helpers/redis-server.ts for the Redis backplane tests), tinyproxy (the client's HTTP proxy,
+# test/helpers/tinyproxy.ts) — an arm64 cross compiler with qemu-user, which run the NEON
+# kernel tests on x86-64 and build the linux-arm64 prebuild and prove it on an arm64 Node
+# (test/package/platforms.test.ts), and clang with libFuzzer for the fuzz targets. One apt step
+# for everything missing.
 # With --bench, instead what the benchmarks build with: zlib's headers (bench/loadgen.c speaks
 # permessage-deflate).
 set -euo pipefail
@@ -17,6 +18,8 @@ else
   /usr/bin/python3 -c 'import websockets' 2>/dev/null || need+=(python3-websockets)
   [ -x /usr/bin/chromium ] || need+=(chromium)
   [ -x /usr/bin/redis-server ] || need+=(redis-server)
+  # A real HTTP proxy for connect()'s CONNECT tunnels (test/helpers/tinyproxy.ts).
+  [ -x /usr/bin/tinyproxy ] || need+=(tinyproxy)
   # The NEON kernels, cross-built and run under qemu-user (test/native/arm64.test.ts).
   command -v aarch64-linux-gnu-g++ >/dev/null || need+=(g++-aarch64-linux-gnu)
   command -v qemu-aarch64 >/dev/null || need+=(qemu-user)

@@ -35,12 +35,16 @@ Options of echo:
   --protocols a,b                subprotocols, in order of preference
   --origins URL,URL              allowed origins, each scheme://host[:port] or null (default: any)
   --log                          write a W3C access log line per upgrade attempt to stdout
+  --transport native|node        who owns the connections: the addon (default where it loaded) or net.Socket
   --help                         show this text
 
 Options of connect:
   --protocol P                   offer subprotocol P (repeat for more, most preferred first)
   --header 'K: V'                add a request header (repeatable)
   --deflate                      offer permessage-deflate (RFC 7692)
+  --proxy URL                    tunnel through this http:// or https:// proxy (CONNECT;
+                                 user:password@ in it for Basic credentials). Default: from
+                                 HTTP_PROXY / HTTPS_PROXY / NO_PROXY
   --help                         show this text
 
 Options of chat:
@@ -78,6 +82,7 @@ const echoOptions = {
   protocols: { type: 'string' },
   origins: { type: 'string' },
   log: { type: 'boolean', default: false },
+  transport: { type: 'string' },
   help: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
@@ -108,7 +113,13 @@ export function parseEchoArgs(args: string[]): WebSocketServerOptions & { help: 
     idleTimeout: optional(values['idle-timeout'], (v) => seconds(v, '--idle-timeout')),
     protocols: optional(values.protocols, list),
     origins: optional(values.origins, originList),
+    transport: optional(values.transport, transportKind),
   };
+}
+
+function transportKind(value: string): 'native' | 'node' {
+  if (value !== 'native' && value !== 'node') throw new UsageError(`--transport takes native or node, not '${value}'`);
+  return value;
 }
 
 function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
@@ -180,7 +191,7 @@ async function echo(args: string[]): Promise<number> {
   });
   const address = server.address();
   const where = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
-  process.stdout.write(`wsframe echo listening on ws://${where}\n`);
+  process.stdout.write(`wsframe echo listening on ws://${where} (transport ${server.transport})\n`);
   await stopped;
   await server.close();
   return 0;
@@ -258,12 +269,15 @@ const connectOptions = {
   protocol: { type: 'string', multiple: true, default: [] },
   header: { type: 'string', multiple: true, default: [] },
   deflate: { type: 'boolean', default: false },
+  proxy: { type: 'string' },
   help: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
 export interface ConnectArgs {
   help: boolean;
   deflate: boolean;
+  /** --proxy; undefined: connect() takes it from the environment. */
+  proxy: string | undefined;
   url: string;
   protocols: string[];
   /** Repeats of one name (in any case) become a list: one header line each. */
@@ -287,7 +301,7 @@ export function parseConnectArgs(args: string[]): ConnectArgs {
   if (!values.help && positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'connect needs a URL (ws://host:port/path or wss://…)' : `connect takes one URL, not '${positionals.join(' ')}'`);
   }
-  return { help: values.help, deflate: values.deflate, url: positionals[0] ?? '', protocols: values.protocol, headers };
+  return { help: values.help, deflate: values.deflate, proxy: values.proxy, url: positionals[0] ?? '', protocols: values.protocol, headers };
 }
 
 /** connect() refusals that are mistakes in the command line, not failures of the server. */
@@ -300,14 +314,14 @@ export function describeBinary(data: Uint8Array): string {
 }
 
 async function connectCommand(args: string[]): Promise<number> {
-  const { help, deflate, url, protocols, headers } = parseConnectArgs(args);
+  const { help, deflate, proxy, url, protocols, headers } = parseConnectArgs(args);
   if (help) {
     process.stdout.write(usage);
     return 0;
   }
   let ws;
   try {
-    ws = await connect(url, { protocols, headers, perMessageDeflate: deflate });
+    ws = await connect(url, { protocols, headers, perMessageDeflate: deflate, proxy });
   } catch (error) {
     if (error instanceof WebSocketError && usageErrorCodes.has(error.code)) throw new UsageError(error.message);
     // e.g. "connect failed (WS_ERR_HANDSHAKE_BAD_STATUS, HTTP 503): Unexpected server response: 503"

@@ -7,6 +7,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
@@ -22,6 +23,9 @@ import type { DeflateParameters, PerMessageDeflateOptions } from './extensions/p
 import { DeflateCodec, deflateSettings } from './extensions/deflate-codec.js';
 import { formatExtensionList } from './handshake/header-values.js';
 import type { Extension } from './handshake/header-values.js';
+import { chooseProxy } from './client/proxy-environment.js';
+import { connectThroughProxy } from './client/proxy-tunnel.js';
+import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
 
 export interface ConnectOptions {
   /** Subprotocols to offer, most preferred first. */
@@ -68,7 +72,39 @@ export interface ConnectOptions {
    * An answer with a parameter we did not allow fails with WS_ERR_HANDSHAKE_BAD_EXTENSIONS.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /**
+   * An http: or https: proxy to tunnel through with CONNECT (RFC 9110 §9.3.6); `user:password@`
+   * in it is sent as `Proxy-Authorization: Basic`. Default: from the environment (HTTP_PROXY for
+   * ws://, HTTPS_PROXY for wss://, NO_PROXY; see the README). `false`: never a proxy.
+   */
+  proxy?: string | URL | false;
 }
+
+/**
+ * @internal Every option connect() takes; another name is a TypeError, not silence (a misspelt
+ * option would otherwise change nothing without a word). The type keeps it complete, a README
+ * test keeps the README's list in step.
+ */
+export const connectOptionNames: Readonly<Record<keyof ConnectOptions, true>> = {
+  protocols: true,
+  headers: true,
+  origin: true,
+  handshakeTimeout: true,
+  signal: true,
+  followRedirects: true,
+  onResponse: true,
+  ca: true,
+  rejectUnauthorized: true,
+  servername: true,
+  receiveBufferLimit: true,
+  pingInterval: true,
+  idleTimeout: true,
+  closeTimeout: true,
+  highWaterMark: true,
+  api: true,
+  perMessageDeflate: true,
+  proxy: true,
+};
 
 const defaults = {
   handshakeTimeout: 10_000,
@@ -95,6 +131,9 @@ interface Upgraded {
   /** The agreed extensions, as the server answered them. */
   extensions: Extension[];
   deflate: DeflateParameters | undefined;
+  /** For diagnostics: the headers sent, and the proxy tunnelled through. */
+  requestHeaders: Record<string, string | string[]>;
+  proxy: string | undefined;
 }
 
 /**
@@ -106,6 +145,9 @@ interface Upgraded {
 export function connect(url: string | URL, options?: ConnectOptions & { api?: 'message' }): Promise<WebSocket>;
 export function connect(url: string | URL, options: ConnectOptions & { api: 'fragment' }): Promise<WebSocketContext>;
 export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocket | WebSocketContext> {
+  for (const name of Object.keys(options)) {
+    if (!Object.hasOwn(connectOptionNames, name)) throw new TypeError(`connect(): unknown option '${name}' (it takes: ${Object.keys(connectOptionNames).join(', ')})`);
+  }
   const o: Options = { ...defaults, ...definedOnly(options) };
   let target = parseWebSocketUrl(url);
   // Headers and protocols are checked here too, so a bad one fails before any I/O.
@@ -138,13 +180,15 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   };
   const codec =
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;
+  const transport = new NodeSocketTransport(upgraded.socket);
   const client =
     o.api === 'fragment'
-      ? new WebSocketContext(new NodeSocketTransport(upgraded.socket), settings, info, undefined, codec)
-      : new WebSocket(new NodeSocketTransport(upgraded.socket), settings, info, undefined, codec);
+      ? new WebSocketContext(transport, settings, info, undefined, codec)
+      : new WebSocket(transport, settings, info, undefined, codec);
   // Deliver the server's first frames (and start reading) only after the caller's `await
   // connect()` continuation has attached its listeners: that continuation is a microtask, this
   // an immediate. The socket is not read meanwhile, so nothing can overtake these bytes.
+  publishOpen('client', client, transport, upgraded.socket, { url: info.url, headers: upgraded.requestHeaders }, info.protocol, info.extensions, upgraded.proxy);
   setImmediate(() => client.receiveInitial(upgraded.head));
   return client;
 }
@@ -167,14 +211,32 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
   const key = generateKey();
   const deflateOptions = deflateOptionsOf(o);
   const offered = deflateOptions !== undefined ? [deflateOffer(deflateOptions)] : [];
-  const headers = rawHeaderList(upgradeRequestHeaders({ url, key, protocols: o.protocols, extensions: offered, origin: o.origin, headers: o.headers }));
-  const request = (url.secure ? https : http).request({
+  const requestHeaders = upgradeRequestHeaders({ url, key, protocols: o.protocols, extensions: offered, origin: o.origin, headers: o.headers });
+  const headers = rawHeaderList(requestHeaders);
+  const tlsOptions = { ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
+  const proxy = chooseProxy(url, o.proxy, process.env);
+  // Through a proxy the tunnel is the connection (TLS inside it for wss://), made when node:http asks for one.
+  let tunnel: AbortController | undefined;
+  const request = (proxy === undefined && url.secure ? https : http).request({
     host: url.hostname,
     port: url.port,
     path: url.resourceName,
     headers,
-    agent: false,
-    ...(url.secure ? { ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername } : {}),
+    ...(proxy !== undefined
+      ? {
+          createConnection: (_: unknown, created: (error: Error | null, socket: Duplex) => void): undefined => {
+            tunnel = new AbortController();
+            connectThroughProxy(proxy, url, tlsOptions, tunnel.signal).then(
+              (socket) => {
+                tunnel = undefined;
+                created(null, socket);
+              },
+              (error: Error) => created(error, undefined as never), // with an error node:http takes no socket
+            );
+            return undefined;
+          },
+        }
+      : { agent: false, ...(url.secure ? tlsOptions : {}) }),
   });
 
   return new Promise((resolve, reject) => {
@@ -188,12 +250,20 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     };
     const fail = (error: unknown): void => {
       if (!settle()) return;
+      if (error instanceof WebSocketError) publishHandshakeFailed('client', error.statusCode, error.code, error.message, url.href);
+      tunnel?.abort(error);
       request.destroy();
       reject(error);
     };
     const onAbort = (): void => fail(o.signal!.reason);
+    // The one deadline covers the proxy too; while the tunnel is pending, the proxy is the one that is late.
     const timer = setTimeout(
-      () => fail(new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`)),
+      () =>
+        fail(
+          tunnel !== undefined
+            ? new WebSocketError('WS_ERR_PROXY_TIMEOUT', `no answer to CONNECT from the proxy ${proxy!.href} within ${o.handshakeTimeout} ms`)
+            : new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`),
+        ),
       Math.max(0, deadline - Date.now()),
     );
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -217,7 +287,7 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
         socket.destroy();
         return;
       }
-      resolve({ socket, head, url, protocol: verdict.protocol, extensions: verdict.extensions, deflate });
+      resolve({ socket, head, url, protocol: verdict.protocol, extensions: verdict.extensions, deflate, requestHeaders, proxy: proxy?.href });
     });
 
     request.on('response', (response: http.IncomingMessage) => {
@@ -238,7 +308,9 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
     });
 
     request.on('error', (error) => {
-      fail(new WebSocketError('WS_ERR_CONNECT_FAILED', `could not open ${url.href}: ${error.message}`, { cause: error }));
+      // The tunnel's failures are already typed (WS_ERR_PROXY_*).
+      if (error instanceof WebSocketError) fail(error);
+      else fail(new WebSocketError('WS_ERR_CONNECT_FAILED', `could not open ${url.href}: ${error.message}`, { cause: error }));
     });
     request.end();
   });

@@ -22,3 +22,12 @@ export { ChatHandler } from './chat/chat-handler.js';
 export { startChatServer } from './chat/chat-server.js';
 export type { ChatServer, ChatServerOptions } from './chat/chat-server.js';
 export { RedisBackplane } from './backplane/redis-backplane.js';
+export type {
+  OpenMessage,
+  HandshakeFailedMessage,
+  ErrorMessage,
+  PingMessage,
+  PongMessage,
+  CloseMessage,
+  DroppedMessage,
+} from './diagnostics.js';

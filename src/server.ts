@@ -28,7 +28,6 @@ import {
   selectSubprotocol,
   validateUpgradeRequest,
 } from './handshake/index.js';
-import type { SubprotocolSelector } from './handshake/index.js';
 import { AccessLog } from './access-log.js';
 import { definedOnly } from './options.js';
 import { WebSocket, remoteAddressOf } from './websocket.js';
@@ -43,6 +42,9 @@ import type { ExtensionNegotiator } from './handshake/extension-negotiation.js';
 import { formatExtensionList } from './handshake/header-values.js';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport, TransportListener } from './transport/transport.js';
+import type { WebSocketErrorCode } from './protocol/errors.js';
+import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
+import { NativeListener, NativeSocketAddresses, nativeTransport } from './transport/native-transport.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
@@ -65,7 +67,20 @@ export interface UpgradeRequestInfo {
   readonly headers: http.IncomingHttpHeaders;
   /** Alternating names and values, as received. */
   readonly rawHeaders: readonly string[];
-  readonly socket: Socket;
+  /**
+   * The connection's net.Socket; on the native transport (which has none) an object with the
+   * addresses a net.Socket would give, read when asked.
+   */
+  readonly socket: Socket | SocketAddresses;
+}
+
+/** What `UpgradeRequestInfo.socket` offers whatever the transport (a net.Socket has all of it). */
+export interface SocketAddresses {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly remoteFamily?: string | undefined;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
 }
 
 export interface WebSocketServerOptions {
@@ -75,6 +90,13 @@ export interface WebSocketServerOptions {
   host?: string;
   /** Largest queue of connections not yet accepted (standalone; `listen`'s backlog). Default: Node's (511). */
   backlog?: number;
+  /**
+   * Standalone: who owns the connections. 'native' (the default where the addon loaded): the
+   * addon, on Node's event loop, without a net.Socket each; 'node': net.Socket. Where the addon
+   * did not load, 'native' falls back to 'node' (see `wss.transport`). The environment variable
+   * WSFRAME_TRANSPORT=node makes 'node' the default.
+   */
+  transport?: 'native' | 'node';
   /** Attach to an existing http/https server instead of listening. */
   server?: http.Server | https.Server;
   /** Only upgrade requests for this path (query ignored); others are left alone (attached) or refused 400 (standalone). */
@@ -111,7 +133,7 @@ export interface WebSocketServerOptions {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 
   /** Subprotocols in order of preference, or a function choosing from the client's offer (and the request). */
-  protocols?: SubprotocolSelector | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
+  protocols?: readonly string[] | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
   /**
    * Allowed origins, each a serialized origin `scheme://host[:port]` (RFC 6454 §6.2: no path, no
    * trailing slash), or `'null'` (admits every opaque origin: sandboxed frames, file: pages).
@@ -160,8 +182,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly negotiators: ExtensionNegotiator[];
   private readonly deflate: DeflateSettings | undefined;
   private readonly origins: AllowedOrigins | undefined;
-  /** Standalone: the listening server. */
-  private readonly netServer: net.Server | undefined;
+  /** Standalone: the listening socket (a net.Server with the node transport). */
+  private readonly listener: net.Server | NativeListener | undefined;
+  /** Which transport standalone connections use ('node' too in attached mode and for handleUpgrade). */
+  readonly transport: 'native' | 'node';
   /** Attached: the server whose 'upgrade' events we take. */
   private readonly attachedTo: http.Server | https.Server | undefined;
   /** Standalone: connections whose request head is still arriving, in order of arrival. */
@@ -189,16 +213,28 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (o.server !== undefined) {
       this.attachedTo = o.server;
       o.server.on('upgrade', this.onUpgrade);
+    }
+    // WSFRAME_TRANSPORT=node changes the default (the test suite runs its server tests both ways).
+    const wanted = o.transport ?? (process.env.WSFRAME_TRANSPORT === 'node' ? 'node' : 'native');
+    this.transport = standalone && wanted === 'native' && nativeTransport !== undefined ? 'native' : 'node';
+    if (standalone && this.transport === 'native') {
+      const listener = new NativeListener((transport) => this.accept(transport, new NativeSocketAddresses(transport)));
+      this.listener = listener;
+      listener.listen(o.port!, o.host, o.backlog).then(
+        () => this.emit('listening'),
+        (error) => this.emit('error', error),
+      );
     } else if (standalone) {
-      this.netServer = net.createServer({ noDelay: true }, this.onSocket);
-      this.netServer.on('error', (error) => this.emit('error', error));
-      this.netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
+      const netServer = net.createServer({ noDelay: true }, this.onSocket);
+      this.listener = netServer;
+      netServer.on('error', (error) => this.emit('error', error));
+      netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
     } // else: handleUpgrade() only
   }
 
   /** The listening address (standalone or attached). */
   address(): AddressInfo | string | null {
-    return (this.netServer ?? this.attachedTo)?.address() ?? null;
+    return (this.listener ?? this.attachedTo)?.address() ?? null;
   }
 
   /** True when `request` asks for a WebSocket upgrade (RFC 6455 §4.1 `Upgrade: websocket`). */
@@ -225,8 +261,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         ? client.close(1001, 'server shutting down')
         : client.sendConnectionClose(1001, 'server shutting down').then(() => client.closed),
     );
-    if (this.netServer !== undefined) {
-      const stopped = new Promise<void>((resolve) => this.netServer!.close(() => resolve()));
+    if (this.listener !== undefined) {
+      const listener = this.listener;
+      const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const pending of this.readingHead) pending.transport.destroy(); // requests still arriving
       await stopped;
     }
@@ -247,7 +284,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   };
 
   /** Standalone: a new connection, whose request head is read next. */
-  private accept(transport: Transport, socket: Socket): void {
+  private accept(transport: Transport, socket: Socket | SocketAddresses): void {
     const parser = new RequestHeadParser({ maxHeaderSize: this.options.maxHeaderSize });
     const pending = new PendingUpgrade(this, transport, socket, clock(), parser);
     transport.setListener(pending);
@@ -262,7 +299,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (result.state === 'incomplete') return;
     this.stopReadingHead(pending);
     if (result.state === 'refused') {
-      this.refuseConnection(pending, result.refusal.status, result.refusal.reason);
+      this.refuseConnection(pending, result.refusal.status, 'WS_ERR_HANDSHAKE_BAD_REQUEST', result.refusal.reason);
       return;
     }
     // The bytes after the head wait in the transport for the connection (it resumes reading).
@@ -271,12 +308,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const socket = pending.socket!;
     const request: UpgradeRequestInfo = { method, url, httpVersion, headers: headersFromRaw(rawHeaders), rawHeaders, socket };
     if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
-      this.refuse(request, pending, Date.now(), 400, 'no WebSocket endpoint at this path');
+      this.refuse(request, pending, Date.now(), 400, 'WS_ERR_HANDSHAKE_BAD_PATH', 'no WebSocket endpoint at this path');
     } else if (request.headers.upgrade === undefined && request.headers['sec-websocket-key'] === undefined) {
       // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
       // tries to be a handshake goes on to upgrade() for the specific reason it fails.
       const headers = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
-      this.refuse(request, pending, Date.now(), 426, 'this endpoint only accepts WebSocket upgrades', headers);
+      this.refuse(request, pending, Date.now(), 426, 'WS_ERR_HANDSHAKE_BAD_UPGRADE', 'this endpoint only accepts WebSocket upgrades', headers);
     } else {
       void this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
     }
@@ -293,13 +330,14 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     for (const pending of this.readingHead) {
       if (elapsed(pending.accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
       this.stopReadingHead(pending);
-      this.refuseConnection(pending, 408, 'handshake timeout');
+      this.refuseConnection(pending, 408, 'WS_ERR_HANDSHAKE_TIMEOUT', 'handshake timeout');
     }
   }
 
   /** No request to log (malformed, too large, timed out): count the status, answer, close. */
-  private refuseConnection(pending: PendingUpgrade, status: number, reason: string): void {
+  private refuseConnection(pending: PendingUpgrade, status: number, code: WebSocketErrorCode, reason: string): void {
     this.count(status);
+    publishHandshakeFailed('server', status, code, reason, '');
     endAndDestroy(pending.transport, refusalResponse(status, reason));
   }
 
@@ -314,17 +352,17 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const o = this.options;
 
     if (!o.enabled || this.closing) {
-      this.refuse(request, pending, started, 503, 'WebSocket is disabled on this server');
+      this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'WebSocket is disabled on this server');
       return;
     }
     const verdict = validateUpgradeRequest(request, { origins: this.origins });
     if (!verdict.ok) {
-      this.refuse(request, pending, started, verdict.status, verdict.reason, verdict.headers);
+      this.refuse(request, pending, started, verdict.status, verdict.code, verdict.reason, verdict.headers);
       return;
     }
     // Count handshakes in flight too, so a burst cannot slip past the limit during verify().
     if (o.maxConnections > 0 && this.clients.size + this.pendingHandshakes >= o.maxConnections) {
-      this.refuse(request, pending, started, 503, 'too many connections');
+      this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'too many connections');
       return;
     }
 
@@ -343,12 +381,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       }
       if (pending.closed) return;
       if (this.closing) {
-        this.refuse(request, pending, started, 503, 'server shutting down');
+        this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'server shutting down');
         return;
       }
       if (result === false || (typeof result === 'object' && !result.accept)) {
         const refusal = typeof result === 'object' && !result.accept ? result : undefined;
-        this.refuse(request, pending, started, refusal?.status ?? 403, refusal?.reason ?? 'forbidden', refusal?.headers);
+        this.refuse(request, pending, started, refusal?.status ?? 403, 'WS_ERR_HANDSHAKE_REFUSED', refusal?.reason ?? 'forbidden', refusal?.headers);
         return;
       }
       if (typeof result === 'object') {
@@ -378,6 +416,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         : new WebSocket(transport, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
+    publishOpen('server', client, transport, request.socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);
     this.emit('connection', client, request);
     // The head's bytes go in first, then the connection resumes reading (unless taking them paused it).
     client.receiveInitial(head);
@@ -394,10 +433,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     pending: PendingUpgrade,
     started: number,
     status: number,
+    code: WebSocketErrorCode,
     reason: string,
     headers?: Record<string, string>,
   ): void {
     this.count(status);
+    publishHandshakeFailed('server', status, code, reason, request.url ?? '');
     this.accessLog?.write(request, remoteAddressOf(pending.transport, this.forwardedFor(request)), status, started);
     endAndDestroy(pending.transport, refusalResponse(status, reason, headers));
   }
@@ -435,7 +476,7 @@ class PendingUpgrade implements TransportListener {
     private readonly server: WebSocketServer,
     readonly transport: Transport,
     /** What the request's `socket` is (UpgradeRequestInfo.socket). */
-    readonly socket: Socket | undefined,
+    readonly socket: Socket | SocketAddresses | undefined,
     /** When the transport was accepted (the sweeper's clock): handshakeTimeout counts from there. */
     readonly accepted: number,
     /** The request head's parser while the head is still arriving (standalone), else undefined. */

@@ -313,8 +313,10 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     this.emit('pong', payload);
   }
 
-  /** @internal getCloseStatus() reads the peer's close frame from the protocol. */
-  onClosing(): void {}
+  /** @internal The peer's close frame arrived ('closing'); getCloseStatus() reads it from the protocol. */
+  onClosing(): void {
+    this.emit('closing');
+  }
 
   /** @internal */
   onError(error: WebSocketError): void {

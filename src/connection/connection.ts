@@ -18,6 +18,7 @@ import type { Sweeper, Sweepable } from './sweeper.js';
 import type { DeflateCodec } from '../extensions/deflate-codec.js';
 import type { PreparedMessage } from '../protocol/prepared-message.js';
 import type { Transport, TransportListener, WriteCallback } from '../transport/transport.js';
+import { publishClose, publishError, publishPing, publishPong } from '../diagnostics.js';
 
 export type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'CLOSED';
 
@@ -113,8 +114,16 @@ const FLUSH_SCHEDULED = 8;
 const ENDED = 16;
 /** The transport reported an error: the closure was not clean. */
 const TRANSPORT_FAILED = 32;
+/** The peer began the closing (its close frame, or its FIN, came while we were OPEN): for diagnostics. */
+const PEER_CLOSED_FIRST = 64;
+/**
+ * A send returned false: 'drain' is owed. A transport reports a drain only when it queued bytes
+ * itself; one that handed a large write to the kernel at once (the native transport's
+ * uv_try_write) has nothing to drain, so the connection reports it (drainLater).
+ */
+const DRAIN_DUE = 128;
 /** A protocol violation's close frame waits for the application's replies (releaseHeldClose). */
-const CLOSE_HELD = 64;
+const CLOSE_HELD = 256;
 
 export class Connection implements ProtocolListener, TransportListener, Sweepable {
   state: ConnectionState = 'OPEN';
@@ -212,18 +221,22 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   ping(payload: Uint8Array): void {
     this.scheduleFlush(); // the pong the protocol queued
+    publishPing(this.settings.role, this.events, payload);
     this.events.onPing(payload);
   }
 
   pong(payload: Uint8Array): void {
+    const answersHeartbeat = this.pingSentAt !== 0;
     if (this.pingSentAt !== 0) {
       this.rtt = performance.now() - this.pingSentAt;
       this.pingSentAt = 0;
     }
+    publishPong(this.settings.role, this.events, payload, answersHeartbeat ? this.rtt : undefined);
     this.events.onPong(payload);
   }
 
   close(): void {
+    if (this.state === 'OPEN') this.flags |= PEER_CLOSED_FIRST;
     this.enterClosing();
     this.events.onClosing();
     this.afterCloseFrame();
@@ -244,6 +257,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
       return;
     }
     this.enterClosing();
+    publishError(this.settings.role, this.events, error);
     this.events.onError(error);
     // RFC 6455 §7.1.7: after the close frame, _Fail the WebSocket Connection_ closes TCP at once.
     this.flush();
@@ -283,7 +297,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     this.protocol.sendPrepared(message, compress);
     if (this.flags & (RECEIVING | FLUSH_SCHEDULED)) return this.queued(undefined);
     this.flush();
-    return this.bufferedAmount < this.settings.highWaterMark;
+    return this.belowHighWaterMark();
   }
 
   sendContinuation(data: Uint8Array, final: boolean, callback?: WriteCallback): boolean {
@@ -335,10 +349,21 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     return this.protocol.bufferedAmount + this.transport.bufferedAmount;
   }
 
+  private belowHighWaterMark(): boolean {
+    if (this.bufferedAmount < this.settings.highWaterMark) return true;
+    this.flags |= DRAIN_DUE;
+    return false;
+  }
+
+  /** @internal A drain owed (DRAIN_DUE) that the transport will not report: everything left at once. */
+  drainIfDue(): void {
+    if (this.flags & DRAIN_DUE && this.bufferedAmount === 0 && this.state !== 'CLOSED') this.onDrain();
+  }
+
   private queued(callback: WriteCallback | undefined): boolean {
     if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
     this.scheduleFlush();
-    return this.bufferedAmount < this.settings.highWaterMark;
+    return this.belowHighWaterMark();
   }
 
   private scheduleFlush(): void {
@@ -363,6 +388,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     }
     this.transport.write(chunks, callbacks === undefined ? undefined : callbacksOf(callbacks));
     if (this.transport.bufferedAmount > this.settings.maxMessageSize) this.pause(PAUSED_BY_OUTPUT);
+    else if (this.flags & DRAIN_DUE && this.transport.bufferedAmount === 0) process.nextTick(drainLater, this);
   }
 
   // ---- closing ---------------------------------------------------------------------------
@@ -392,6 +418,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   /** TransportListener: the peer ended its side (TCP FIN). */
   onEnd(): void {
+    if (this.state === 'OPEN') this.flags |= PEER_CLOSED_FIRST;
     this.releaseHeldClose();
     this.protocol.receiveEof();
     this.enterClosing();
@@ -402,11 +429,15 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
   /** TransportListener: the transport is gone, the one transition into CLOSED. */
   onClose(): void {
     if (this.state === 'CLOSED') return;
+    const droppedWhileOpen = this.state === 'OPEN';
     this.state = 'CLOSED';
     this.settings.sweeper.delete(this);
     this.flush(); // fails pending write callbacks
     const received = this.protocol.closeReceived;
     const wasClean = received !== undefined && this.protocol.closeSent !== undefined && (this.flags & TRANSPORT_FAILED) === 0;
+    const role = this.settings.role;
+    const closedBy = droppedWhileOpen ? undefined : (this.flags & PEER_CLOSED_FIRST) !== 0 ? peerOf[role] : role;
+    publishClose(role, this.events, received?.code ?? 1006, received?.reason ?? '', wasClean, closedBy);
     if (received !== undefined) this.events.onClosed(received.code, received.reason, wasClean);
     else this.events.onClosed(1006, '', false);
   }
@@ -418,6 +449,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   /** TransportListener: everything queued was handed to the kernel. */
   onDrain(): void {
+    this.flags &= ~DRAIN_DUE;
     if (this.flags & PAUSED_BY_OUTPUT) this.resume(PAUSED_BY_OUTPUT);
     this.events.onDrain();
   }
@@ -460,6 +492,8 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
   }
 }
 
+const peerOf = { server: 'client', client: 'server' } as const;
+
 function callbacksOf(callbacks: WriteCallback[]): WriteCallback {
   return (error) => {
     for (const callback of callbacks) callback(error);
@@ -468,4 +502,8 @@ function callbacksOf(callbacks: WriteCallback[]): WriteCallback {
 
 function flushLater(connection: Connection): void {
   connection.flush();
+}
+
+function drainLater(connection: Connection): void {
+  connection.drainIfDue();
 }

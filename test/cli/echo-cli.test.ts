@@ -11,7 +11,7 @@ const TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
 
 const contractFlags = [
   '--host', '--port', '--receive-buffer-limit', '--ping-interval', '--max-connections', '--handshake-timeout',
-  '--idle-timeout', '--deflate', '--protocols', '--origins', '--log', '--help',
+  '--idle-timeout', '--deflate', '--protocols', '--origins', '--log', '--transport', '--help',
 ];
 
 describe('usage', () => {
@@ -38,6 +38,7 @@ describe('usage', () => {
     ['--receive-buffer-limit 1.5', echoArgs(['--receive-buffer-limit', '1.5']), /--receive-buffer-limit .*'1\.5'/],
     ['--max-connections=-3', echoArgs(['--max-connections=-3']), /--max-connections .*'-3'/],
     ['--origins with a trailing slash', echoArgs(['--origins', 'http://a.example/']), /--origins: .*"http:\/\/a\.example\/" is not an origin/],
+    ['--transport uring', echoArgs(['--transport', 'uring']), /--transport .*'uring'/],
   ])('%s exits 2 with a message naming it on stderr, and does not listen', async (_name, args, message) => {
     const { code, stdout, stderr } = await runCli(args);
     expect(code).toBe(2);
@@ -48,6 +49,15 @@ describe('usage', () => {
 });
 
 describe('each flag is wired', () => {
+  it.each(['native', 'node'])('--transport %s: the server owns its connections that way and says so', async (transport) => {
+    const cli = await EchoCli.start(['--transport', transport]);
+    expect(cli.stdout).toContain(`(transport ${transport})`);
+    const client = await RawClient.upgraded(cli.port);
+    client.send(TEXT, 'over ' + transport);
+    expect((await client.frame()).payload.toString()).toBe('over ' + transport);
+    client.destroy();
+  });
+
   it('echoes text as text and binary as binary', async () => {
     const cli = await EchoCli.start();
     const client = await RawClient.upgraded(cli.port);
@@ -151,7 +161,7 @@ describe('each flag is wired', () => {
     const cli = await EchoCli.start();
     (await RawClient.upgraded(cli.port)).destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(cli.stdout.trim().split('\n')).toEqual([`wsframe echo listening on ws://127.0.0.1:${cli.port}`]);
+    expect(cli.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^wsframe echo listening on ws://127\\.0\\.0\\.1:${cli.port} \\(transport (native|node)\\)$`))]);
   });
 
   it.each([

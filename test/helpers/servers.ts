@@ -1,16 +1,26 @@
 /** Start and stop wsframe servers on 127.0.0.1 with a free port, for socket tests. */
 import { once } from 'node:events';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { afterEach } from 'vitest';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocketServerOptions } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
 
 const running = new Set<WebSocketServer>();
+const runningHttps = new Set<https.Server>();
 
 afterEach(async () => {
   await Promise.all([...running].map((server) => server.close()));
   running.clear();
+  await Promise.all(
+    [...runningHttps].map((server) => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    }),
+  );
+  runningHttps.clear();
 });
 
 /** A standalone server; with `echo`, it echoes text as text and binary as binary. */
@@ -26,4 +36,33 @@ export async function startServer(
 
 export function echo(ws: WebSocket): void {
   ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
+}
+
+/**
+ * A wsframe echo server attached to a node:https server with `certificate` (wss://);
+ * `servernames` collects each TLS client's SNI.
+ */
+export async function startSecureEchoServer(
+  certificate: { key: Buffer; cert: Buffer },
+  options: WebSocketServerOptions = {},
+): Promise<{ url: string; port: number; servernames: Array<string | false | null> }> {
+  const server = https.createServer(certificate);
+  runningHttps.add(server);
+  const wss = new WebSocketServer({ server, ...options }, echo);
+  running.add(wss);
+  const servernames: Array<string | false | null> = [];
+  server.on('secureConnection', (socket: TLSSocket) => servernames.push(socket.servername));
+  server.on('tlsClientError', () => {}); // clients that refuse the certificate hang up mid-handshake
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  return { url: `wss://127.0.0.1:${port}/`, port, servernames };
+}
+
+/** A standalone server (permessage-deflate off unless asked), its ws:// URL and its first connection. */
+export async function startServerWithConnection(options: WebSocketServerOptions = {}): Promise<{ url: string; connection: Promise<WebSocket> }> {
+  let accept!: (ws: WebSocket) => void;
+  const connection = new Promise<WebSocket>((resolve) => (accept = resolve));
+  const { port } = await startServer({ perMessageDeflate: false, ...options }, (ws) => accept(ws));
+  return { url: `ws://127.0.0.1:${port}/`, connection };
 }

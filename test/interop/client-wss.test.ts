@@ -5,60 +5,28 @@
  * WS_ERR_CONNECT_FAILED and the certificate error as cause; `rejectUnauthorized: false`;
  * `servername` reaches the server as SNI and is the name the certificate is checked against.
  */
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
-import { WebSocketServer } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
 import { binaryPayload, MiB, textPayload } from '../helpers/payloads.js';
+import { selfSignedCertificate } from '../helpers/tls-certificate.js';
+import { startSecureEchoServer } from '../helpers/servers.js';
 
-let dir: string;
 let key: Buffer;
 let cert: Buffer;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wsframe-wss-'));
-  execFileSync('/usr/bin/openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'pipe' });
-  key = readFileSync(join(dir, 'key.pem'));
-  cert = readFileSync(join(dir, 'cert.pem'));
+  ({ key, cert } = selfSignedCertificate());
 });
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-/** An https server with a wsframe echo server attached; `servernames` collects each TLS client's SNI. */
-async function wssServer(): Promise<{ url: string; servernames: Array<string | false | null> }> {
-  const server = https.createServer({ key, cert });
-  const wss = new WebSocketServer({ server, receiveBufferLimit: 2 * MiB }, (ws) => {
-    ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
-  });
-  const servernames: Array<string | false | null> = [];
-  server.on('secureConnection', (socket: TLSSocket) => servernames.push(socket.servername));
-  server.on('tlsClientError', () => {}); // the refusing clients below hang up mid-handshake
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(async () => {
-    await wss.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { url: `wss://127.0.0.1:${(server.address() as AddressInfo).port}/`, servernames };
-}
+const wssServer = (): ReturnType<typeof startSecureEchoServer> => startSecureEchoServer({ key, cert }, { receiveBufferLimit: 2 * MiB });
 
 async function roundTrip(ws: WebSocket): Promise<void> {
   const text = textPayload(70_000);

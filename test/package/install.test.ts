@@ -37,10 +37,31 @@ function roundTripWith(load: string, type: 'cjs' | 'esm', env: NodeJS.ProcessEnv
   return JSON.parse(out);
 }
 
+/** `expression`'s value (as JSON) in an ES module where `esm` is `import * as esm from specifier` and `cjs` is `require(specifier)`. */
+function importedAndRequired(specifier: string, expression: string): unknown {
+  const file = join(scratch, `${specifier.replace(/\W/g, '-')}-both-ways.mjs`);
+  writeFileSync(
+    file,
+    `import { createRequire } from 'node:module'; import * as esm from '${specifier}';\n` +
+      `const cjs = createRequire(import.meta.url)('${specifier}');\n` +
+      `console.log(JSON.stringify(${expression}));\n`,
+  );
+  return JSON.parse(run(process.execPath, [file], scratch));
+}
+
+/** Type-check `source` as the installed package's user sees it, once as CommonJS (.cts) and once as an ES module (.mts). */
+function typeCheckConsumer(name: string, source: string): void {
+  writeFileSync(join(scratch, `${name}.cts`), source);
+  writeFileSync(join(scratch, `${name}.mts`), source);
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), `${name}.cts`, `${name}.mts`];
+  run(process.execPath, [tsc, ...args], scratch);
+}
+
 beforeAll(() => {
   // npm 11 does not run a dependency's install scripts until the user approves them.
   ({ scratch, installed } = packAndInstall('install'));
-}, 240_000);
+}, 480_000); // the pack builds TypeScript and two addons: over 3 minutes on a busy 2-core machine
 
 afterAll(() => {
   if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
@@ -49,7 +70,7 @@ afterAll(() => {
 describe('the packed tarball installed as a dependency', () => {
   it('ships prebuilds, the TypeScript build, types, the bin and the native sources', () => {
     expect(readdirSync(join(installed, 'prebuilds'))).toContain(`${process.platform}-${process.arch}`);
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'wrapper.mjs', 'wrapper.d.mts', 'ws.mjs', 'ws.cjs', 'ws.d.mts', 'ws.d.cts', 'bin/wsframe.js', 'binding.gyp', 'native/sources.json']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'wrapper.mjs', 'wrapper.d.mts', 'ws.mjs', 'ws.cjs', 'ws.d.mts', 'ws.d.cts', 'web.mjs', 'web.d.mts', 'dist/web/index.d.ts', 'bin/wsframe.js', 'binding.gyp', 'native/sources.json']) {
       expect(existsSync(join(installed, file)), file).toBe(true);
     }
   });
@@ -63,14 +84,10 @@ describe('the packed tarball installed as a dependency', () => {
   });
 
   it('loads through import (the ES module entry) and gives the same instance as require()', () => {
-    const file = join(scratch, 'same-instance.mjs');
-    writeFileSync(
-      file,
-      "import { createRequire } from 'node:module'; import * as esm from 'wsframe';\n" +
-        "const cjs = createRequire(import.meta.url)('wsframe');\n" +
-        'console.log(JSON.stringify({ same: esm.WebSocketServer === cjs.WebSocketServer, backend: esm.kernels.name }));\n',
-    );
-    expect(JSON.parse(run(process.execPath, [file], scratch))).toEqual({ same: true, backend: 'native' });
+    expect(importedAndRequired('wsframe', '{ same: esm.WebSocketServer === cjs.WebSocketServer, backend: esm.kernels.name }')).toEqual({
+      same: true,
+      backend: 'native',
+    });
     expect(roundTripWith("await import('wsframe')", 'esm')).toEqual({ backend: 'native', echo: 'héllo' });
   });
 
@@ -84,12 +101,25 @@ describe('the packed tarball installed as a dependency', () => {
   });
 
   it('type-checks from both a CommonJS and an ES module consumer', () => {
-    writeFileSync(join(scratch, 'consumer.cts'), "import { WebSocketServer, type WebSocket } from 'wsframe';\nconst s: WebSocketServer = new WebSocketServer({ port: 0 });\nexport const f = (ws: WebSocket): boolean => ws.send('x');\nvoid s;\n");
-    writeFileSync(join(scratch, 'consumer.mts'), "import { WebSocketServer, type WebSocket } from 'wsframe';\nconst s: WebSocketServer = new WebSocketServer({ port: 0 });\nexport const f = (ws: WebSocket): boolean => ws.send('x');\nvoid s;\n");
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'consumer.cts', 'consumer.mts'];
-    expect(() => run(process.execPath, [tsc, ...args], scratch)).not.toThrow();
-  }, 120_000); // a whole tsc run: ~10 s alone, several times that on a loaded 2-core machine
+    expect(() =>
+      typeCheckConsumer(
+        'consumer',
+        "import { WebSocketServer, type WebSocket } from 'wsframe';\nconst s: WebSocketServer = new WebSocketServer({ port: 0 });\nexport const f = (ws: WebSocket): boolean => ws.send('x');\nvoid s;\n",
+      ),
+    ).not.toThrow();
+  }, 120_000); // tsc, twice
+
+  it('wsframe/web: one instance through import and require, and types for both', () => {
+    expect(
+      importedAndRequired('wsframe/web', '{ same: esm.WebSocket === cjs.WebSocket && esm.WebSocketStream === cjs.WebSocketStream, open: esm.WebSocket.OPEN }'),
+    ).toEqual({ same: true, open: 1 });
+    expect(() =>
+      typeCheckConsumer(
+        'web-consumer',
+        "import { WebSocket, WebSocketStream } from 'wsframe/web';\nconst ws: WebSocket = new WebSocket('ws://127.0.0.1:9/');\nws.onclose = (event) => void event.code;\nws.onmessage = (event) => void event.origin;\nexport const s = new WebSocketStream(ws.url).opened;\n",
+      ),
+    ).not.toThrow();
+  }, 120_000); // tsc, twice
 
   it("wsframe/ws: import and require give ws's module shape, one instance, and types", () => {
     const file = join(scratch, 'ws-entry.mjs');

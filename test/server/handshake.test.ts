@@ -191,8 +191,9 @@ describe('the standalone server reads the request head itself', () => {
 
   it('an upgraded socket carries nothing of the handshake: only the connection\'s listeners, no timer, no HTTP parser', async () => {
     let socket: Socket | undefined;
-    const { port, server } = await startServer({ handshakeTimeout: 5000 });
-    server.on('connection', (_ws, request: UpgradeRequestInfo) => { socket = request.socket; });
+    // About net.Socket: the native transport has none (test/transport/native-transport.test.ts).
+    const { port, server } = await startServer({ handshakeTimeout: 5000, transport: 'node' });
+    server.on('connection', (_ws, request: UpgradeRequestInfo) => { socket = request.socket as Socket; });
     const client = await RawClient.upgraded(port);
     await expect.poll(() => socket).toBeDefined();
     for (const event of ['data', 'close', 'error', 'drain']) expect(socket!.listenerCount(event), event).toBe(1);
