@@ -11,6 +11,7 @@ import { reportListening, runChatPrimary, untilPrimaryStops } from './chat/chat-
 import { startChatServer } from './chat/chat-server.js';
 import type { ChatServerOptions } from './chat/chat-server.js';
 import { connect } from './client.js';
+import { AllowedOrigins } from './handshake/origin.js';
 import { WebSocketError } from './protocol/errors.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { WebSocketServer } from './server.js';
@@ -32,7 +33,7 @@ Options of echo:
   --idle-timeout SECONDS         close a connection that sent nothing for this long (default 0, off)
   --deflate                      accept permessage-deflate (RFC 7692) when clients offer it
   --protocols a,b                subprotocols, in order of preference
-  --origins URL,URL              allowed Origin values (default: any)
+  --origins URL,URL              allowed origins, each scheme://host[:port] or null (default: any)
   --log                          write a W3C access log line per upgrade attempt to stdout
   --transport native|node        who owns the connections: the addon (default where it loaded) or net.Socket
   --help                         show this text
@@ -111,7 +112,7 @@ export function parseEchoArgs(args: string[]): WebSocketServerOptions & { help: 
     handshakeTimeout: optional(values['handshake-timeout'], (v) => seconds(v, '--handshake-timeout')),
     idleTimeout: optional(values['idle-timeout'], (v) => seconds(v, '--idle-timeout')),
     protocols: optional(values.protocols, list),
-    origins: optional(values.origins, list),
+    origins: optional(values.origins, originList),
     transport: optional(values.transport, transportKind),
   };
 }
@@ -140,6 +141,17 @@ function seconds(value: string, flag: string): number {
 
 function list(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** --origins: an entry that is not an origin (RFC 6454 §6.2) is a mistake in the command line. */
+function originList(value: string): string[] {
+  const origins = list(value);
+  try {
+    new AllowedOrigins(origins);
+  } catch (error) {
+    throw new UsageError(`--origins: ${(error as Error).message}`);
+  }
+  return origins;
 }
 
 /**

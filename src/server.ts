@@ -20,6 +20,7 @@ import type { ConnectionSettings } from './connection/connection.js';
 import { Sweeper, clock, elapsed } from './connection/sweeper.js';
 import type { Sweepable } from './connection/sweeper.js';
 import {
+  AllowedOrigins,
   RequestHeadParser,
   acceptResponse,
   headersFromRaw,
@@ -133,7 +134,13 @@ export interface WebSocketServerOptions {
 
   /** Subprotocols in order of preference, or a function choosing from the client's offer (and the request). */
   protocols?: readonly string[] | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
-  /** Allowed Origin values (exact, normalised); others get 403. Default: any origin. */
+  /**
+   * Allowed origins, each a serialized origin `scheme://host[:port]` (RFC 6454 §6.2: no path, no
+   * trailing slash), or `'null'` (admits every opaque origin: sandboxed frames, file: pages).
+   * Compared by scheme, host and port; a request whose Origin is not one of them, or not an
+   * origin at all, gets 403. An entry that is not an origin throws WS_ERR_INVALID_ORIGIN here.
+   * Default: any origin.
+   */
   origins?: string[];
   /** Decide on each upgrade (authentication): refuse with a status, or accept and attach a user. */
   verify?: (request: UpgradeRequestInfo) => VerifyResult | Promise<VerifyResult>;
@@ -174,6 +181,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly accessLog: AccessLog | undefined;
   private readonly negotiators: ExtensionNegotiator[];
   private readonly deflate: DeflateSettings | undefined;
+  private readonly origins: AllowedOrigins | undefined;
   /** Standalone: the listening socket (a net.Server with the node transport). */
   private readonly listener: net.Server | NativeListener | undefined;
   /** Which transport standalone connections use ('node' too in attached mode and for handleUpgrade). */
@@ -194,6 +202,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const o = this.options;
     const standalone = o.server === undefined && o.port !== undefined;
     this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0]);
+    this.origins = o.origins === undefined ? undefined : new AllowedOrigins(o.origins); // throws before anything listens
     this.settings = connectionSettings('server', o, this.sweeper);
     this.accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
     const deflateOptions = o.perMessageDeflate === true ? {} : o.perMessageDeflate || undefined;
@@ -346,7 +355,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'WebSocket is disabled on this server');
       return;
     }
-    const verdict = validateUpgradeRequest(request, { origins: o.origins });
+    const verdict = validateUpgradeRequest(request, { origins: this.origins });
     if (!verdict.ok) {
       this.refuse(request, pending, started, verdict.status, verdict.code, verdict.reason, verdict.headers);
       return;

@@ -37,6 +37,7 @@ describe('usage', () => {
     ['--receive-buffer-limit 0', echoArgs(['--receive-buffer-limit', '0']), /--receive-buffer-limit .*'0'/],
     ['--receive-buffer-limit 1.5', echoArgs(['--receive-buffer-limit', '1.5']), /--receive-buffer-limit .*'1\.5'/],
     ['--max-connections=-3', echoArgs(['--max-connections=-3']), /--max-connections .*'-3'/],
+    ['--origins with a trailing slash', echoArgs(['--origins', 'http://a.example/']), /--origins: .*"http:\/\/a\.example\/" is not an origin/],
     ['--transport uring', echoArgs(['--transport', 'uring']), /--transport .*'uring'/],
   ])('%s exits 2 with a message naming it on stderr, and does not listen', async (_name, args, message) => {
     const { code, stdout, stderr } = await runCli(args);
