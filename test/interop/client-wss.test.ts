@@ -5,36 +5,27 @@
  * WS_ERR_CONNECT_FAILED and the certificate error as cause; `rejectUnauthorized: false`;
  * `servername` reaches the server as SNI and is the name the certificate is checked against.
  */
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
 import { binaryPayload, MiB, textPayload } from '../helpers/payloads.js';
+import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
 
-let dir: string;
+let certificate: TestCertificate;
 let key: Buffer;
 let cert: Buffer;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wsframe-wss-'));
-  execFileSync('/usr/bin/openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'pipe' });
-  key = readFileSync(join(dir, 'key.pem'));
-  cert = readFileSync(join(dir, 'cert.pem'));
+  certificate = makeCertificate();
+  ({ key, cert } = certificate);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => certificate.remove());
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
