@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
 import { generateKey, parseWebSocketUrl, upgradeRequestHeaders, validateUpgradeResponse } from './handshake/index.js';
@@ -132,8 +133,8 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;
   const client =
     o.api === 'fragment'
-      ? new WebSocketContext(upgraded.socket, settings, info, undefined, codec)
-      : new WebSocket(upgraded.socket, settings, info, undefined, codec);
+      ? new WebSocketContext(new NodeSocketTransport(upgraded.socket), settings, info, undefined, codec)
+      : new WebSocket(new NodeSocketTransport(upgraded.socket), settings, info, undefined, codec);
   // Deliver the server's first frames (and start reading) only after the caller's `await
   // connect()` continuation has attached its listeners: that continuation is a microtask, this
   // an immediate. The socket is not read meanwhile, so nothing can overtake these bytes.

@@ -3,7 +3,7 @@
  * the application reads and writes data frames' payloads as they come, never a whole message,
  * so it can stream messages of any size through a fixed buffer.
  */
-import type { Socket } from 'node:net';
+import type { Transport } from './transport/transport.js';
 import { Connection } from './connection/connection.js';
 import type { ConnectionEvents, ConnectionSettings, ConnectionState } from './connection/connection.js';
 import { WebSocketError } from './protocol/errors.js';
@@ -48,13 +48,13 @@ export class WebSocketContext implements ConnectionEvents {
 
   /** @internal Made by the server or client once the handshake succeeded. */
   constructor(
-    socket: Socket,
+    transport: Transport,
     settings: ConnectionSettings,
     private readonly info: Handshake,
     private readonly registry?: ClientRegistry,
     deflate?: DeflateCodec,
   ) {
-    this.connection = new Connection(socket, settings, this, deflate);
+    this.connection = new Connection(transport, settings, this, deflate);
     this.received = new ReceiveQueue(this.connection, settings.maxMessageSize, (fragment) => fragment.data.length);
   }
 
@@ -64,7 +64,7 @@ export class WebSocketContext implements ConnectionEvents {
    */
   get handshake(): HandshakeInfo {
     const { protocol, extensions, url, user, forwardedFor } = this.info;
-    return { protocol, extensions, remoteAddress: remoteAddressOf(this.connection.socket, forwardedFor), url, user };
+    return { protocol, extensions, remoteAddress: remoteAddressOf(this.connection.transport, forwardedFor), url, user };
   }
 
   get state(): ConnectionState {

@@ -40,6 +40,8 @@ import type { DeflateSettings } from './extensions/deflate-codec.js';
 import { negotiateExtensions } from './handshake/extension-negotiation.js';
 import type { ExtensionNegotiator } from './handshake/extension-negotiation.js';
 import { formatExtensionList } from './handshake/header-values.js';
+import { NodeSocketTransport } from './transport/node-socket-transport.js';
+import type { Transport, TransportListener } from './transport/transport.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
@@ -153,12 +155,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   /** Attached: the server whose 'upgrade' events we take. */
   private readonly attachedTo: http.Server | https.Server | undefined;
   /** Standalone: connections whose request head is still arriving, in order of arrival. */
-  private readonly readingHead = new Map<Socket, PendingHead>();
+  private readonly readingHead = new Set<PendingUpgrade>();
   /** The handshake timeout of all of them, on the sweeper's one timer. */
   private readonly headTimeouts: Sweepable = { sweep: (now) => this.sweepHeadTimeouts(now) };
-  // Socket listeners shared by every connection reading its head (`this` is the socket).
-  private readonly onHeadData: (this: Socket, chunk: Buffer) => void;
-  private readonly onHeadClose: (this: Socket) => void;
   private pendingHandshakes = 0;
   private closing = false;
 
@@ -175,13 +174,6 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.deflate = deflateOptions !== undefined ? deflateSettings(deflateOptions) : undefined;
     this.negotiators = deflateOptions !== undefined ? [deflateNegotiator(deflateOptions)] : [];
     if (onConnection) this.on('connection', onConnection);
-    const server = this;
-    this.onHeadData = function (chunk) {
-      server.readHead(this, chunk);
-    };
-    this.onHeadClose = function () {
-      server.stopReadingHead(this);
-    };
 
     if (o.server !== undefined) {
       this.attachedTo = o.server;
@@ -208,8 +200,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
    * Bytes that arrived with the request (`head`) are the client's first frames: not lost.
    */
   handleUpgrade(request: UpgradeRequestInfo, socket: Socket, head: Buffer): void {
-    socket.on('error', ignoreSocketError); // a reset during the handshake is not the process's problem
-    void this.upgrade(request, socket, head);
+    const transport = new NodeSocketTransport(socket);
+    const pending = new PendingUpgrade(this, transport, socket, clock());
+    transport.setListener(pending);
+    void this.upgrade(request, pending, head);
   }
 
   /** Close every connection with 1001 (going away), stop listening, resolve when all are gone. */
@@ -222,7 +216,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     );
     if (this.netServer !== undefined) {
       const stopped = new Promise<void>((resolve) => this.netServer!.close(() => resolve()));
-      for (const socket of this.readingHead.keys()) socket.destroy(); // requests still arriving
+      for (const pending of this.readingHead) pending.transport.destroy(); // requests still arriving
       await stopped;
     }
     this.attachedTo?.off('upgrade', this.onUpgrade);
@@ -238,83 +232,88 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   // ---- standalone: reading the request head ----------------------------------------------
 
   private readonly onSocket = (socket: Socket): void => {
-    // Until the 101 is written (upgrade() removes it), a reset is not the process's problem.
-    socket.on('error', ignoreSocketError);
-    socket.on('close', this.onHeadClose);
-    socket.on('data', this.onHeadData);
-    this.readingHead.set(socket, { parser: new RequestHeadParser({ maxHeaderSize: this.options.maxHeaderSize }), accepted: clock() });
-    if (this.readingHead.size === 1 && this.options.handshakeTimeout > 0) this.sweeper.add(this.headTimeouts);
+    this.accept(new NodeSocketTransport(socket), socket);
   };
 
-  private readHead(socket: Socket, chunk: Buffer): void {
-    const result = this.readingHead.get(socket)!.parser.push(chunk);
+  /** Standalone: a new connection, whose request head is read next. */
+  private accept(transport: Transport, socket: Socket): void {
+    const parser = new RequestHeadParser({ maxHeaderSize: this.options.maxHeaderSize });
+    const pending = new PendingUpgrade(this, transport, socket, clock(), parser);
+    transport.setListener(pending);
+    this.readingHead.add(pending);
+    if (this.readingHead.size === 1 && this.options.handshakeTimeout > 0) this.sweeper.add(this.headTimeouts);
+    transport.resume();
+  }
+
+  /** @internal PendingUpgrade: bytes of a request head. */
+  readHead(pending: PendingUpgrade, chunk: Uint8Array): void {
+    const result = pending.parser!.push(chunk);
     if (result.state === 'incomplete') return;
-    this.stopReadingHead(socket);
+    this.stopReadingHead(pending);
     if (result.state === 'refused') {
-      this.refuseConnection(socket, result.refusal.status, result.refusal.reason);
+      this.refuseConnection(pending, result.refusal.status, result.refusal.reason);
       return;
     }
-    // The bytes after the head wait in the socket for the connection (upgrade() resumes it).
-    socket.pause();
+    // The bytes after the head wait in the transport for the connection (it resumes reading).
+    pending.transport.pause();
     const { method, url, httpVersion, rawHeaders } = result.head;
+    const socket = pending.socket!;
     const request: UpgradeRequestInfo = { method, url, httpVersion, headers: headersFromRaw(rawHeaders), rawHeaders, socket };
     if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
-      this.refuse(request, socket, Date.now(), 400, 'no WebSocket endpoint at this path');
+      this.refuse(request, pending, Date.now(), 400, 'no WebSocket endpoint at this path');
     } else if (request.headers.upgrade === undefined && request.headers['sec-websocket-key'] === undefined) {
       // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
       // tries to be a handshake goes on to upgrade() for the specific reason it fails.
       const headers = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
-      this.refuse(request, socket, Date.now(), 426, 'this endpoint only accepts WebSocket upgrades', headers);
+      this.refuse(request, pending, Date.now(), 426, 'this endpoint only accepts WebSocket upgrades', headers);
     } else {
-      void this.upgrade(request, socket, chunk.subarray(result.bodyStart));
+      void this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
     }
   }
 
-  /** The head is complete, refused or timed out, or the socket closed: nothing of this phase stays on it. */
-  private stopReadingHead(socket: Socket): void {
-    socket.off('data', this.onHeadData);
-    socket.off('close', this.onHeadClose);
-    this.readingHead.delete(socket);
+  /** @internal The head is complete, refused or timed out, or the transport closed: this phase is over. */
+  stopReadingHead(pending: PendingUpgrade): void {
+    pending.parser = undefined;
+    if (!this.readingHead.delete(pending)) return;
     if (this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
   }
 
   private sweepHeadTimeouts(now: number): void {
-    for (const [socket, { accepted }] of this.readingHead) {
-      if (elapsed(accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
-      this.stopReadingHead(socket);
-      this.refuseConnection(socket, 408, 'handshake timeout');
+    for (const pending of this.readingHead) {
+      if (elapsed(pending.accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
+      this.stopReadingHead(pending);
+      this.refuseConnection(pending, 408, 'handshake timeout');
     }
   }
 
   /** No request to log (malformed, too large, timed out): count the status, answer, close. */
-  private refuseConnection(socket: Socket, status: number, reason: string): void {
+  private refuseConnection(pending: PendingUpgrade, status: number, reason: string): void {
     this.count(status);
-    endAndDestroy(socket, refusalResponse(status, reason));
+    endAndDestroy(pending.transport, refusalResponse(status, reason));
   }
 
   // ---- every mode ----------------------------------------------------------------------------
 
   /**
    * The one upgrade decision, whatever the mode: refuse with a complete response and close, or
-   * write the 101 and hand the socket to a connection. The caller has put `ignoreSocketError`
-   * on the socket; it comes off once the connection takes over.
+   * write the 101 and hand the transport to a connection, which then becomes its listener.
    */
-  private async upgrade(request: UpgradeRequestInfo, socket: Socket, head: Buffer): Promise<void> {
+  private async upgrade(request: UpgradeRequestInfo, pending: PendingUpgrade, head: Buffer): Promise<void> {
     const started = Date.now();
     const o = this.options;
 
     if (!o.enabled || this.closing) {
-      this.refuse(request, socket, started, 503, 'WebSocket is disabled on this server');
+      this.refuse(request, pending, started, 503, 'WebSocket is disabled on this server');
       return;
     }
     const verdict = validateUpgradeRequest(request, { origins: o.origins });
     if (!verdict.ok) {
-      this.refuse(request, socket, started, verdict.status, verdict.reason, verdict.headers);
+      this.refuse(request, pending, started, verdict.status, verdict.reason, verdict.headers);
       return;
     }
     // Count handshakes in flight too, so a burst cannot slip past the limit during verify().
     if (o.maxConnections > 0 && this.clients.size + this.pendingHandshakes >= o.maxConnections) {
-      this.refuse(request, socket, started, 503, 'too many connections');
+      this.refuse(request, pending, started, 503, 'too many connections');
       return;
     }
 
@@ -331,14 +330,14 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       } finally {
         this.pendingHandshakes--;
       }
-      if (socket.destroyed) return;
+      if (pending.closed) return;
       if (this.closing) {
-        this.refuse(request, socket, started, 503, 'server shutting down');
+        this.refuse(request, pending, started, 503, 'server shutting down');
         return;
       }
       if (result === false || (typeof result === 'object' && !result.accept)) {
         const refusal = typeof result === 'object' && !result.accept ? result : undefined;
-        this.refuse(request, socket, started, refusal?.status ?? 403, refusal?.reason ?? 'forbidden', refusal?.headers);
+        this.refuse(request, pending, started, refusal?.status ?? 403, refusal?.reason ?? 'forbidden', refusal?.headers);
         return;
       }
       if (typeof result === 'object') {
@@ -350,26 +349,22 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const protocol = o.protocols !== undefined ? selectSubprotocol(verdict.protocols, o.protocols) : undefined;
     const extensions = negotiateExtensions(verdict.extensions, this.negotiators);
     const deflate = extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined;
-    socket.write(acceptResponse({ key: verdict.key, protocol, extensions, headers: extraHeaders }));
-    socket.off('error', ignoreSocketError);
+    const transport = pending.transport;
+    transport.write([acceptResponse({ key: verdict.key, protocol, extensions, headers: extraHeaders })]);
     this.count(101);
     const forwardedFor = this.forwardedFor(request);
-    this.accessLog?.write(request, remoteAddressOf(socket, forwardedFor), 101, started);
+    this.accessLog?.write(request, remoteAddressOf(transport, forwardedFor), 101, started);
 
     const info = { protocol: protocol ?? '', extensions: formatExtensionList(extensions), url: request.url ?? '/', user, forwardedFor };
     const codec = deflate !== undefined ? new DeflateCodec(deflate.parameters, 'server', this.deflate!) : undefined;
     const client =
       o.api === 'fragment'
-        ? new WebSocketContext(socket, this.settings, info, this, codec)
-        : new WebSocket(socket, this.settings, info, this, codec);
+        ? new WebSocketContext(transport, this.settings, info, this, codec)
+        : new WebSocket(transport, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
     this.emit('connection', client, request);
-    // The standalone server paused the socket once it had the head; node:http leaves it for
-    // the first 'data' listener to start (readableFlowing null), where this changes nothing.
-    // resume() only schedules the flow, so the head's bytes still go in first, and a pause the
-    // connection makes while taking them wins.
-    socket.resume();
+    // The head's bytes go in first, then the connection resumes reading (unless taking them paused it).
     client.receiveInitial(head);
   }
 
@@ -381,15 +376,15 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
 
   private refuse(
     request: UpgradeRequestInfo,
-    socket: Socket,
+    pending: PendingUpgrade,
     started: number,
     status: number,
     reason: string,
     headers?: Record<string, string>,
   ): void {
     this.count(status);
-    this.accessLog?.write(request, remoteAddressOf(socket, this.forwardedFor(request)), status, started);
-    endAndDestroy(socket, refusalResponse(status, reason, headers));
+    this.accessLog?.write(request, remoteAddressOf(pending.transport, this.forwardedFor(request)), status, started);
+    endAndDestroy(pending.transport, refusalResponse(status, reason, headers));
   }
 
   private count(status: number): void {
@@ -412,21 +407,47 @@ export function pathOf(url: string | undefined): string {
   return (url ?? '/').split('?', 1)[0]!;
 }
 
-/** A standalone connection still reading its request head. */
-interface PendingHead {
-  readonly parser: RequestHeadParser;
-  /** When the connection was accepted (the sweeper's clock): handshakeTimeout counts from there. */
-  readonly accepted: number;
+/**
+ * The server's listener on a transport until a connection takes it over: it reads the request
+ * head (standalone) and notes a close while `verify` runs. Errors in this phase (a reset) are
+ * not the process's problem: the transport closes next, and that is all there is to do.
+ */
+class PendingUpgrade implements TransportListener {
+  /** The transport closed before a connection took it over. */
+  closed = false;
+
+  constructor(
+    private readonly server: WebSocketServer,
+    readonly transport: Transport,
+    /** What the request's `socket` is (UpgradeRequestInfo.socket). */
+    readonly socket: Socket | undefined,
+    /** When the transport was accepted (the sweeper's clock): handshakeTimeout counts from there. */
+    readonly accepted: number,
+    /** The request head's parser while the head is still arriving (standalone), else undefined. */
+    public parser?: RequestHeadParser,
+  ) {}
+
+  onData(chunk: Uint8Array): void {
+    if (this.parser !== undefined) this.server.readHead(this, chunk);
+  }
+
+  onEnd(): void {
+    // The peer gave up before its head was complete: there is nothing to answer.
+    if (this.parser !== undefined) this.transport.destroy();
+  }
+
+  onError(): void {}
+
+  onClose(): void {
+    this.closed = true;
+    this.server.stopReadingHead(this);
+  }
+
+  onDrain(): void {}
 }
 
-function ignoreSocketError(): void {}
-
-/** A complete response, then close (the client may still be sending; end() lets it read ours). */
-function endAndDestroy(socket: Socket, response: Buffer): void {
-  socket.end(response);
-  socket.once('finish', destroySocket);
-}
-
-function destroySocket(this: Socket): void {
-  this.destroy();
+/** A complete response, then close (the client may still be sending; ending first lets it read ours). */
+function endAndDestroy(transport: Transport, response: Buffer): void {
+  transport.write([response]);
+  transport.end(() => transport.destroy());
 }

@@ -12,7 +12,7 @@
  * the close, and async iteration yields every message, then ends.
  */
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
+import type { Transport } from './transport/transport.js';
 import { Connection } from './connection/connection.js';
 import type { ConnectionEvents, ConnectionSettings, ConnectionState } from './connection/connection.js';
 import { ReceiveQueue } from './receive-queue.js';
@@ -65,8 +65,8 @@ export interface Handshake extends Omit<HandshakeInfo, 'remoteAddress'> {
 }
 
 /** @internal HandshakeInfo.remoteAddress. */
-export function remoteAddressOf(socket: Socket, forwardedFor: string | undefined): string {
-  return forwardedFor ?? socket.remoteAddress ?? '';
+export function remoteAddressOf(transport: Transport, forwardedFor: string | undefined): string {
+  return forwardedFor ?? transport.remoteAddress();
 }
 
 type SendCallback = (error?: Error | null) => void;
@@ -90,7 +90,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
 
   /** @internal Made by the server or client once the handshake succeeded. */
   constructor(
-    socket: Socket,
+    transport: Transport,
     settings: ConnectionSettings,
     info: Handshake,
     private readonly registry?: ClientRegistry,
@@ -113,7 +113,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     this.url = info.url;
     this.user = info.user;
     this.forwardedFor = info.forwardedFor;
-    this.connection = new Connection(socket, settings, this, deflate);
+    this.connection = new Connection(transport, settings, this, deflate);
   }
 
   /** The pre-shaped listener table keeps names without listeners: list only those with some. */
@@ -127,7 +127,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
    * 'connection' listener to keep it).
    */
   get remoteAddress(): string {
-    return remoteAddressOf(this.connection.socket, this.forwardedFor);
+    return remoteAddressOf(this.connection.transport, this.forwardedFor);
   }
 
   /** 'OPEN', 'CLOSING' (a close frame went one way) or 'CLOSED'. */

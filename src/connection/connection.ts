@@ -1,15 +1,14 @@
 /**
- * The one adapter between the sans-I/O `Protocol` and a `net.Socket` (DESIGN.md, "connection").
+ * The one adapter between the sans-I/O `Protocol` and a transport (DESIGN.md, "connection"):
+ * it binds the two and never knows which carrier it has (src/transport/).
  *
  * It owns the state machine OPEN → CLOSING → CLOSED (the handshake before it is CONNECTING and
- * belongs to the server/client), backpressure both ways, heartbeats, timeouts and the TCP side
- * of the close handshake (RFC 6455 §7). It never parses a byte itself.
+ * belongs to the server/client), backpressure both ways, heartbeats, timeouts and the transport
+ * side of the close handshake (RFC 6455 §7). It never parses a byte itself.
  *
- * Memory per idle connection matters (thousands of them): socket listeners are shared functions
- * that find their connection through a symbol on the socket, not closures per connection, and
- * timers are the sweeper's, not ours.
+ * Memory per idle connection matters (thousands of them): the connection is its transport's
+ * listener itself (no closures), and timers are the sweeper's, not ours.
  */
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Protocol, protocolSettings } from '../protocol/protocol.js';
 import type { ProtocolListener, ProtocolSettings } from '../protocol/protocol.js';
@@ -18,6 +17,7 @@ import { elapsed } from './sweeper.js';
 import type { Sweeper, Sweepable } from './sweeper.js';
 import type { DeflateCodec } from '../extensions/deflate-codec.js';
 import type { PreparedMessage } from '../protocol/prepared-message.js';
+import type { Transport, TransportListener, WriteCallback } from '../transport/transport.js';
 
 export type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'CLOSED';
 
@@ -85,8 +85,6 @@ export function connectionSettings(role: 'server' | 'client', o: ConnectionOptio
 export const defaultCloseTimeout = 5000;
 export const defaultHighWaterMark = 16 * 1024;
 
-const kConnection = Symbol('wsframe.connection');
-
 // Connection.flags: yes/no state in one small integer rather than a field each (8 B apiece
 // in every idle connection).
 /** Reading is paused because the application does not take what arrives … */
@@ -102,15 +100,12 @@ const PAUSED_BY_OUTPUT = 2;
 const RECEIVING = 4;
 /** A flush is due on the next tick. */
 const FLUSH_SCHEDULED = 8;
-/** We ended our side of TCP. */
-const TCP_ENDED = 16;
-/** The socket reported an error: the closure was not clean. */
-const SOCKET_FAILED = 32;
-type SocketWithConnection = Socket & { [kConnection]: Connection };
+/** We ended our side of the transport. */
+const ENDED = 16;
+/** The transport reported an error: the closure was not clean. */
+const TRANSPORT_FAILED = 32;
 
-type WriteCallback = (error?: Error | null) => void;
-
-export class Connection implements ProtocolListener, Sweepable {
+export class Connection implements ProtocolListener, TransportListener, Sweepable {
   state: ConnectionState = 'OPEN';
   readonly protocol: Protocol;
   /** Round-trip time of the last answered heartbeat ping, in ms (undefined before one). */
@@ -121,11 +116,11 @@ export class Connection implements ProtocolListener, Sweepable {
   private lastPingTick: number;
   private closingSince = 0; // when the state left OPEN: closeTimeout counts from there
   private pingSentAt = 0; // performance.now() of the unanswered heartbeat ping, 0 = none pending
-  private flags = 0; // PAUSED_BY_*, RECEIVING, FLUSH_SCHEDULED, TCP_ENDED, SOCKET_FAILED
+  private flags = 0; // PAUSED_BY_*, RECEIVING, FLUSH_SCHEDULED, ENDED, TRANSPORT_FAILED
   private writeCallbacks: WriteCallback[] | undefined;
 
   constructor(
-    readonly socket: Socket,
+    readonly transport: Transport,
     private readonly settings: ConnectionSettings,
     private readonly events: ConnectionEvents,
     /** permessage-deflate, when negotiated: it inflates RSV1 messages and compresses ours. */
@@ -137,18 +132,7 @@ export class Connection implements ProtocolListener, Sweepable {
     this.protocol = new Protocol(ownSettings, this);
     const sweeper = settings.sweeper;
     this.lastActivity = this.lastPingTick = sweeper.now;
-    (socket as SocketWithConnection)[kConnection] = this;
-    socket.setNoDelay(true);
-    socket.setTimeout(0);
-    // The peer's FIN, on every socket, although Node ends a socket that does not allow half-open
-    // TCP by itself (64 B per idle connection: Node's listener array). Only this way does the FIN
-    // start the close timeout: a peer that sends FIN and then stops reading while our output is
-    // still queued would otherwise hold its socket until the output drains, which it never does
-    // (RFC 6455 §7.1.1: the server drops TCP in the end).
-    socket.on('end', onSocketEnd);
-    socket.on('error', onSocketError);
-    socket.on('close', onSocketClose);
-    socket.on('drain', onSocketDrain);
+    transport.setListener(this);
     // While OPEN only heartbeats and the idle timeout need sweeping; the close timeout joins
     // when closing begins. An idle connection without them costs the sweeper nothing.
     if (settings.idleTimeout > 0 || settings.pingInterval > 0) sweeper.add(this);
@@ -158,18 +142,17 @@ export class Connection implements ProtocolListener, Sweepable {
 
   /**
    * Start reading: first the bytes that came with the handshake (the peer's first frames), then
-   * the socket. Separate from the constructor so the application can attach its listeners
+   * the transport. Separate from the constructor so the application can attach its listeners
    * before anything is delivered.
    */
   start(head: Uint8Array): void {
-    if (head.length > 0) this.receive(head);
-    if (this.state === 'CLOSED') return;
-    this.socket.on('data', onSocketData);
-    this.socket.resume();
+    if (head.length > 0) this.onData(head);
+    if (this.state === 'CLOSED' || (this.flags & (PAUSED_BY_APPLICATION | PAUSED_BY_OUTPUT)) !== 0) return;
+    this.transport.resume();
   }
 
-  /** Bytes from the socket (also the bytes that came with the upgrade request). */
-  receive(chunk: Uint8Array): void {
+  /** TransportListener: bytes arrived (also the bytes that came with the upgrade request). */
+  onData(chunk: Uint8Array): void {
     this.lastActivity = this.settings.sweeper.now;
     // Sends made by listeners while the chunk is parsed go out together, in one write, at the end.
     this.flags |= RECEIVING;
@@ -181,7 +164,7 @@ export class Connection implements ProtocolListener, Sweepable {
     this.flush();
   }
 
-  /** Stop reading from the socket (the application is not keeping up); TCP flow control does the rest. */
+  /** Stop reading (the application is not keeping up); the carrier's flow control does the rest. */
   pauseReading(): void {
     this.pause(PAUSED_BY_APPLICATION);
   }
@@ -192,13 +175,13 @@ export class Connection implements ProtocolListener, Sweepable {
 
   private pause(reason: number): void {
     this.flags |= reason;
-    this.socket.pause();
+    this.transport.pause();
   }
 
   /** Reading goes on once no reason to pause is left. */
   private resume(reason: number): void {
     this.flags &= ~reason;
-    if ((this.flags & (PAUSED_BY_APPLICATION | PAUSED_BY_OUTPUT)) === 0 && this.state !== 'CLOSED') this.socket.resume();
+    if ((this.flags & (PAUSED_BY_APPLICATION | PAUSED_BY_OUTPUT)) === 0 && this.state !== 'CLOSED') this.transport.resume();
   }
 
   // ProtocolListener: the protocol's events, passed on to the façade.
@@ -234,7 +217,7 @@ export class Connection implements ProtocolListener, Sweepable {
     this.events.onError(error);
     // RFC 6455 §7.1.7: after the close frame, _Fail the WebSocket Connection_ closes TCP at once.
     this.flush();
-    this.endTcp();
+    this.endTransport();
   }
 
   // ---- sending ---------------------------------------------------------------------------
@@ -290,9 +273,9 @@ export class Connection implements ProtocolListener, Sweepable {
     this.afterCloseFrame();
   }
 
-  /** Drop TCP now, without a close handshake (the peer will see 1006). */
+  /** Drop the connection now, without a close handshake (the peer will see 1006). */
   terminate(): void {
-    this.socket.destroy();
+    this.transport.destroy();
   }
 
   /** receiveBufferLimit: what a message may pin, and what a pull API may queue before pausing. */
@@ -302,7 +285,7 @@ export class Connection implements ProtocolListener, Sweepable {
 
   /** Bytes accepted by send() and not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.protocol.bufferedAmount + this.socket.writableLength;
+    return this.protocol.bufferedAmount + this.transport.bufferedAmount;
   }
 
   private queued(callback: WriteCallback | undefined): boolean {
@@ -318,27 +301,21 @@ export class Connection implements ProtocolListener, Sweepable {
     process.nextTick(flushLater, this);
   }
 
-  /** Hand everything the protocol queued to the socket in one (corked) write. */
+  /** Hand everything the protocol queued to the transport in one batch. */
   flush(): void {
     this.flags &= ~FLUSH_SCHEDULED;
     const chunks = this.protocol.dataToSend();
     const callbacks = this.writeCallbacks;
     this.writeCallbacks = undefined;
-    if (chunks.length === 0 || this.socket.destroyed || !this.socket.writable) {
+    if (chunks.length === 0 || !this.transport.writable) {
       if (callbacks !== undefined) {
         const error = new WebSocketError('WS_ERR_NOT_OPEN', 'the connection closed before the data was sent');
         for (const callback of callbacks) callback(error);
       }
       return;
     }
-    const done = callbacks === undefined ? undefined : callbacksOf(callbacks);
-    const socket = this.socket;
-    const last = chunks.length - 1;
-    if (last > 0) socket.cork();
-    for (let i = 0; i < last; i++) socket.write(chunks[i]);
-    socket.write(chunks[last], done);
-    if (last > 0) socket.uncork();
-    if (socket.writableLength > this.settings.maxMessageSize) this.pause(PAUSED_BY_OUTPUT);
+    this.transport.write(chunks, callbacks === undefined ? undefined : callbacksOf(callbacks));
+    if (this.transport.bufferedAmount > this.settings.maxMessageSize) this.pause(PAUSED_BY_OUTPUT);
   }
 
   // ---- closing ---------------------------------------------------------------------------
@@ -356,42 +333,43 @@ export class Connection implements ProtocolListener, Sweepable {
     // RFC 6455 §7.1.1: the server closes TCP first; the client waits for it (until the deadline).
     if (this.settings.role === 'server') {
       this.flush();
-      this.endTcp();
+      this.endTransport();
     }
   }
 
-  private endTcp(): void {
-    if (this.flags & TCP_ENDED) return;
-    this.flags |= TCP_ENDED;
-    this.socket.end();
+  private endTransport(): void {
+    if (this.flags & ENDED) return;
+    this.flags |= ENDED;
+    this.transport.end();
   }
 
-  /** The peer ended its side of TCP. */
-  peerEnded(): void {
+  /** TransportListener: the peer ended its side (TCP FIN). */
+  onEnd(): void {
     this.protocol.receiveEof();
     this.enterClosing();
     this.flush();
-    this.endTcp();
+    this.endTransport();
   }
 
-  /** The socket is gone: the one transition into CLOSED. */
-  socketClosed(): void {
+  /** TransportListener: the transport is gone, the one transition into CLOSED. */
+  onClose(): void {
     if (this.state === 'CLOSED') return;
     this.state = 'CLOSED';
     this.settings.sweeper.delete(this);
     this.flush(); // fails pending write callbacks
     const received = this.protocol.closeReceived;
-    const wasClean = received !== undefined && this.protocol.closeSent !== undefined && (this.flags & SOCKET_FAILED) === 0;
+    const wasClean = received !== undefined && this.protocol.closeSent !== undefined && (this.flags & TRANSPORT_FAILED) === 0;
     if (received !== undefined) this.events.onClosed(received.code, received.reason, wasClean);
     else this.events.onClosed(1006, '', false);
   }
 
-  /** The socket reported an error (it closes next): the closure will not be clean. */
-  socketFailed(): void {
-    this.flags |= SOCKET_FAILED;
+  /** TransportListener: the transport failed (it closes next): the closure will not be clean. */
+  onError(): void {
+    this.flags |= TRANSPORT_FAILED;
   }
 
-  drained(): void {
+  /** TransportListener: everything queued was handed to the kernel. */
+  onDrain(): void {
     if (this.flags & PAUSED_BY_OUTPUT) this.resume(PAUSED_BY_OUTPUT);
     this.events.onDrain();
   }
@@ -401,7 +379,7 @@ export class Connection implements ProtocolListener, Sweepable {
   sweep(now: number): void {
     if (this.state !== 'OPEN') {
       // RFC 6455 §7.1.1: if the peer does not finish the close handshake in time, drop TCP.
-      if (elapsed(this.closingSince, now) >= this.settings.closeTimeout) this.socket.destroy();
+      if (elapsed(this.closingSince, now) >= this.settings.closeTimeout) this.transport.destroy();
       return;
     }
     const { idleTimeout, pingInterval } = this.settings;
@@ -437,21 +415,4 @@ function callbacksOf(callbacks: WriteCallback[]): WriteCallback {
 
 function flushLater(connection: Connection): void {
   connection.flush();
-}
-
-// Shared socket listeners: `this` is the socket, its connection hangs off a symbol.
-function onSocketData(this: Socket, chunk: Buffer): void {
-  (this as SocketWithConnection)[kConnection].receive(chunk);
-}
-function onSocketEnd(this: Socket): void {
-  (this as SocketWithConnection)[kConnection].peerEnded();
-}
-function onSocketError(this: Socket): void {
-  (this as SocketWithConnection)[kConnection].socketFailed();
-}
-function onSocketClose(this: Socket): void {
-  (this as SocketWithConnection)[kConnection].socketClosed();
-}
-function onSocketDrain(this: Socket): void {
-  (this as SocketWithConnection)[kConnection].drained();
 }

@@ -112,5 +112,5 @@ describe('the packed tarball installed as a dependency', () => {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'consumer.cts', 'consumer.mts'];
     expect(() => run(process.execPath, [tsc, ...args], scratch)).not.toThrow();
-  });
+  }, 120_000); // a whole tsc run: ~10 s alone, several times that on a loaded 2-core machine
 });

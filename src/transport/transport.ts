@@ -1,0 +1,57 @@
+/**
+ * The transport layer (DESIGN.md, "transport"): what a connection needs from whatever carries its
+ * bytes, and nothing more. A `Connection` talks only to this interface, so the same state machine
+ * runs over a `net.Socket` or `tls.TLSSocket` (node-socket-transport.ts), over connections the
+ * addon owns on Node's libuv loop, or over an HTTP/2 stream (RFC 8441).
+ *
+ * Nothing here is socket-specific on purpose: no file descriptors, no Nagle, no half-open
+ * options. A carrier sets those up itself before it hands a transport out.
+ */
+
+/** Called once all the bytes of a write were handed to the kernel, or with the reason they never will be. */
+export type WriteCallback = (error?: Error | null) => void;
+
+/** What a transport tells its owner: the server while it reads a request head, then the Connection. */
+export interface TransportListener {
+  /** Bytes arrived; the chunk is the listener's to keep (a transport never reuses its memory). */
+  onData(chunk: Uint8Array): void;
+  /** The peer ended its side (TCP FIN; HTTP/2 END_STREAM). */
+  onEnd(): void;
+  /** The carrier failed (reset, I/O error): the closure will not be clean. `onClose` follows. */
+  onError(error: Error): void;
+  /** The carrier is gone. Exactly once, and last: no event follows it. */
+  onClose(): void;
+  /** Everything queued was handed to the kernel (after `bufferedAmount` was above 0). */
+  onDrain(): void;
+}
+
+/** Which carrier a transport is (for diagnostics and tests; a Connection never branches on it). */
+export type TransportKind = 'node' | 'native' | 'http2';
+
+export interface Transport {
+  readonly kind: TransportKind;
+  /** Sets (or replaces) the listener: events go to the newest one. Does not start reading. */
+  setListener(listener: TransportListener): void;
+  /** Start or resume reading. A transport is handed out paused. */
+  resume(): void;
+  /** Stop reading; the carrier's own flow control (TCP window, HTTP/2 window) pushes back on the peer. */
+  pause(): void;
+  /**
+   * Write a batch in order, as one write where the carrier can (writev, cork). `callback` runs
+   * once all of it was handed to the kernel, or with an error when it never will be.
+   */
+  write(chunks: readonly Uint8Array[], callback?: WriteCallback): void;
+  /** Bytes accepted by `write` and not yet handed to the kernel. */
+  readonly bufferedAmount: number;
+  /** False once `end` or `destroy` was called or the carrier closed: a write would be lost. */
+  readonly writable: boolean;
+  /**
+   * End our side once everything queued is written (TCP FIN; HTTP/2 END_STREAM). `callback` runs
+   * once that end was sent, or when the carrier closed first.
+   */
+  end(callback?: () => void): void;
+  /** Close now, dropping whatever is queued (TCP close; RST_STREAM). `onClose` follows, asynchronously. */
+  destroy(): void;
+  /** The peer's address, read when asked; '' when unknown or already gone. */
+  remoteAddress(): string;
+}
