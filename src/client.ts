@@ -9,6 +9,8 @@ import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
+import type { Transport } from './transport/transport.js';
+import { Http2Unavailable, http2Handshake } from './client/http2-handshake.js';
 import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
 import { generateKey, parseWebSocketUrl, upgradeRequestHeaders, validateUpgradeResponse } from './handshake/index.js';
@@ -61,6 +63,13 @@ export interface ConnectOptions {
    * An answer with a parameter we did not allow fails with WS_ERR_HANDSHAKE_BAD_EXTENSIONS.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /**
+   * Open the WebSocket as a stream of an HTTP/2 connection (RFC 8441 extended CONNECT), shared
+   * with the other WebSockets to the same origin. `true`: HTTP/2 or fail (WS_ERR_HTTP2_UNSUPPORTED);
+   * `'auto'`: HTTP/2 when, over TLS, ALPN picks h2 and the server advertises extended CONNECT,
+   * else an HTTP/1.1 upgrade (ws:// URLs always use HTTP/1.1 with 'auto'). Default false.
+   */
+  http2?: boolean | 'auto';
 }
 
 const defaults = {
@@ -81,7 +90,7 @@ type Options = ConnectOptions & typeof defaults;
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
 interface Upgraded {
-  socket: Socket;
+  transport: Transport;
   head: Buffer;
   url: WebSocketUrl;
   protocol: string | undefined;
@@ -108,7 +117,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
   const deadline = Date.now() + o.handshakeTimeout;
   let current = o;
   for (let redirects = 0; ; redirects++) {
-    const outcome = await handshake(target, current, deadline, redirects < o.followRedirects);
+    const outcome = await handshakeOver(target, current, deadline, redirects < o.followRedirects);
     if ('redirect' in outcome) {
       const next = parseWebSocketUrl(new URL(outcome.redirect, target.href));
       // Credentials meant for one server are not handed to another that a redirect names.
@@ -133,8 +142,8 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;
   const client =
     o.api === 'fragment'
-      ? new WebSocketContext(new NodeSocketTransport(upgraded.socket), settings, info, undefined, codec)
-      : new WebSocket(new NodeSocketTransport(upgraded.socket), settings, info, undefined, codec);
+      ? new WebSocketContext(upgraded.transport, settings, info, undefined, codec)
+      : new WebSocket(upgraded.transport, settings, info, undefined, codec);
   // Deliver the server's first frames (and start reading) only after the caller's `await
   // connect()` continuation has attached its listeners: that continuation is a microtask, this
   // an immediate. The socket is not read meanwhile, so nothing can overtake these bytes.
@@ -153,6 +162,21 @@ function rawHeaderList(headers: Record<string, string | string[]>): string[] {
     for (const line of typeof value === 'string' ? [value] : value) list.push(name, line);
   }
   return list;
+}
+
+/** The handshake over HTTP/2 when `http2` asks for it (and 'auto' finds it), else over HTTP/1.1. */
+async function handshakeOver(url: WebSocketUrl, o: Options, deadline: number, mayRedirect: boolean): Promise<Upgraded | { redirect: string }> {
+  if (!o.http2 || (o.http2 === 'auto' && !url.secure)) return handshake(url, o, deadline, mayRedirect);
+  const deflateOptions = deflateOptionsOf(o);
+  const deflate = deflateOptions !== undefined ? { offer: deflateOffer(deflateOptions), options: deflateOptions } : undefined;
+  try {
+    const outcome = await http2Handshake(url, { ...o, deflate }, deadline, mayRedirect);
+    return 'redirect' in outcome ? outcome : { ...outcome, head: Buffer.alloc(0), url };
+  } catch (error) {
+    if (!(error instanceof Http2Unavailable)) throw error;
+    if (o.http2 === 'auto') return handshake(url, o, deadline, mayRedirect);
+    throw new WebSocketError('WS_ERR_HTTP2_UNSUPPORTED', error.message);
+  }
 }
 
 /** One request/answer exchange: an upgraded socket, a redirect to follow, or a typed rejection. */
@@ -209,7 +233,7 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
         socket.destroy();
         return;
       }
-      resolve({ socket, head, url, protocol: verdict.protocol, extensions: verdict.extensions, deflate });
+      resolve({ transport: new NodeSocketTransport(socket), head, url, protocol: verdict.protocol, extensions: verdict.extensions, deflate });
     });
 
     request.on('response', (response: http.IncomingMessage) => {

@@ -44,6 +44,7 @@ export const WEBSOCKET_ERRORS = {
   WS_ERR_HANDSHAKE_BAD_STATUS: { closeCode: undefined, meaning: 'The server answered the upgrade request with a status other than 101 (HTTP/2: other than 2xx).' },
   WS_ERR_HANDSHAKE_BAD_ACCEPT: { closeCode: undefined, meaning: 'Sec-WebSocket-Accept is missing or does not match the key that was sent.' },
   WS_ERR_HANDSHAKE_TIMEOUT: { closeCode: undefined, meaning: 'The server did not complete the opening handshake within handshakeTimeout.' },
+  WS_ERR_HTTP2_UNSUPPORTED: { closeCode: undefined, meaning: 'connect() was asked for HTTP/2 (`http2: true`), but the server did not pick h2 by ALPN or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3).' },
   WS_ERR_CONNECT_FAILED: { closeCode: undefined, meaning: 'The TCP or TLS connection to the server failed, or it closed before answering the upgrade (`cause` has the reason).' },
   WS_ERR_INVALID_URL: { closeCode: undefined, meaning: 'The URL is not a ws:, wss:, http: or https: URL, or it has a fragment.' },
   WS_ERR_INVALID_HEADER: { closeCode: undefined, meaning: 'A header given to the library has an invalid name, a value with CR, LF or other control characters, or a name the handshake sets itself.' },
