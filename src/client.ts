@@ -130,7 +130,8 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
 }
 
 function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
-  const settings = connectionSettings('client', o, Sweeper.shared([o.pingInterval, o.idleTimeout, o.closeTimeout]));
+  const shared = connectionSettings('client', o, Sweeper.shared([o.pingInterval, o.idleTimeout, o.closeTimeout]));
+  const settings = upgraded.transport.kind === 'http2' ? { ...shared, endsAfterClose: true } : shared;
   const info = {
     protocol: upgraded.protocol ?? '',
     extensions: formatExtensionList(upgraded.extensions),

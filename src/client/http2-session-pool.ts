@@ -90,32 +90,48 @@ export class Http2SessionPool {
 function open(url: WebSocketUrl, options: SessionTlsOptions): PooledSession {
   const host = url.hostname.includes(':') ? `[${url.hostname}]` : url.hostname;
   const authority = `${url.secure ? 'https' : 'http'}://${host}:${url.port}`;
-  const session = http2.connect(authority, {
-    ...(url.secure
-      ? { ca: options.ca, rejectUnauthorized: options.rejectUnauthorized, servername: options.servername ?? tlsServername(url.hostname), ALPNProtocols: ['h2'] }
-      : {}),
-  });
+  // Over TLS the socket is ours, offering h2 and http/1.1: a server that only speaks HTTP/1.1
+  // then says so by ALPN (offering h2 alone, it may refuse the handshake with an alert instead).
+  let refusedH2: (() => void) | undefined;
+  const session = http2.connect(
+    authority,
+    url.secure
+      ? {
+          createConnection: () => {
+            const socket = tls.connect({
+              host: url.hostname,
+              port: url.port,
+              ca: options.ca,
+              rejectUnauthorized: options.rejectUnauthorized,
+              servername: options.servername ?? tlsServername(url.hostname),
+              ALPNProtocols: ['h2', 'http/1.1'],
+            });
+            socket.once('secureConnect', () => {
+              if (socket.alpnProtocol !== 'h2') refusedH2?.();
+            });
+            return socket;
+          },
+        }
+      : {},
+  );
   // Errors reach whoever waits (`ready`) or the streams; the session itself must not throw them at the process.
   session.on('error', () => {});
   const ready = new Promise<void>((resolve, reject) => {
-    const onError = (error: Error): void => {
+    const done = (error?: Error): void => {
       session.off('remoteSettings', onSettings);
-      reject(error);
-    };
-    const onClose = (): void => onError(new Error(`the HTTP/2 connection to ${authority} closed before its SETTINGS`));
-    const onSettings = (settings: http2.Settings): void => {
-      session.off('error', onError);
+      session.off('error', done);
       session.off('close', onClose);
-      if (url.secure && (session.socket as tls.TLSSocket).alpnProtocol !== 'h2') {
-        reject(new Http2Unavailable(`${authority} did not negotiate h2 by ALPN`));
-      } else if (settings.enableConnectProtocol !== true) {
-        reject(new Http2Unavailable(`${authority} speaks HTTP/2 but does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3)`));
-      } else {
-        resolve();
-      }
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    refusedH2 = () => done(new Http2Unavailable(`${authority} did not pick h2 by ALPN`));
+    const onClose = (): void => done(new Error(`the HTTP/2 connection to ${authority} closed before its SETTINGS`));
+    const onSettings = (settings: http2.Settings): void => {
+      if (settings.enableConnectProtocol === true) done();
+      else done(new Http2Unavailable(`${authority} speaks HTTP/2 but does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3)`));
     };
     session.once('remoteSettings', onSettings);
-    session.once('error', onError);
+    session.once('error', done);
     session.once('close', onClose);
   });
   ready.catch(() => session.destroy());
