@@ -21,9 +21,9 @@ export interface SessionTlsOptions {
 export class Http2Unavailable extends Error {}
 
 interface PooledSession {
-  readonly session: http2.ClientHttp2Session;
-  /** Resolves once the server's SETTINGS arrived and allow extended CONNECT; rejects otherwise. */
-  readonly ready: Promise<void>;
+  /** The session once the server's SETTINGS allowed extended CONNECT. */
+  readonly ready: Promise<http2.ClientHttp2Session>;
+  session: http2.ClientHttp2Session | undefined;
   /** Streams opened or being opened on it; at 0 the session closes. */
   users: number;
 }
@@ -34,7 +34,7 @@ export class Http2SessionPool {
   private readonly caIds = new WeakMap<object, number>();
   private caCount = 0;
 
-  /** Sessions open now (for tests and diagnostics). */
+  /** Sessions open or opening now (for tests and diagnostics). */
   get size(): number {
     return this.sessions.size;
   }
@@ -46,22 +46,25 @@ export class Http2SessionPool {
   async acquire(url: WebSocketUrl, options: SessionTlsOptions): Promise<http2.ClientHttp2Session> {
     const key = this.keyOf(url, options);
     let pooled = this.sessions.get(key);
-    if (pooled === undefined || pooled.session.closed || pooled.session.destroyed) {
-      pooled = open(url, options);
-      const entry = pooled;
+    if (pooled === undefined || pooled.session?.closed === true || pooled.session?.destroyed === true) {
+      const entry: PooledSession = { ready: openSession(url, options), session: undefined, users: 0 };
       this.sessions.set(key, entry);
-      entry.session.once('close', () => {
+      const forget = (): void => {
         if (this.sessions.get(key) === entry) this.sessions.delete(key);
-      });
+      };
+      entry.ready.then((session) => {
+        entry.session = session;
+        session.once('close', forget);
+      }, forget);
+      pooled = entry;
     }
     pooled.users++;
     try {
-      await pooled.ready;
+      return await pooled.ready;
     } catch (error) {
-      this.release(pooled.session);
+      pooled.users--;
       throw error;
     }
-    return pooled.session;
   }
 
   /** A stream on `session` is done (or was never opened): the last one closes the session. */
@@ -87,55 +90,64 @@ export class Http2SessionPool {
   }
 }
 
-function open(url: WebSocketUrl, options: SessionTlsOptions): PooledSession {
+/**
+ * Connect, and resolve once the server's first SETTINGS allow extended CONNECT. Over TLS the
+ * socket is made here first, offering h2 and http/1.1: a server that only speaks HTTP/1.1 says so
+ * by ALPN (offered h2 alone, it may refuse the handshake with an alert instead), and the socket is
+ * closed before node:http2 would send its preface to it.
+ */
+async function openSession(url: WebSocketUrl, options: SessionTlsOptions): Promise<http2.ClientHttp2Session> {
   const host = url.hostname.includes(':') ? `[${url.hostname}]` : url.hostname;
   const authority = `${url.secure ? 'https' : 'http'}://${host}:${url.port}`;
-  // Over TLS the socket is ours, offering h2 and http/1.1: a server that only speaks HTTP/1.1
-  // then says so by ALPN (offering h2 alone, it may refuse the handshake with an alert instead).
-  let refusedH2: (() => void) | undefined;
-  const session = http2.connect(
-    authority,
-    url.secure
-      ? {
-          createConnection: () => {
-            const socket = tls.connect({
-              host: url.hostname,
-              port: url.port,
-              ca: options.ca,
-              rejectUnauthorized: options.rejectUnauthorized,
-              servername: options.servername ?? tlsServername(url.hostname),
-              ALPNProtocols: ['h2', 'http/1.1'],
-            });
-            socket.once('secureConnect', () => {
-              if (socket.alpnProtocol !== 'h2') refusedH2?.();
-            });
-            return socket;
-          },
-        }
-      : {},
-  );
-  // Errors reach whoever waits (`ready`) or the streams; the session itself must not throw them at the process.
+  let socket: tls.TLSSocket | undefined;
+  if (url.secure) {
+    const connecting = tls.connect({
+      host: url.hostname,
+      port: url.port,
+      ca: options.ca,
+      rejectUnauthorized: options.rejectUnauthorized,
+      servername: options.servername ?? tlsServername(url.hostname),
+      ALPNProtocols: ['h2', 'http/1.1'],
+    });
+    socket = connecting;
+    await new Promise<void>((resolve, reject) => {
+      connecting.once('secureConnect', () => {
+        connecting.off('error', reject);
+        resolve();
+      });
+      connecting.once('error', reject);
+    });
+    if (connecting.alpnProtocol !== 'h2') {
+      connecting.destroy();
+      throw new Http2Unavailable(`${authority} did not pick h2 by ALPN`);
+    }
+  }
+  const session = http2.connect(authority, socket !== undefined ? { createConnection: () => socket! } : {});
+  // Errors reach whoever waits (below) or the streams; the session itself must not throw them at the process.
   session.on('error', () => {});
-  const ready = new Promise<void>((resolve, reject) => {
-    const done = (error?: Error): void => {
-      session.off('remoteSettings', onSettings);
-      session.off('error', done);
-      session.off('close', onClose);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    refusedH2 = () => done(new Http2Unavailable(`${authority} did not pick h2 by ALPN`));
-    const onClose = (): void => done(new Error(`the HTTP/2 connection to ${authority} closed before its SETTINGS`));
-    const onSettings = (settings: http2.Settings): void => {
-      if (settings.enableConnectProtocol === true) done();
-      else done(new Http2Unavailable(`${authority} speaks HTTP/2 but does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3)`));
-    };
-    session.once('remoteSettings', onSettings);
-    session.once('error', done);
-    session.once('close', onClose);
-  });
-  ready.catch(() => session.destroy());
-  return { session, ready, users: 0 };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error): void => {
+        session.off('remoteSettings', onSettings);
+        session.off('error', done);
+        session.off('close', onClose);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onClose = (): void => done(new Error(`the HTTP/2 connection to ${authority} closed before its SETTINGS`));
+      const onSettings = (settings: http2.Settings): void => {
+        if (settings.enableConnectProtocol === true) done();
+        else done(new Http2Unavailable(`${authority} speaks HTTP/2 but does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3)`));
+      };
+      session.once('remoteSettings', onSettings);
+      session.once('error', done);
+      session.once('close', onClose);
+    });
+  } catch (error) {
+    session.destroy();
+    throw error;
+  }
+  return session;
 }
 
 /** SNI carries host names only (RFC 6066 §3): none for an IP address, as node:https does. */

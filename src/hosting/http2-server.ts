@@ -147,23 +147,32 @@ export function listenStandalone(
   if (options.tls !== undefined) return { server: h2, closeSessions };
 
   const server = net.createServer({ noDelay: true }, (socket) => {
-    socket.on('error', ignore);
-    let seen: Buffer = Buffer.alloc(0);
-    const sniff = (chunk: Buffer): void => {
-      seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
-      const compared = Math.min(seen.length, PREFACE.length);
-      const isPreface = seen.subarray(0, compared).equals(PREFACE.subarray(0, compared));
-      if (isPreface && seen.length < PREFACE.length) return; // wait for the rest of the preface
-      socket.off('data', sniff);
-      socket.pause();
-      socket.unshift(seen); // node:http2 and the head parser both read what is buffered first
-      socket.off('error', ignore);
-      if (isPreface) h2.emit('connection', socket);
-      else onSocket(socket);
-    };
-    socket.on('data', sniff);
+    routeByPreface(socket, (http2Socket) => h2.emit('connection', http2Socket), onSocket);
   });
   return { server, closeSessions };
+}
+
+/**
+ * Cleartext HTTP/2 with prior knowledge beside HTTP/1.1 on one port (RFC 9113 §3.3): a connection
+ * that opens with the HTTP/2 preface goes to `onHttp2`, any other to `onHttp1`, with the bytes read
+ * so far put back for whichever reads next (node:http2 takes what a socket has buffered first).
+ */
+export function routeByPreface(socket: Socket, onHttp2: (socket: Socket) => void, onHttp1: (socket: Socket) => void): void {
+  socket.on('error', ignore); // until a server takes the socket, a reset is not the process's problem
+  let seen: Buffer = Buffer.alloc(0);
+  const sniff = (chunk: Buffer): void => {
+    seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+    const compared = Math.min(seen.length, PREFACE.length);
+    const isPreface = seen.subarray(0, compared).equals(PREFACE.subarray(0, compared));
+    if (isPreface && seen.length < PREFACE.length) return; // wait for the rest of the preface
+    socket.off('data', sniff);
+    socket.pause();
+    socket.unshift(seen);
+    socket.off('error', ignore);
+    if (isPreface) onHttp2(socket);
+    else onHttp1(socket);
+  };
+  socket.on('data', sniff);
 }
 
 /** A request that is not a WebSocket handshake, on the standalone server: this endpoint only speaks WebSocket. */
