@@ -11,6 +11,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocketError } from '../protocol/errors.js';
+import { computeAccept, isValidKey } from './accept-key.js';
 import { validateNegotiation, webSocketFields, withExtraHeaders } from './client-handshake.js';
 import type { UpgradeRequestHeadersOptions, UpgradeResponseValidation, UpgradeOffer } from './client-handshake.js';
 import { checkExtraHeaders, checkHeaderField, type ExtraHeaders } from './header-fields.js';
@@ -30,7 +31,14 @@ export interface ConnectRequest {
   readonly rawHeaders: readonly string[];
 }
 
-export type ConnectRequestValidation = (WebSocketFields & { readonly path: string; readonly authority: string }) | RefusedUpgrade;
+export type ConnectRequestValidation =
+  | (WebSocketFields & {
+      readonly path: string;
+      readonly authority: string;
+      /** A valid Sec-WebSocket-Key the client sent anyway (see `connectAcceptResponse`), else undefined. */
+      readonly key: string | undefined;
+    })
+  | RefusedUpgrade;
 
 /** Whether a stream's headers ask for a WebSocket (RFC 8441 §4–5): the streams a WebSocketServer takes. */
 export function isWebSocketConnect(headers: IncomingHttpHeaders): boolean {
@@ -67,7 +75,8 @@ export function validateConnectRequest(request: ConnectRequest, options: Upgrade
   }
   const fields = validateWebSocketFields(headers, options);
   if (!fields.ok) return fields;
-  return { ...fields, path, authority };
+  const key = headers.single('sec-websocket-key');
+  return { ...fields, path, authority, key: key !== undefined && isValidKey(key) ? key : undefined };
 }
 
 /** What the server answers an extended CONNECT with: node:http2 response headers and a body. */
@@ -84,11 +93,18 @@ export interface ConnectAcceptOptions {
   readonly extensions?: readonly Extension[] | undefined;
   /** Extra headers (from a verify hook); may not repeat the handshake's own. */
   readonly headers?: ExtraHeaders | undefined;
+  /**
+   * The Sec-WebSocket-Key the client sent, if it sent one. RFC 8441 §5 makes key and accept
+   * unnecessary over HTTP/2, but some clients send a key and check the answer anyway (undici 7 does);
+   * as Hypercorn does, such a key gets its Sec-WebSocket-Accept, which costs a client that ignores it nothing.
+   */
+  readonly key?: string | undefined;
 }
 
 /** The 200 accepting an extended CONNECT (RFC 8441 §5; RFC 9110 §9.3.6: a 2xx opens the tunnel). */
 export function connectAcceptResponse(options: ConnectAcceptOptions = {}): ConnectResponse {
   const fields: Record<string, string> = {};
+  if (options.key !== undefined) fields['sec-websocket-accept'] = computeAccept(options.key);
   if (options.protocol !== undefined) {
     if (!isToken(options.protocol)) {
       throw new WebSocketError('WS_ERR_INVALID_SUBPROTOCOL', `subprotocol ${JSON.stringify(options.protocol)} is not a token`);

@@ -40,7 +40,7 @@ class Http2Dialect implements HandshakeDialect {
     return {
       ...verdict,
       accept(_transport, answer) {
-        stream.respond(connectAcceptResponse(answer).headers);
+        stream.respond(connectAcceptResponse({ ...answer, key: verdict.key }).headers);
         return 200;
       },
     };

@@ -6,7 +6,8 @@
  *   node:http2 stops returning window to the peer, which must stop sending on this stream; the
  *   session and the other streams go on. Our writes wait in the stream (`writableLength`) while the
  *   peer's window for it is shut.
- * - `end()` is END_STREAM, the FIN of RFC 6455's closing handshake; `destroy()` resets the stream
+ * - `end()` is END_STREAM, the FIN of RFC 6455's closing handshake (then RST_STREAM NO_ERROR if the
+ *   peer's half is still open); `destroy()` resets the stream
  *   with CANCEL (RFC 9113 §7: "the stream is no longer needed"), the counterpart of dropping TCP.
  * - A peer's END_STREAM is `onEnd`; a reset with an error code (anything but NO_ERROR or CANCEL,
  *   which node:http2 reports as an 'error') is `onError`; either way `onClose` follows.
@@ -73,7 +74,14 @@ export class Http2StreamTransport implements Transport {
   }
 
   end(callback?: () => void): void {
-    this.stream.end(callback === undefined ? undefined : () => callback());
+    const stream = this.stream;
+    stream.end(() => {
+      // A WebSocket ends its side once the close handshake is done or the connection failed: the
+      // peer's half carries nothing more we would read. RST_STREAM(NO_ERROR) after our END_STREAM
+      // says so (RFC 9113 §8.1) instead of waiting closeTimeout for a peer that never ends its half.
+      if (!stream.destroyed && !stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
+      callback?.();
+    });
   }
 
   destroy(): void {

@@ -34,6 +34,7 @@ describe('validateConnectRequest (RFC 8441 §4–5)', () => {
       ok: true,
       path: '/chat',
       authority: 'server.example.com',
+      key: undefined,
       protocols: ['chat', 'superchat'],
       extensions: [{ name: 'permessage-deflate', params: [] }],
       origin: 'http://www.example.com',
@@ -103,6 +104,15 @@ describe('server responses over HTTP/2', () => {
       'sec-websocket-version': '13',
     });
     expect(response.body.toString()).toBe('Only WebSocket version 13 is supported\n');
+  });
+
+  it('answers a Sec-WebSocket-Key a client sent anyway with its Sec-WebSocket-Accept (RFC 6455 §1.3 sample), ignores an invalid one', () => {
+    const verdict = validateConnectRequest(request({ 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }));
+    if (!verdict.ok) throw new Error('expected acceptance');
+    expect(verdict.key).toBe('dGhlIHNhbXBsZSBub25jZQ==');
+    expect(connectAcceptResponse({ key: verdict.key }).headers).toEqual({ ':status': 200, 'sec-websocket-accept': 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=' });
+    const invalid = validateConnectRequest(request({ 'sec-websocket-key': 'short' }));
+    expect(invalid.ok && invalid.key).toBeUndefined();
   });
 
   it('rejects a bad status, a header that repeats the handshake\'s, and a value with CR/LF', () => {
