@@ -25,8 +25,8 @@ export interface Http2Host {
   readonly port: number;
   /** `wss://127.0.0.1:PORT` or `ws://…`, no trailing slash. */
   readonly origin: string;
-  /** HTTP/2 sessions the server accepted, and extended CONNECT streams it saw. */
-  readonly counts: { sessions: number; websocketStreams: number; openSessions: number };
+  /** HTTP/2 sessions the server accepted (and still open), extended CONNECT streams it saw, streams still open. */
+  readonly counts: { sessions: number; websocketStreams: number; openSessions: number; openStreams: number };
 }
 
 export interface Http2HostOptions {
@@ -44,7 +44,7 @@ export async function startHttp2Host(options: Http2HostOptions = {}, onConnectio
     options.certificate !== undefined
       ? http2.createSecureServer({ key: options.certificate.key, cert: options.certificate.cert, allowHTTP1: options.allowHTTP1 ?? true, settings })
       : http2.createServer({ settings });
-  const counts = { sessions: 0, websocketStreams: 0, openSessions: 0 };
+  const counts = { sessions: 0, websocketStreams: 0, openSessions: 0, openStreams: 0 };
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session: http2.ServerHttp2Session) => {
     counts.sessions++;
@@ -55,8 +55,10 @@ export async function startHttp2Host(options: Http2HostOptions = {}, onConnectio
       sessions.delete(session);
     });
   });
-  server.on('stream', (_stream, headers) => {
+  server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     if (headers[':protocol'] === 'websocket') counts.websocketStreams++;
+    counts.openStreams++;
+    stream.once('close', () => counts.openStreams--);
   });
   const wss = new WebSocketServer({ server, ...options.wss }, onConnection);
   server.listen(0, '127.0.0.1');
