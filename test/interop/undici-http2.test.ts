@@ -39,7 +39,7 @@ describe('undici WebSocket over HTTP/2', () => {
     ws.binaryType = 'arraybuffer';
     await new Promise((resolve, reject) => {
       ws.addEventListener('open', resolve, { once: true });
-      ws.addEventListener('error', (event) => reject(new Error(`undici could not open: ${String((event as ErrorEvent).message)}`)), { once: true });
+      ws.addEventListener('error', (event) => reject(new Error(`undici could not open: ${String((event as { message?: string }).message)}`)), { once: true });
     });
     expect(host.counts.websocketStreams).toBe(1);
     expect(host.wss.stats.statuses).toEqual({ 200: 1 });
@@ -50,7 +50,7 @@ describe('undici WebSocket over HTTP/2', () => {
       ws.send(binaryPayload(size));
       expect(Buffer.compare((await nextMessage(ws)) as Buffer, binaryPayload(size))).toBe(0);
     }
-    const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener('close', resolve, { once: true }));
+    const closed = new Promise<{ code: number; wasClean: boolean }>((resolve) => ws.addEventListener('close', resolve, { once: true }));
     ws.close(4000, 'undici done');
     const event = await closed;
     expect([event.code, event.wasClean]).toEqual([4000, true]); // the server's reply echoes the code

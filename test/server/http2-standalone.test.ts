@@ -24,7 +24,7 @@ async function plainHttp2Get(origin: string): Promise<{ status: number | undefin
     const request = session.request({ ':path': '/' });
     let body = '';
     request.setEncoding('utf8').on('data', (text: string) => (body += text));
-    const [headers] = (await new Promise((resolve) => request.once('response', (...args) => resolve(args)))) as [http2.IncomingHttpHeaders];
+    const headers = await new Promise<http2.IncomingHttpStatusHeader>((resolve) => request.once('response', resolve));
     await new Promise((resolve) => request.once('end', resolve));
     return { status: headers[':status'], body };
   } finally {
@@ -40,7 +40,7 @@ describe('standalone WebSocketServer with tls and http2', () => {
     const overH1 = await connect(`${origin}/b`, { ca: certificate.cert });
     for (const ws of [overH2, overH1]) {
       ws.send('ping?');
-      expect((await ws.receive()).data).toBe('ping?');
+      expect(await ws.receive()).toEqual({ type: 'text', data: 'ping?' });
     }
     expect(server.stats.statuses).toEqual({ 200: 1, 101: 1 });
     expect(await plainHttp2Get(`https://127.0.0.1:${port}`)).toEqual({
@@ -58,7 +58,7 @@ describe('standalone WebSocketServer with tls and http2', () => {
     const overH1 = await connect(`ws://127.0.0.1:${port}/`);
     for (const ws of [overH2, overH1]) {
       ws.send(Buffer.from([1, 2, 3]));
-      expect((await ws.receive()).data).toEqual(Buffer.from([1, 2, 3]));
+      expect(await ws.receive()).toEqual({ type: 'binary', data: Buffer.from([1, 2, 3]) });
     }
     expect(server.stats.statuses).toEqual({ 200: 1, 101: 1 });
     // The HTTP/1.1 side is the standalone server's own strict head parser: a plain request gets 426.
@@ -72,7 +72,7 @@ describe('standalone WebSocketServer with tls and http2', () => {
     const { server, port } = await startServer({ tls: { key: certificate.key, cert: certificate.cert } }, echo);
     const ws = await connect(`wss://127.0.0.1:${port}/`, { ca: certificate.cert, http2: 'auto' });
     ws.send('tls');
-    expect((await ws.receive()).data).toBe('tls');
+    expect(await ws.receive()).toEqual({ type: 'text', data: 'tls' });
     await ws.close();
     await expect(connect(`wss://127.0.0.1:${port}/`, { ca: certificate.cert, http2: true })).rejects.toMatchObject({ code: 'WS_ERR_HTTP2_UNSUPPORTED' });
     expect(server.stats.statuses).toEqual({ 101: 1 });
