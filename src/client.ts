@@ -11,6 +11,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport } from './transport/transport.js';
 import { Http2Unavailable, http2Handshake } from './client/http2-handshake.js';
+import { guardHandshake } from './client/handshake-guard.js';
 import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
 import { generateKey, parseWebSocketUrl, upgradeRequestHeaders, validateUpgradeResponse } from './handshake/index.js';
@@ -130,8 +131,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
 }
 
 function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
-  const shared = connectionSettings('client', o, Sweeper.shared([o.pingInterval, o.idleTimeout, o.closeTimeout]));
-  const settings = upgraded.transport.kind === 'http2' ? { ...shared, endsAfterClose: true } : shared;
+  const settings = connectionSettings('client', o, Sweeper.shared([o.pingInterval, o.idleTimeout, o.closeTimeout]));
   const info = {
     protocol: upgraded.protocol ?? '',
     extensions: formatExtensionList(upgraded.extensions),
@@ -196,25 +196,7 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
   });
 
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', onAbort);
-      return true;
-    };
-    const fail = (error: unknown): void => {
-      if (!settle()) return;
-      request.destroy();
-      reject(error);
-    };
-    const onAbort = (): void => fail(o.signal!.reason);
-    const timer = setTimeout(
-      () => fail(new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`)),
-      Math.max(0, deadline - Date.now()),
-    );
-    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const { settle, fail } = guardHandshake(url, o, deadline, reject, () => request.destroy());
 
     request.on('upgrade', (response: http.IncomingMessage, socket: Socket, head: Buffer) => {
       const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols, extensions: offered });

@@ -124,8 +124,8 @@ export interface WebSocketServerOptions {
   trustProxy?: boolean;
   /** One W3C extended log line per upgrade attempt. */
   accessLog?: Writable;
-  /** Standalone: serve wss:// with this certificate and key (node:tls options). */
-  tls?: tls.SecureContextOptions;
+  /** Standalone: serve wss:// with this certificate and key (node:tls server options). */
+  tls?: tls.TlsOptions;
   /**
    * Standalone: also take WebSockets over HTTP/2 (RFC 8441), advertising
    * SETTINGS_ENABLE_CONNECT_PROTOCOL. With `tls`, ALPN offers h2 and http/1.1; without, cleartext

@@ -10,6 +10,7 @@ import type { DeflateParameters, PerMessageDeflateOptions } from '../extensions/
 import { WebSocketError } from '../protocol/errors.js';
 import { Http2StreamTransport } from '../transport/http2-stream-transport.js';
 import type { Transport } from '../transport/transport.js';
+import { guardHandshake } from './handshake-guard.js';
 import { Http2SessionPool, Http2Unavailable } from './http2-session-pool.js';
 import type { SessionTlsOptions } from './http2-session-pool.js';
 
@@ -56,32 +57,16 @@ export async function http2Handshake(
   let session: http2.ClientHttp2Session | undefined;
 
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', onAbort);
-      return true;
-    };
-    const fail = (error: unknown): void => {
-      if (!settle()) return;
-      stream?.close();
-      if (stream === undefined && session !== undefined) sessionPool.release(session);
-      reject(error);
-    };
-    const onAbort = (): void => fail(o.signal!.reason);
-    const timer = setTimeout(
-      () => fail(new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`)),
-      Math.max(0, deadline - Date.now()),
-    );
-    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const { settle, fail, ended } = guardHandshake(url, o, deadline, reject, () => {
+      if (stream !== undefined) stream.close();
+      else if (session !== undefined) sessionPool.release(session);
+    });
 
     sessionPool.acquire(url, o).then(
       (acquired) => {
         session = acquired;
-        if (settled) {
-          sessionPool.release(acquired);
+        if (ended()) {
+          sessionPool.release(acquired); // the attempt ended (timeout, abort) while the session was made
           return;
         }
         let opened: http2.ClientHttp2Stream;

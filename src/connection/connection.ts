@@ -40,12 +40,6 @@ export interface ConnectionEvents {
 /** Settings shared by every connection of one server (or client): one object, not a copy each. */
 export interface ConnectionSettings {
   role: 'server' | 'client';
-  /**
-   * End our side as soon as the close handshake is done. The server does (RFC 6455 §7.1.1); a
-   * client waits for it, so that TCP's TIME_WAIT falls on the server, except over an HTTP/2 stream
-   * (RFC 8441), where there is no TIME_WAIT and a server may wait for the client's END_STREAM.
-   */
-  endsAfterClose: boolean;
   deliver: 'messages' | 'fragments';
   /** receiveBufferLimit: bytes a message may pin in memory. */
   maxMessageSize: number;
@@ -77,7 +71,6 @@ export function connectionSettings(role: 'server' | 'client', o: ConnectionOptio
   const deliver = o.api === 'fragment' ? 'fragments' : 'messages';
   return {
     role,
-    endsAfterClose: role === 'server',
     deliver,
     maxMessageSize: o.receiveBufferLimit,
     pingInterval: o.pingInterval,
@@ -337,9 +330,8 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
   /** After a close frame went either way: see whether TCP can go now. */
   private afterCloseFrame(): void {
     if (this.protocol.state !== 'CLOSED') return; // still waiting for the peer's close frame
-    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for it (until the deadline),
-    // unless it is on an HTTP/2 stream (ConnectionSettings.endsAfterClose).
-    if (this.settings.endsAfterClose) {
+    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for it (until the deadline).
+    if (this.settings.role === 'server') {
       this.flush();
       this.endTransport();
     }

@@ -172,15 +172,7 @@ export type UpgradeResponseValidation =
 /** Checks the server's answer in the order of RFC 6455 §4.1 ("the client MUST validate"). */
 export function validateUpgradeResponse(response: UpgradeResponse, offer: UpgradeOffer): UpgradeResponseValidation {
   // Item 1: anything but 101 is handled per HTTP, i.e. it is not a WebSocket connection.
-  if (response.statusCode !== 101) {
-    return {
-      ok: false,
-      code: 'WS_ERR_HANDSHAKE_BAD_STATUS',
-      message: `Unexpected server response: ${response.statusCode}`,
-      statusCode: response.statusCode,
-      headers: response.headers,
-    };
-  }
+  if (response.statusCode !== 101) return badStatus(response.statusCode, response.headers);
   const headers = response.headers;
 
   // Item 2: Upgrade is "websocket", ASCII case-insensitively.
@@ -230,6 +222,11 @@ export function validateNegotiation(headers: IncomingHttpHeaders, offer: Omit<Up
   }
 
   return { ok: true, protocol, extensions };
+}
+
+/** An answer with a status that does not open a WebSocket: its status and headers go with the error. */
+export function badStatus(statusCode: number | undefined, headers: IncomingHttpHeaders): UpgradeResponseValidation {
+  return { ok: false, code: 'WS_ERR_HANDSHAKE_BAD_STATUS', message: `Unexpected server response: ${statusCode}`, statusCode, headers };
 }
 
 function fail(code: WebSocketErrorCode, message: string): UpgradeResponseValidation {

@@ -12,7 +12,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocketError } from '../protocol/errors.js';
 import { computeAccept, isValidKey } from './accept-key.js';
-import { validateNegotiation, webSocketFields, withExtraHeaders } from './client-handshake.js';
+import { badStatus, validateNegotiation, webSocketFields, withExtraHeaders } from './client-handshake.js';
 import type { UpgradeRequestHeadersOptions, UpgradeResponseValidation, UpgradeOffer } from './client-handshake.js';
 import { checkExtraHeaders, checkHeaderField, type ExtraHeaders } from './header-fields.js';
 import { formatExtensionList, isToken, type Extension } from './header-values.js';
@@ -171,14 +171,6 @@ export interface ConnectAnswer {
  * extensions and subprotocol as RFC 6455 §4.1 items 5–6. No Sec-WebSocket-Accept (RFC 8441 §5).
  */
 export function validateConnectResponse(answer: ConnectAnswer, offer: Omit<UpgradeOffer, 'key'>): UpgradeResponseValidation {
-  if (answer.status === undefined || answer.status < 200 || answer.status > 299) {
-    return {
-      ok: false,
-      code: 'WS_ERR_HANDSHAKE_BAD_STATUS',
-      message: `Unexpected server response: ${answer.status}`,
-      statusCode: answer.status,
-      headers: answer.headers,
-    };
-  }
+  if (answer.status === undefined || answer.status < 200 || answer.status > 299) return badStatus(answer.status, answer.headers);
   return validateNegotiation(answer.headers, offer);
 }

@@ -97,7 +97,7 @@ export function attachHttp2(server: http2.Http2Server | http2.Http2SecureServer,
 }
 
 export interface StandaloneOptions {
-  readonly tls?: tls.SecureContextOptions | undefined;
+  readonly tls?: tls.TlsOptions | undefined;
   readonly http2?: boolean | undefined;
   readonly maxHeaderSize: number;
   readonly path: string | undefined;

@@ -8,9 +8,9 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
 import { sessionPool } from '../../src/client/http2-handshake.js';
-import { echo } from '../helpers/servers.js';
+import { echo, expectEchoes } from '../helpers/servers.js';
 import { startHttp2Host } from '../helpers/http2-servers.js';
-import { binaryPayload, MiB, textPayload } from '../helpers/payloads.js';
+import { MiB } from '../helpers/payloads.js';
 import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
 
 let certificate: TestCertificate;
@@ -26,14 +26,7 @@ describe('WebSocketServer on an http2 server', () => {
   ])('echoes text and binary up to 1 MiB over one RFC 8441 stream, %s', async (_name, secure) => {
     const host = await startHttp2Host({ certificate: secure ? certificate : undefined, wss: { receiveBufferLimit: 2 * MiB } }, echo);
     const ws = await connect(`${host.origin}/echo`, { http2: true, ca: certificate.cert, receiveBufferLimit: 2 * MiB });
-    for (const size of [0, 125, 65536, MiB]) {
-      ws.send(textPayload(size));
-      const text = await ws.receive();
-      expect(text.type === 'text' && text.data === textPayload(size)).toBe(true);
-      ws.send(binaryPayload(size));
-      const message = await ws.receive();
-      expect(message.type === 'binary' && Buffer.compare(message.data, binaryPayload(size))).toBe(0);
-    }
+    await expectEchoes(ws, [0, 125, 65536, MiB]);
     await ws.close(1000, 'done');
     expect(host.counts.websocketStreams).toBe(1);
     expect(host.wss.stats.statuses[200]).toBe(1);
