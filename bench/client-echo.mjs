@@ -9,7 +9,10 @@
  *                                  [--servers ws,wsframe] [--write] [--cpu-prof DIR]
  *   node bench/client-echo.mjs …       (the same, directly)
  *
+ *   --libs A,B   the two clients compared (default wsframe,ws; also wsframe-web, the WHATWG WebSocket
+ *                of wsframe/web); the ratios are A/B
  *   --write      replace the generated part of "Client echo benchmark (issue 4)" in bench/RESULTS.md
+ *                (only with the default --libs)
  *   --cpu-prof   run every client process under `node --cpu-prof`, profiles into DIR (one per run)
  *
  * Interleaved: round r runs every scenario against every server, wsframe's client then ws's on
@@ -19,7 +22,7 @@
  * (/proc/PID/stat) over the same window, so "per client CPU-s" is a second figure that the
  * neighbours' noise affects less.
  *
- * Worker mode (used by the driver): node bench/client-echo.mjs --worker --lib wsframe|ws --port P
+ * Worker mode (used by the driver): node bench/client-echo.mjs --worker --lib wsframe|wsframe-web|ws --port P
  *   --server-pid PID --conns N --inflight K --size BYTES [--binary] --duration S --warmup S
  */
 import { spawn } from 'node:child_process';
@@ -44,6 +47,8 @@ const options = {
   warmup: { type: 'string', default: '1' },
   only: { type: 'string' },
   servers: { type: 'string', default: 'ws,wsframe' },
+  // The two clients compared: the first is the numerator of the ratios.
+  libs: { type: 'string', default: 'wsframe,ws' },
   write: { type: 'boolean', default: false },
   build: { type: 'boolean', default: false },
   'cpu-prof': { type: 'string' },
@@ -59,12 +64,25 @@ const options = {
 
 export const clientScenarios = [
   { name: '32B x20', conns: 20, inflight: 16, size: 32, binary: false, metric: 'msgs' },
+  { name: '16KiB x20', conns: 20, inflight: 16, size: 16 * 1024, binary: true, metric: 'mb' },
   { name: '1MiB x4', conns: 4, inflight: 2, size: 1024 * 1024, binary: true, metric: 'mb' },
 ];
 
 // ---- worker: one client process ------------------------------------------------------------
 
 async function openClient(lib, url) {
+  if (lib === 'wsframe-web') {
+    // The WHATWG WebSocket of wsframe/web, as browser code would use it.
+    const { WebSocket } = require(join(root, 'dist', 'web', 'index.js'));
+    const socket = new WebSocket(url, { perMessageDeflate: false });
+    socket.binaryType = 'arraybuffer';
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = reject;
+    });
+    const raw = { on: (type, listener) => socket.addEventListener(type, listener) };
+    return { on: (handler) => (socket.onmessage = (event) => handler(event.data)), send: (data) => socket.send(data), raw };
+  }
   if (lib === 'wsframe') {
     const { connect } = require(join(root, 'dist', 'index.js'));
     // Both echo servers have permessage-deflate off; say so on the client side too (like ws below).
@@ -162,12 +180,13 @@ function runClient(lib, server, scenario, a, profDir, tag) {
   });
 }
 
-function summarize(results, scenarios, serverNames) {
+function summarize(results, scenarios, serverNames, [first, second]) {
   const rows = [];
   for (const scenario of scenarios) {
     for (const server of serverNames) {
       const pick = (lib) => results.filter((r) => r.scenario === scenario.name && r.server === server && r.lib === lib);
-      const by = { wsframe: pick('wsframe'), ws: pick('ws') };
+      // Keyed wsframe (the first client) and ws (the second), whatever --libs named.
+      const by = { wsframe: pick(first), ws: pick(second) };
       const value = (r) => (scenario.metric === 'mb' ? r.mb_per_s : r.msgs_per_s);
       const row = { scenario, server, rounds: by.wsframe.length };
       for (const lib of ['wsframe', 'ws']) {
@@ -189,7 +208,7 @@ function summarize(results, scenarios, serverNames) {
   return rows;
 }
 
-function markdown(rows, info, a) {
+function markdown(rows, info, a, [first, second]) {
   const lines = [
     `- Machine: ${info.machine.cpu}; Node ${info.machine.node}; load average at start ${info.machine.load}` +
       ` (shared machine: only the ratios mean something).`,
@@ -201,7 +220,7 @@ function markdown(rows, info, a) {
       `counted window (client: process.cpuUsage, server: /proc/PID/stat). "per client CPU-s": throughput divided ` +
       `by the client process's CPU time.`,
     '',
-    '| scenario | server | metric | wsframe client | ws client | wsframe/ws (range) | per client CPU-s: wsframe / ws (ratio) | client CPU % wsframe / ws | server CPU % wsframe / ws |',
+    `| scenario | server | metric | ${first} client | ${second} client | ${first}/${second} (range) | per client CPU-s: ${first} / ${second} (ratio) | client CPU % ${first} / ${second} | server CPU % ${first} / ${second} |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const row of rows) {
@@ -216,7 +235,9 @@ function markdown(rows, info, a) {
         `${fmt(row.wsframe.clientCpu)} / ${fmt(row.ws.clientCpu)} | ${fmt(row.wsframe.serverCpu)} / ${fmt(row.ws.serverCpu)} |`,
     );
   }
-  const errors = rows.flatMap((r) => ['wsframe', 'ws'].filter((n) => r[n].errors > 0).map((n) => `${n} client, ${r.server} server, ${r.scenario.name}: ${r[n].errors}`));
+  const errors = rows.flatMap((r) =>
+    ['wsframe', 'ws'].filter((n) => r[n].errors > 0).map((n) => `${n === 'wsframe' ? first : second} client, ${r.server} server, ${r.scenario.name}: ${r[n].errors}`),
+  );
   lines.push('', errors.length ? `Errors/dropped connections: ${errors.join('; ')}.` : 'No errors, no dropped connections.');
   return lines.join('\n');
 }
@@ -232,6 +253,8 @@ export async function main(argv) {
   echo.ensureBuilt(a.build);
   const scenarios = clientScenarios.filter((s) => a.only === undefined || a.only.split(',').includes(s.name));
   const serverNames = a.servers.split(',');
+  const libs = a.libs.split(',');
+  if (a.write && a.libs !== 'wsframe,ws') throw new Error('--write updates the issue 4 table, wsframe against ws: run without --libs');
   const info = { machine: echo.machine(), kernels: echo.kernelInfo(), date: new Date().toISOString().slice(0, 10) };
   const profDir = a['cpu-prof'];
   if (profDir) mkdirSync(profDir, { recursive: true });
@@ -251,7 +274,7 @@ export async function main(argv) {
     for (let round = 0; round < Number(a.rounds); round++) {
       for (const scenario of scenarios) {
         for (const name of serverNames) {
-          const order = round % 2 === 0 ? ['wsframe', 'ws'] : ['ws', 'wsframe'];
+          const order = round % 2 === 0 ? libs : [...libs].reverse();
           for (const lib of order) {
             const tag = `${lib}-${scenario.name.replace(/\W+/g, '_')}-${name}-r${round}`;
             const r = await runClient(lib, servers[name], scenario, a, profDir, tag);
@@ -269,7 +292,7 @@ export async function main(argv) {
     await Promise.all(Object.values(servers).map((s) => echo.stopServer(s)));
   }
   info.seconds = Math.round((Date.now() - began) / 1000);
-  const table = markdown(summarize(results, scenarios, serverNames), info, a);
+  const table = markdown(summarize(results, scenarios, serverNames, libs), info, a, libs);
   mkdirSync(work, { recursive: true });
   writeFileSync(join(work, 'client-echo-results.json'), JSON.stringify({ info, results }, null, 2));
   console.log(table);

@@ -63,6 +63,9 @@ const rounds = Number(args.rounds);
 const duration = Number(args.duration);
 const warmup = Number(args.warmup);
 
+/** The servers of the compatibility scenarios: the core API (`wsframe echo`), wsframe/ws, ws. */
+const compatServers = ['wsframe', 'wsframe-ws', 'ws'];
+
 /** What each scenario measures; `metric` is what the target is about. */
 const scenarios = [
   { name: 'latency-32B', conns: 1, inflight: 1, size: 32, binary: false, metric: 'latency' },
@@ -71,8 +74,13 @@ const scenarios = [
   { name: '1MiB x10', conns: 10, inflight: 2, size: 1024 * 1024, binary: true, metric: 'mb', target: 1.5 },
   // issue 5: permessage-deflate; its servers are the deflate variants, reported in their own section
   { name: 'deflate 4KiB x100', conns: 100, inflight: 4, size: 4096, binary: false, deflate: true, metric: 'msgs', servers: ['wsframe', 'ws', 'wsframe-takeover'] },
+  // issue 11: the same echo code on wsframe/ws (bench/ws-echo-server.mjs --impl wsframe/ws), against the core API and ws
+  ...[[32, 16, false, 'msgs'], [16 * 1024, 4, true, 'mb']].map(([size, inflight, binary, metric]) => ({
+    name: `compat ${size >= 1024 ? `${size / 1024}KiB` : `${size}B`} x100`, conns: 100, inflight, size, binary, metric, compat: true, servers: compatServers,
+  })),
 ].filter((s) => args.only === undefined || args.only.split(',').includes(s.name));
-const plainScenarios = scenarios.filter((s) => !s.deflate);
+const plainScenarios = scenarios.filter((s) => !s.deflate && !s.compat);
+const compatScenarios = scenarios.filter((s) => s.compat);
 const deflateScenario = scenarios.find((s) => s.deflate);
 
 // ---- build ---------------------------------------------------------------------------------
@@ -152,15 +160,16 @@ export function stopServer(server, graceMs = 5000) {
   });
 }
 
-function loadgen(binary, server, scenario) {
+/** One load generator run against `server`; `seconds` counted after `warm` seconds (default: this run's flags). */
+export function loadgen(binary, server, scenario, seconds = duration, warm = warmup) {
   const argv = [
     '--port', String(server.port), '--server-pid', String(server.pid),
     '--conns', String(scenario.conns), '--inflight', String(scenario.inflight), '--size', String(scenario.size),
-    '--duration', String(duration), '--warmup', String(warmup),
+    '--duration', String(seconds), '--warmup', String(warm),
   ];
   if (scenario.binary) argv.push('--binary');
   if (scenario.deflate) argv.push('--deflate');
-  const result = spawnSync(binary, argv, { encoding: 'utf8', timeout: (duration + warmup + 70) * 1000 });
+  const result = spawnSync(binary, argv, { encoding: 'utf8', timeout: (seconds + warm + 70) * 1000 });
   const line = result.stdout.trim().split('\n').pop();
   try {
     return JSON.parse(line);
@@ -302,6 +311,40 @@ function deflateMarkdown(scenario, results, info) {
   return lines.join('\n');
 }
 
+/** The compatibility scenarios: wsframe/ws against the core API and against ws, per round, then medians. */
+function compatMarkdown(rows, results, info) {
+  const lines = [
+    `- Machine: ${info.machine.cpu}; Node ${info.machine.node}; load average at start ${info.machine.load}` +
+      ` (shared machine: only the ratios mean something). \`node bench/echo.mjs --only '${rows.map((s) => s.name).join(',')}'\`, ${info.date}.`,
+    '- Servers: `wsframe echo` (the core API: `ws.on(\'message\', …)` + `send`), bench/ws-echo-server.mjs `--impl wsframe/ws` ' +
+      '(ws\'s echo code, unchanged, on wsframe/ws) and bench/ws-echo-server.mjs (ws 8 + bufferutil + utf-8-validate). ' +
+      `${rounds} interleaved rounds (order rotated each round) × ${duration} s counted; medians; ranges are the per-round ratios.`,
+    '',
+    '| scenario | metric | core API | wsframe/ws | ws | wsframe/ws ÷ core (range) | wsframe/ws ÷ ws (range) | per server CPU-s: wsframe/ws ÷ core, ÷ ws |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const s of rows) {
+    const by = Object.fromEntries(compatServers.map((n) => [n, results.filter((r) => r.scenario === s.name && r.server === n)]));
+    const med = (n, f) => median(by[n].map(f));
+    const v = (r) => value(r, s);
+    const perCpu = (r) => (v(r) * r.seconds) / Math.max(r.cpu_server_s, 1e-9);
+    const versus = (n) => {
+      const perRound = by['wsframe-ws'].map((r) => v(r) / v(by[n].find((o) => o.round === r.round)));
+      return `${ratio(med('wsframe-ws', v) / med(n, v))} (${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)})`;
+    };
+    const cpu = `${ratio(med('wsframe-ws', perCpu) / med('wsframe', perCpu))}, ${ratio(med('wsframe-ws', perCpu) / med('ws', perCpu))}`;
+    const unit = s.metric === 'mb' ? 'MB/s' : 'msg/s';
+    const label = `${s.conns} conn × ${s.inflight} in flight, ${s.size >= 1024 ? `${s.size / 1024} KiB binary` : `${s.size} B text`}`;
+    lines.push(`| ${label} | ${unit} | ${fmt(med('wsframe', v), 1)} | ${fmt(med('wsframe-ws', v), 1)} | ${fmt(med('ws', v), 1)} | ${versus('wsframe')} | ${versus('ws')} | ${cpu} |`);
+  }
+  const errors = rows.flatMap((s) => compatServers.map((n) => [n, results.filter((r) => r.scenario === s.name && r.server === n).reduce((sum, r) => sum + r.errors + (r.connected - r.alive), 0)]).filter(([, e]) => e > 0).map(([n, e]) => `${n} ${s.name}: ${e}`));
+  lines.push('', errors.length ? `Errors/dropped connections: ${errors.join('; ')}.` : 'No errors, no dropped connections.');
+  return lines.join('\n');
+}
+
+const COMPAT_BEGIN = '<!-- echo.mjs: compat table (begin) -->';
+const COMPAT_END = '<!-- echo.mjs: compat table (end) -->';
+
 const DEFLATE_BEGIN = '<!-- echo.mjs: deflate table (begin) -->';
 const DEFLATE_END = '<!-- echo.mjs: deflate table (end) -->';
 
@@ -355,6 +398,9 @@ async function main() {
     servers['ws:deflate'] = await startServer('ws (deflate)', [], ['bench/ws-echo-server.mjs', ...argv, '--deflate']);
     servers['wsframe-takeover:deflate'] = await startServer('wsframe (deflate, takeover)', [], ['bench/wsframe-deflate-server.mjs', ...argv, '--takeover']);
   }
+  if (compatScenarios.length > 0) {
+    servers['wsframe-ws'] = await startServer('wsframe/ws', [], ['bench/ws-echo-server.mjs', '--impl', 'wsframe/ws', '--host', '127.0.0.1', '--port', '0']);
+  }
   console.error(`servers: wsframe pid ${wsframe.pid} port ${wsframe.port}; ws pid ${ws.pid} port ${ws.port} (${info.wsBanner})`);
   console.error(`kernels: ${info.kernels.name} ${info.kernels.isa}; ${info.machine.cpu}; node ${info.machine.node}; load ${info.machine.load}`);
 
@@ -390,6 +436,14 @@ async function main() {
     if (args.write) {
       writeGenerated('Echo benchmark (issue 3)', BEGIN, END, table);
       console.error('bench/RESULTS.md: "Echo benchmark (issue 3)" updated');
+    }
+  }
+  if (compatScenarios.length > 0) {
+    const table = compatMarkdown(compatScenarios, results, info);
+    console.log(`\n${table}`);
+    if (args.write) {
+      writeGenerated('ws compatibility layer (issue 11)', COMPAT_BEGIN, COMPAT_END, table);
+      console.error('bench/RESULTS.md: "ws compatibility layer (issue 11)" updated');
     }
   }
   if (deflateRan) {

@@ -5,13 +5,14 @@
  * and memLevel zlib's defaults, window 15), and the same echo as `wsframe echo`: text as text,
  * binary as binary.
  *
- *   node bench/ws-echo-server.mjs [--host 127.0.0.1] [--port 0] [--max-payload BYTES] [--deflate]
+ *   node bench/ws-echo-server.mjs [--host 127.0.0.1] [--port 0] [--max-payload BYTES] [--deflate] [--impl ws|wsframe/ws]
  *
  * Prints `ws echo listening on ws://HOST:PORT (bufferutil, utf-8-validate)` once it accepts.
+ * `--impl wsframe/ws` runs this same code on wsframe's ws-compatible API (issue 11: what the
+ * compatibility layer costs), printing `wsframe/ws echo listening on …`.
  */
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { WebSocketServer } from 'ws';
 
 const { values } = parseArgs({
   options: {
@@ -19,8 +20,11 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     'max-payload': { type: 'string', default: String(4 * 1024 * 1024) },
     deflate: { type: 'boolean', default: false },
+    impl: { type: 'string', default: 'ws' },
   },
 });
+if (!['ws', 'wsframe/ws'].includes(values.impl)) throw new Error(`--impl: ws or wsframe/ws, not ${values.impl}`);
+const { WebSocketServer } = await import(values.impl);
 
 const require = createRequire(import.meta.url);
 const addons = ['bufferutil', 'utf-8-validate'].filter((name) => {
@@ -51,6 +55,7 @@ server.on('connection', (ws) => {
 });
 server.on('listening', () => {
   const { address, port } = server.address();
-  process.stdout.write(`ws echo listening on ws://${address}:${port} (${addons.join(', ') || 'no native addons'}${values.deflate ? ', perMessageDeflate' : ''})\n`);
+  const engine = values.impl === 'ws' ? addons.join(', ') || 'no native addons' : "wsframe's engine";
+  process.stdout.write(`${values.impl} echo listening on ws://${address}:${port} (${engine}${values.deflate ? ', perMessageDeflate' : ''})\n`);
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(0));

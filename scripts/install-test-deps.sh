@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian's packages, when missing: the real peers the interop
 # tests talk to — Python's `websockets` (for Debian's /usr/bin/python3), Chromium (/usr/bin/chromium,
-# driven by playwright-core in test/browser/), Hypercorn (python3-hypercorn, WebSockets over HTTP/2)
-# and openssl, redis-server (started on a free loopback port by
-# test/helpers/redis-server.ts for the Redis backplane tests) — and an arm64 cross compiler with
-# qemu-user, which run the NEON kernel tests on x86-64. One apt step for everything missing.
+# driven by playwright-core in test/browser/), redis-server (started on a free loopback port by
+# test/helpers/redis-server.ts for the Redis backplane tests), tinyproxy (the client's HTTP proxy,
+# test/helpers/tinyproxy.ts), Hypercorn (python3-hypercorn: WebSockets over HTTP/2) and openssl
+# (the tests' self-signed certificates) — and an arm64 cross compiler with qemu-user, which run the NEON
+# kernel tests on x86-64 and build the linux-arm64 prebuild and prove it on an arm64 Node
+# (test/package/platforms.test.ts). One apt step for everything missing.
 # With --bench, instead what the benchmarks build with: zlib's headers (bench/loadgen.c speaks
 # permessage-deflate).
 set -euo pipefail
@@ -20,6 +22,8 @@ else
   # (test/interop/h2_echo_app.py); openssl makes the tests' self-signed certificates.
   /usr/bin/python3 -c 'import hypercorn' 2>/dev/null || need+=(python3-hypercorn)
   [ -x /usr/bin/openssl ] || need+=(openssl)
+  # A real HTTP proxy for connect()'s CONNECT tunnels (test/helpers/tinyproxy.ts).
+  [ -x /usr/bin/tinyproxy ] || need+=(tinyproxy)
   # The NEON kernels, cross-built and run under qemu-user (test/native/arm64.test.ts).
   command -v aarch64-linux-gnu-g++ >/dev/null || need+=(g++-aarch64-linux-gnu)
   command -v qemu-aarch64 >/dev/null || need+=(qemu-user)

@@ -44,6 +44,9 @@ Options of connect:
   --protocol P                   offer subprotocol P (repeat for more, most preferred first)
   --header 'K: V'                add a request header (repeatable)
   --deflate                      offer permessage-deflate (RFC 7692)
+  --proxy URL                    tunnel through this http:// or https:// proxy (CONNECT;
+                                 user:password@ in it for Basic credentials). Default: from
+                                 HTTP_PROXY / HTTPS_PROXY / NO_PROXY
   --http2                        open the WebSocket over HTTP/2 (RFC 8441 extended CONNECT)
   --ca FILE                      trust this PEM certificate for wss:// (e.g. a self-signed one)
   --help                         show this text
@@ -171,19 +174,24 @@ function list(value: string): string[] {
 }
 
 /**
- * Resolves at the first SIGINT or SIGTERM. Call it before announcing `listening`: a harness may
+ * The signals that stop a server gracefully. On Windows Node emits SIGINT for Ctrl+C and SIGBREAK
+ * for Ctrl+Break, and SIGTERM never (another process can only terminate it); elsewhere SIGBREAK
+ * does not exist and its listener is never called.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * Resolves at the first stop signal. Call it before announcing `listening`: a harness may
  * send SIGTERM as soon as it reads that line, and installing a signal handler takes long enough
  * to lose that race.
  */
 function untilSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
     const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
   });
 }
 
@@ -285,6 +293,7 @@ const connectOptions = {
   protocol: { type: 'string', multiple: true, default: [] },
   header: { type: 'string', multiple: true, default: [] },
   deflate: { type: 'boolean', default: false },
+  proxy: { type: 'string' },
   http2: { type: 'boolean', default: false },
   ca: { type: 'string' },
   help: { type: 'boolean', default: false },
@@ -296,6 +305,8 @@ export interface ConnectArgs {
   http2: boolean;
   /** --ca FILE, read. */
   ca: Buffer | undefined;
+  /** --proxy; undefined: connect() takes it from the environment. */
+  proxy: string | undefined;
   url: string;
   protocols: string[];
   /** Repeats of one name (in any case) become a list: one header line each. */
@@ -320,7 +331,7 @@ export function parseConnectArgs(args: string[]): ConnectArgs {
     throw new UsageError(positionals.length === 0 ? 'connect needs a URL (ws://host:port/path or wss://…)' : `connect takes one URL, not '${positionals.join(' ')}'`);
   }
   const ca = values.ca === undefined ? undefined : readFile(values.ca, '--ca');
-  return { help: values.help, deflate: values.deflate, http2: values.http2, ca, url: positionals[0] ?? '', protocols: values.protocol, headers };
+  return { help: values.help, deflate: values.deflate, http2: values.http2, ca, proxy: values.proxy, url: positionals[0] ?? '', protocols: values.protocol, headers };
 }
 
 /** connect() refusals that are mistakes in the command line, not failures of the server. */
@@ -333,14 +344,14 @@ export function describeBinary(data: Uint8Array): string {
 }
 
 async function connectCommand(args: string[]): Promise<number> {
-  const { help, deflate, http2, ca, url, protocols, headers } = parseConnectArgs(args);
+  const { help, deflate, http2, ca, proxy, url, protocols, headers } = parseConnectArgs(args);
   if (help) {
     process.stdout.write(usage);
     return 0;
   }
   let ws;
   try {
-    ws = await connect(url, { protocols, headers, perMessageDeflate: deflate, http2, ca });
+    ws = await connect(url, { protocols, headers, perMessageDeflate: deflate, http2, ca, proxy });
   } catch (error) {
     if (error instanceof WebSocketError && usageErrorCodes.has(error.code)) throw new UsageError(error.message);
     // e.g. "connect failed (WS_ERR_HANDSHAKE_BAD_STATUS, HTTP 503): Unexpected server response: 503"

@@ -7,11 +7,11 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport } from './transport/transport.js';
 import { Http2Unavailable, http2Handshake } from './client/http2-handshake.js';
-import { guardHandshake } from './client/handshake-guard.js';
 import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
 import { generateKey, parseWebSocketUrl, upgradeRequestHeaders, validateUpgradeResponse } from './handshake/index.js';
@@ -25,6 +25,9 @@ import type { DeflateParameters, PerMessageDeflateOptions } from './extensions/p
 import { DeflateCodec, deflateSettings } from './extensions/deflate-codec.js';
 import { formatExtensionList } from './handshake/header-values.js';
 import type { Extension } from './handshake/header-values.js';
+import { chooseProxy } from './client/proxy-environment.js';
+import { connectThroughProxy } from './client/proxy-tunnel.js';
+import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
 
 export interface ConnectOptions {
   /** Subprotocols to offer, most preferred first. */
@@ -39,6 +42,13 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** How many redirects (301, 302, 303, 307, 308 with Location) to follow. Default 0: a redirect is WS_ERR_HANDSHAKE_BAD_STATUS. */
   followRedirects?: number;
+  /**
+   * Shown every HTTP answer to an upgrade request (the 101, a refusal, a redirect) before it is
+   * judged: to read a 101's Set-Cookie, or a refusal. Returning true for a refusal takes it
+   * over: connect() still rejects, but leaves the response unread and the socket open for the
+   * caller to read and then destroy (`request.destroy()`); otherwise the body is discarded.
+   */
+  onResponse?: (response: http.IncomingMessage, request: http.ClientRequest) => boolean | void;
 
   /** wss://: trusted certificates, passed to tls.connect. */
   ca?: TlsConnectionOptions['ca'];
@@ -65,6 +75,12 @@ export interface ConnectOptions {
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /**
+   * An http: or https: proxy to tunnel through with CONNECT (RFC 9110 §9.3.6); `user:password@`
+   * in it is sent as `Proxy-Authorization: Basic`. Default: from the environment (HTTP_PROXY for
+   * ws://, HTTPS_PROXY for wss://, NO_PROXY; see the README). `false`: never a proxy.
+   */
+  proxy?: string | URL | false;
+  /**
    * Open the WebSocket as a stream of an HTTP/2 connection (RFC 8441 extended CONNECT), shared
    * with the other WebSockets to the same origin. `true`: HTTP/2 or fail (WS_ERR_HTTP2_UNSUPPORTED);
    * `'auto'`: HTTP/2 when, over TLS, ALPN picks h2 and the server advertises extended CONNECT,
@@ -72,6 +88,33 @@ export interface ConnectOptions {
    */
   http2?: boolean | 'auto';
 }
+
+/**
+ * @internal Every option connect() takes; another name is a TypeError, not silence (a misspelt
+ * option would otherwise change nothing without a word). The type keeps it complete, a README
+ * test keeps the README's list in step.
+ */
+export const connectOptionNames: Readonly<Record<keyof ConnectOptions, true>> = {
+  protocols: true,
+  headers: true,
+  origin: true,
+  handshakeTimeout: true,
+  signal: true,
+  followRedirects: true,
+  onResponse: true,
+  ca: true,
+  rejectUnauthorized: true,
+  servername: true,
+  receiveBufferLimit: true,
+  pingInterval: true,
+  idleTimeout: true,
+  closeTimeout: true,
+  highWaterMark: true,
+  api: true,
+  perMessageDeflate: true,
+  proxy: true,
+  http2: true,
+};
 
 const defaults = {
   handshakeTimeout: 10_000,
@@ -91,13 +134,18 @@ type Options = ConnectOptions & typeof defaults;
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
 interface Upgraded {
-  transport: Transport;
+  socket: Socket;
+  /** Over HTTP/2: the stream's transport (over HTTP/1.1 one is made for `socket`). */
+  transport?: Transport;
   head: Buffer;
   url: WebSocketUrl;
   protocol: string | undefined;
   /** The agreed extensions, as the server answered them. */
   extensions: Extension[];
   deflate: DeflateParameters | undefined;
+  /** For diagnostics: the headers sent, and the proxy tunnelled through. */
+  requestHeaders: Record<string, string | string[]>;
+  proxy: string | undefined;
 }
 
 /**
@@ -109,6 +157,9 @@ interface Upgraded {
 export function connect(url: string | URL, options?: ConnectOptions & { api?: 'message' }): Promise<WebSocket>;
 export function connect(url: string | URL, options: ConnectOptions & { api: 'fragment' }): Promise<WebSocketContext>;
 export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocket | WebSocketContext> {
+  for (const name of Object.keys(options)) {
+    if (!Object.hasOwn(connectOptionNames, name)) throw new TypeError(`connect(): unknown option '${name}' (it takes: ${Object.keys(connectOptionNames).join(', ')})`);
+  }
   const o: Options = { ...defaults, ...definedOnly(options) };
   let target = parseWebSocketUrl(url);
   // Headers and protocols are checked here too, so a bad one fails before any I/O.
@@ -141,13 +192,15 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   };
   const codec =
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;
+  const transport = upgraded.transport ?? new NodeSocketTransport(upgraded.socket);
   const client =
     o.api === 'fragment'
-      ? new WebSocketContext(upgraded.transport, settings, info, undefined, codec)
-      : new WebSocket(upgraded.transport, settings, info, undefined, codec);
+      ? new WebSocketContext(transport, settings, info, undefined, codec)
+      : new WebSocket(transport, settings, info, undefined, codec);
   // Deliver the server's first frames (and start reading) only after the caller's `await
   // connect()` continuation has attached its listeners: that continuation is a microtask, this
   // an immediate. The socket is not read meanwhile, so nothing can overtake these bytes.
+  publishOpen('client', client, transport, upgraded.socket, { url: info.url, headers: upgraded.requestHeaders }, info.protocol, info.extensions, upgraded.proxy);
   setImmediate(() => client.receiveInitial(upgraded.head));
   return client;
 }
@@ -172,7 +225,7 @@ async function handshakeOver(url: WebSocketUrl, o: Options, deadline: number, ma
   const deflate = deflateOptions !== undefined ? { offer: deflateOffer(deflateOptions), options: deflateOptions } : undefined;
   try {
     const outcome = await http2Handshake(url, { ...o, deflate }, deadline, mayRedirect);
-    return 'redirect' in outcome ? outcome : { ...outcome, head: Buffer.alloc(0), url };
+    return 'redirect' in outcome ? outcome : { ...outcome, head: Buffer.alloc(0), url, proxy: undefined };
   } catch (error) {
     if (!(error instanceof Http2Unavailable)) throw error;
     if (o.http2 === 'auto') return handshake(url, o, deadline, mayRedirect);
@@ -185,20 +238,65 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
   const key = generateKey();
   const deflateOptions = deflateOptionsOf(o);
   const offered = deflateOptions !== undefined ? [deflateOffer(deflateOptions)] : [];
-  const headers = rawHeaderList(upgradeRequestHeaders({ url, key, protocols: o.protocols, extensions: offered, origin: o.origin, headers: o.headers }));
-  const request = (url.secure ? https : http).request({
+  const requestHeaders = upgradeRequestHeaders({ url, key, protocols: o.protocols, extensions: offered, origin: o.origin, headers: o.headers });
+  const headers = rawHeaderList(requestHeaders);
+  const tlsOptions = { ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
+  const proxy = chooseProxy(url, o.proxy, process.env);
+  // Through a proxy the tunnel is the connection (TLS inside it for wss://), made when node:http asks for one.
+  let tunnel: AbortController | undefined;
+  const request = (proxy === undefined && url.secure ? https : http).request({
     host: url.hostname,
     port: url.port,
     path: url.resourceName,
     headers,
-    agent: false,
-    ...(url.secure ? { ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername } : {}),
+    ...(proxy !== undefined
+      ? {
+          createConnection: (_: unknown, created: (error: Error | null, socket: Duplex) => void): undefined => {
+            tunnel = new AbortController();
+            connectThroughProxy(proxy, url, tlsOptions, tunnel.signal).then(
+              (socket) => {
+                tunnel = undefined;
+                created(null, socket);
+              },
+              (error: Error) => created(error, undefined as never), // with an error node:http takes no socket
+            );
+            return undefined;
+          },
+        }
+      : { agent: false, ...(url.secure ? tlsOptions : {}) }),
   });
 
   return new Promise((resolve, reject) => {
-    const { settle, fail } = guardHandshake(url, o, deadline, reject, () => request.destroy());
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const fail = (error: unknown): void => {
+      if (!settle()) return;
+      if (error instanceof WebSocketError) publishHandshakeFailed('client', error.statusCode, error.code, error.message, url.href);
+      tunnel?.abort(error);
+      request.destroy();
+      reject(error);
+    };
+    const onAbort = (): void => fail(o.signal!.reason);
+    // The one deadline covers the proxy too; while the tunnel is pending, the proxy is the one that is late.
+    const timer = setTimeout(
+      () =>
+        fail(
+          tunnel !== undefined
+            ? new WebSocketError('WS_ERR_PROXY_TIMEOUT', `no answer to CONNECT from the proxy ${proxy!.href} within ${o.handshakeTimeout} ms`)
+            : new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`),
+        ),
+      Math.max(0, deadline - Date.now()),
+    );
+    o.signal?.addEventListener('abort', onAbort, { once: true });
 
     request.on('upgrade', (response: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      o.onResponse?.(response, request);
       const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols, extensions: offered });
       if (!verdict.ok) {
         socket.destroy();
@@ -216,11 +314,12 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
         socket.destroy();
         return;
       }
-      resolve({ transport: new NodeSocketTransport(socket), head, url, protocol: verdict.protocol, extensions: verdict.extensions, deflate });
+      resolve({ socket, head, url, protocol: verdict.protocol, extensions: verdict.extensions, deflate, requestHeaders, proxy: proxy?.href });
     });
 
     request.on('response', (response: http.IncomingMessage) => {
-      response.resume(); // the body of a refusal is not read; let the socket go
+      const taken = o.onResponse?.(response, request) === true;
+      if (!taken) response.resume(); // the body of a refusal is not read; let the socket go
       const location = response.headers.location;
       if (mayRedirect && redirectStatuses.has(response.statusCode ?? 0) && location !== undefined) {
         if (settle()) resolve({ redirect: location });
@@ -230,11 +329,15 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
       const verdict = validateUpgradeResponse(response, { key, protocols: o.protocols, extensions: offered });
       const code = verdict.ok ? 'WS_ERR_HANDSHAKE_BAD_CONNECTION' : verdict.code;
       const message = verdict.ok ? 'the answer is not an upgrade' : verdict.message;
-      fail(new WebSocketError(code, message, { statusCode: response.statusCode, headers: response.headers }));
+      const error = new WebSocketError(code, message, { statusCode: response.statusCode, headers: response.headers });
+      if (!taken) fail(error);
+      else if (settle()) reject(error); // the response, and its socket, are the caller's now
     });
 
     request.on('error', (error) => {
-      fail(new WebSocketError('WS_ERR_CONNECT_FAILED', `could not open ${url.href}: ${error.message}`, { cause: error }));
+      // The tunnel's failures are already typed (WS_ERR_PROXY_*).
+      if (error instanceof WebSocketError) fail(error);
+      else fail(new WebSocketError('WS_ERR_CONNECT_FAILED', `could not open ${url.href}: ${error.message}`, { cause: error }));
     });
     request.end();
   });

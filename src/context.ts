@@ -12,6 +12,8 @@ import type { DeflateCodec } from './extensions/deflate-codec.js';
 import { UTF8_INVALID } from './kernels.js';
 import { kernels } from './native.js';
 import { remoteAddressOf } from './websocket.js';
+import { defineReadyStateConstants, readyStateOf } from './api/ready-state.js';
+import type { CLOSED, CLOSING, CONNECTING, OPEN, ReadyState, ReadyStateConstants } from './api/ready-state.js';
 import type { ClientRegistry, CloseStatus, Handshake, HandshakeInfo } from './websocket.js';
 
 /** What ReadFragment reports (pData/pcbData, pfUTF8Encoded, pfFinalFragment, pfConnectionClose). */
@@ -35,6 +37,12 @@ export interface WriteFragmentOptions {
 const closeFragment: Fragment = Object.freeze({ data: new Uint8Array(0), utf8: false, final: true, connectionClose: true }) as Fragment;
 
 export class WebSocketContext implements ConnectionEvents {
+  // `WebSocketContext.OPEN` etc. (defined below the class, on the class and its prototype).
+  declare static readonly CONNECTING: typeof CONNECTING;
+  declare static readonly OPEN: typeof OPEN;
+  declare static readonly CLOSING: typeof CLOSING;
+  declare static readonly CLOSED: typeof CLOSED;
+
   private readonly connection: Connection;
   private readonly received: ReceiveQueue<Fragment>;
   private readonly pendingWrites = new Set<(error: Error) => void>();
@@ -69,6 +77,11 @@ export class WebSocketContext implements ConnectionEvents {
 
   get state(): ConnectionState {
     return this.connection.state;
+  }
+
+  /** `state` as the standard's number (1 OPEN, 2 CLOSING, 3 CLOSED), as WebSocket's. */
+  get readyState(): ReadyState {
+    return readyStateOf(this.connection.state);
   }
 
   get bufferedAmount(): number {
@@ -188,3 +201,6 @@ export class WebSocketContext implements ConnectionEvents {
     this.connection.start(head);
   }
 }
+
+export interface WebSocketContext extends ReadyStateConstants {}
+defineReadyStateConstants(WebSocketContext);

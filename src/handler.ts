@@ -9,6 +9,7 @@ import { PreparedMessage } from './protocol/prepared-message.js';
 import type { Backplane, BackplaneMessage } from './backplane/backplane.js';
 import { WebSocketError } from './protocol/errors.js';
 import { kernels } from './native.js';
+import { publishDropped } from './diagnostics.js';
 
 /**
  * Extend it and override what you need. Every callback may be async; whatever one throws or
@@ -188,6 +189,7 @@ export class WebSocketCollection implements Iterable<WebSocket> {
       if (member === except) continue;
       // A slow member is closed rather than buffered without bound; the others are not held up.
       if (member.bufferedAmount + prepared.payload.length > this.maxBufferedAmount) {
+        publishDropped(member, prepared.payload.length, this.maxBufferedAmount, this.slowMemberCloseCode);
         this.delete(member);
         void member.close(this.slowMemberCloseCode, 'too slow: its send queue is over the limit');
         continue;

@@ -4,6 +4,8 @@ export type { WebSocketServerOptions, VerifyResult, ServerStats, UpgradeRequestI
 export { connect } from './client.js';
 export type { ConnectOptions } from './client.js';
 export { WebSocket } from './websocket.js';
+export { createWebSocketStream } from './api/websocket-stream.js';
+export type { StreamableWebSocket } from './api/websocket-stream.js';
 export { WebSocketContext } from './context.js';
 export type { Fragment, WriteFragmentOptions } from './context.js';
 export type { Message, ReceiveResult, CloseStatus, SendOptions, HandshakeInfo } from './websocket.js';
@@ -20,3 +22,12 @@ export { ChatHandler } from './chat/chat-handler.js';
 export { startChatServer } from './chat/chat-server.js';
 export type { ChatServer, ChatServerOptions } from './chat/chat-server.js';
 export { RedisBackplane } from './backplane/redis-backplane.js';
+export type {
+  OpenMessage,
+  HandshakeFailedMessage,
+  ErrorMessage,
+  PingMessage,
+  PongMessage,
+  CloseMessage,
+  DroppedMessage,
+} from './diagnostics.js';

@@ -27,7 +27,6 @@ import {
   refusalResponse,
   selectSubprotocol,
 } from './handshake/index.js';
-import type { SubprotocolSelector } from './handshake/index.js';
 import { AccessLog } from './access-log.js';
 import { definedOnly } from './options.js';
 import { WebSocket, remoteAddressOf } from './websocket.js';
@@ -46,11 +45,13 @@ import { endAndDestroy, http1Dialect } from './hosting/handshake-dialect.js';
 import type { HandshakeDialect } from './hosting/handshake-dialect.js';
 import { attachHttp2, isHttp2Server, listenStandalone } from './hosting/http2-server.js';
 import type { StandaloneListener } from './hosting/http2-server.js';
+import type { WebSocketErrorCode } from './protocol/errors.js';
+import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
   | boolean
-  | { accept: true; user?: unknown; headers?: Record<string, string> }
+  | { accept: true; user?: unknown; headers?: Record<string, string | string[]> }
   | { accept: false; status?: number; reason?: string; headers?: Record<string, string> };
 
 /**
@@ -76,6 +77,8 @@ export interface WebSocketServerOptions {
   port?: number;
   /** Address to listen on (standalone). Default: Node's (every interface). */
   host?: string;
+  /** Largest queue of connections not yet accepted (standalone; `listen`'s backlog). Default: Node's (511). */
+  backlog?: number;
   /**
    * Attach to an existing http/https server instead of listening; or to an http2 server, whose
    * RFC 8441 streams (`:protocol websocket`) are taken too (and its HTTP/1.1 upgrades with `allowHTTP1`).
@@ -114,8 +117,8 @@ export interface WebSocketServerOptions {
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 
-  /** Subprotocols in order of preference, or a function choosing from the client's offer. */
-  protocols?: SubprotocolSelector;
+  /** Subprotocols in order of preference, or a function choosing from the client's offer (and the request). */
+  protocols?: readonly string[] | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
   /** Allowed Origin values (exact, normalised); others get 403. Default: any origin. */
   origins?: string[];
   /** Decide on each upgrade (authentication): refuse with a status, or accept and attach a user. */
@@ -202,11 +205,11 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       this.standaloneHttp = listenStandalone(this, { ...o, path: o.path }, this.onSocket, this.onUpgrade);
       this.netServer = this.standaloneHttp.server;
       this.netServer.on('error', (error) => this.emit('error', error));
-      this.netServer.listen(o.port, o.host, () => this.emit('listening'));
+      this.netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
     } else if (standalone) {
       this.netServer = net.createServer({ noDelay: true }, this.onSocket);
       this.netServer.on('error', (error) => this.emit('error', error));
-      this.netServer.listen(o.port, o.host, () => this.emit('listening'));
+      this.netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
     } // else: handleUpgrade() only
   }
 
@@ -279,7 +282,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (result.state === 'incomplete') return;
     this.stopReadingHead(pending);
     if (result.state === 'refused') {
-      this.refuseConnection(pending, result.refusal.status, result.refusal.reason);
+      this.refuseConnection(pending, result.refusal.status, 'WS_ERR_HANDSHAKE_BAD_REQUEST', result.refusal.reason);
       return;
     }
     // The bytes after the head wait in the transport for the connection (it resumes reading).
@@ -288,12 +291,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const socket = pending.socket!;
     const request: UpgradeRequestInfo = { method, url, httpVersion, headers: headersFromRaw(rawHeaders), rawHeaders, socket };
     if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
-      this.refuse(request, pending, Date.now(), 400, 'no WebSocket endpoint at this path');
+      this.refuse(request, pending, Date.now(), 400, 'WS_ERR_HANDSHAKE_BAD_PATH', 'no WebSocket endpoint at this path');
     } else if (request.headers.upgrade === undefined && request.headers['sec-websocket-key'] === undefined) {
       // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
       // tries to be a handshake goes on to upgrade() for the specific reason it fails.
       const headers = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
-      this.refuse(request, pending, Date.now(), 426, 'this endpoint only accepts WebSocket upgrades', headers);
+      this.refuse(request, pending, Date.now(), 426, 'WS_ERR_HANDSHAKE_BAD_UPGRADE', 'this endpoint only accepts WebSocket upgrades', headers);
     } else {
       void this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
     }
@@ -310,13 +313,14 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     for (const pending of this.readingHead) {
       if (elapsed(pending.accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
       this.stopReadingHead(pending);
-      this.refuseConnection(pending, 408, 'handshake timeout');
+      this.refuseConnection(pending, 408, 'WS_ERR_HANDSHAKE_TIMEOUT', 'handshake timeout');
     }
   }
 
   /** No request to log (malformed, too large, timed out): count the status, answer, close. */
-  private refuseConnection(pending: PendingUpgrade, status: number, reason: string): void {
+  private refuseConnection(pending: PendingUpgrade, status: number, code: WebSocketErrorCode, reason: string): void {
     this.count(status);
+    publishHandshakeFailed('server', status, code, reason, '');
     endAndDestroy(pending.transport, refusalResponse(status, reason));
   }
 
@@ -331,22 +335,22 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const o = this.options;
 
     if (!o.enabled || this.closing) {
-      this.refuse(request, pending, started, 503, 'WebSocket is disabled on this server');
+      this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'WebSocket is disabled on this server');
       return;
     }
     const verdict = pending.dialect.validate(request, { origins: o.origins });
     if (!verdict.ok) {
-      this.refuse(request, pending, started, verdict.status, verdict.reason, verdict.headers);
+      this.refuse(request, pending, started, verdict.status, verdict.code, verdict.reason, verdict.headers);
       return;
     }
     // Count handshakes in flight too, so a burst cannot slip past the limit during verify().
     if (o.maxConnections > 0 && this.clients.size + this.pendingHandshakes >= o.maxConnections) {
-      this.refuse(request, pending, started, 503, 'too many connections');
+      this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'too many connections');
       return;
     }
 
     let user: unknown;
-    let extraHeaders: Record<string, string> | undefined;
+    let extraHeaders: Record<string, string | string[]> | undefined;
     if (o.verify !== undefined) {
       this.pendingHandshakes++;
       let result: VerifyResult;
@@ -360,12 +364,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       }
       if (pending.closed) return;
       if (this.closing) {
-        this.refuse(request, pending, started, 503, 'server shutting down');
+        this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'server shutting down');
         return;
       }
       if (result === false || (typeof result === 'object' && !result.accept)) {
         const refusal = typeof result === 'object' && !result.accept ? result : undefined;
-        this.refuse(request, pending, started, refusal?.status ?? 403, refusal?.reason ?? 'forbidden', refusal?.headers);
+        this.refuse(request, pending, started, refusal?.status ?? 403, 'WS_ERR_HANDSHAKE_REFUSED', refusal?.reason ?? 'forbidden', refusal?.headers);
         return;
       }
       if (typeof result === 'object') {
@@ -374,7 +378,11 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       }
     }
 
-    const protocol = o.protocols !== undefined ? selectSubprotocol(verdict.protocols, o.protocols) : undefined;
+    const selector = o.protocols;
+    const protocol =
+      selector === undefined
+        ? undefined
+        : selectSubprotocol(verdict.protocols, typeof selector === 'function' ? (offered) => selector(offered, request) : selector);
     const extensions = negotiateExtensions(verdict.extensions, this.negotiators);
     const deflate = extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined;
     const transport = pending.transport;
@@ -391,6 +399,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         : new WebSocket(transport, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
+    publishOpen('server', client, transport, request.socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);
     this.emit('connection', client, request);
     // The head's bytes go in first, then the connection resumes reading (unless taking them paused it).
     client.receiveInitial(head);
@@ -415,10 +424,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     pending: PendingUpgrade,
     started: number,
     status: number,
+    code: WebSocketErrorCode,
     reason: string,
     headers?: Record<string, string>,
   ): void {
     this.count(status);
+    publishHandshakeFailed('server', status, code, reason, request.url ?? '');
     this.accessLog?.write(request, remoteAddressOf(pending.transport, this.forwardedFor(request)), status, started);
     pending.dialect.refuse(pending.transport, status, reason, headers);
   }

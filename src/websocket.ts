@@ -20,6 +20,8 @@ import type { DeflateCodec } from './extensions/deflate-codec.js';
 import type { PreparedMessage } from './protocol/prepared-message.js';
 import { WebSocketError } from './protocol/errors.js';
 import { kernels } from './native.js';
+import { defineReadyStateConstants, readyStateOf } from './api/ready-state.js';
+import type { CLOSED, CLOSING, CONNECTING, OPEN, ReadyState, ReadyStateConstants } from './api/ready-state.js';
 
 export type Message = { type: 'text'; data: string } | { type: 'binary'; data: Buffer };
 export type ReceiveResult = Message | { type: 'close'; code: number; reason: string };
@@ -34,6 +36,12 @@ export interface SendOptions {
   binary?: boolean;
   /** With permessage-deflate: `false` sends this message uncompressed. Default true (above the threshold). */
   compress?: boolean;
+  /**
+   * `false`: this is a fragment and more of the message follows (RFC 6455 §5.4); the sends after
+   * it continue the message (their `binary` is ignored) until one without `fin: false`. A
+   * fragmented message goes uncompressed. Default true.
+   */
+  fin?: boolean;
 }
 
 /** What the server or client learned during the handshake. */
@@ -77,6 +85,12 @@ export interface ClientRegistry {
 }
 
 export class WebSocket extends EventEmitter implements ConnectionEvents {
+  // `WebSocket.OPEN` etc. (defined below the class, on the class and its prototype).
+  declare static readonly CONNECTING: typeof CONNECTING;
+  declare static readonly OPEN: typeof OPEN;
+  declare static readonly CLOSING: typeof CLOSING;
+  declare static readonly CLOSED: typeof CLOSED;
+
   readonly protocol: string;
   readonly extensions: string;
   readonly url: string;
@@ -135,9 +149,32 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     return this.connection.state;
   }
 
+  /** `state` as the standard's number: 1 (OPEN), 2 (CLOSING) or 3 (CLOSED); compare with `WebSocket.OPEN`. */
+  get readyState(): ReadyState {
+    return readyStateOf(this.connection.state);
+  }
+
   /** Bytes accepted by send() and not yet handed to the kernel. */
   get bufferedAmount(): number {
     return this.connection.bufferedAmount;
+  }
+
+  /**
+   * Stop reading the socket (TCP flow control then holds the peer back). Messages already read
+   * (the rest of the socket read being parsed) are still delivered. A no-op once CLOSED.
+   */
+  pause(): void {
+    if (this.connection.state !== 'CLOSED') this.connection.pauseReading();
+  }
+
+  /** Read the socket again after pause(). */
+  resume(): void {
+    if (this.connection.state !== 'CLOSED') this.connection.resumeReading();
+  }
+
+  /** pause() is in force. */
+  get isPaused(): boolean {
+    return this.connection.readingPaused;
   }
 
   /** Round-trip time of the last answered heartbeat ping (ms), when `pingInterval` is on. */
@@ -163,18 +200,19 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
       callback = options;
       options = undefined;
     }
-    if (this.connection.state !== 'OPEN') {
-      if (callback !== undefined) process.nextTick(callback, notOpen());
-      return false;
-    }
+    if (this.connection.state !== 'OPEN') return notSent(callback);
     const compress = options?.compress !== false;
-    if (typeof data === 'string') return this.connection.sendText(data, true, callback, compress);
-    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    const final = options?.fin !== false;
+    if (this.connection.protocol.sendingFragmented) {
+      return this.connection.sendContinuation(typeof data === 'string' ? Buffer.from(data) : toBytes(data), final, callback);
+    }
+    if (typeof data === 'string') return this.connection.sendText(data, final, callback, compress);
+    const bytes = toBytes(data);
     if (options?.binary === false) {
       if (!kernels.isValidUtf8(bytes)) throw new WebSocketError('WS_ERR_INVALID_UTF8', 'text to send is not valid UTF-8');
-      return this.connection.sendText(bytes, true, callback, compress);
+      return this.connection.sendText(bytes, final, callback, compress);
     }
-    return this.connection.sendBinary(bytes, true, callback, compress);
+    return this.connection.sendBinary(bytes, final, callback, compress);
   }
 
   /** @internal A message framed once for many sockets (WebSocketCollection.broadcast); false when not open. */
@@ -191,10 +229,19 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     });
   }
 
-  /** Send a ping (RFC 6455 §5.5.2); the 'pong' event reports the answer. */
-  ping(payload?: Uint8Array | string): boolean {
-    if (this.connection.state !== 'OPEN') return false;
-    return this.connection.sendPing(typeof payload === 'string' ? Buffer.from(payload) : payload);
+  /**
+   * Send a ping (RFC 6455 §5.5.2); the 'pong' event reports the answer. The callback runs when
+   * the frame was handed to the kernel, or with WS_ERR_NOT_OPEN.
+   */
+  ping(payload?: Uint8Array | string, callback?: SendCallback): boolean {
+    if (this.connection.state !== 'OPEN') return notSent(callback);
+    return this.connection.sendPing(typeof payload === 'string' ? Buffer.from(payload) : payload, callback);
+  }
+
+  /** Send an unsolicited pong (RFC 6455 §5.5.3: a unidirectional heartbeat); pings are answered by themselves. */
+  pong(payload?: Uint8Array | string, callback?: SendCallback): boolean {
+    if (this.connection.state !== 'OPEN') return notSent(callback);
+    return this.connection.sendPong(typeof payload === 'string' ? Buffer.from(payload) : payload, callback);
   }
 
   /** Start the close handshake (CloseAsync); resolves once the connection is closed. */
@@ -266,8 +313,10 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     this.emit('pong', payload);
   }
 
-  /** @internal getCloseStatus() reads the peer's close frame from the protocol. */
-  onClosing(): void {}
+  /** @internal The peer's close frame arrived ('closing'); getCloseStatus() reads it from the protocol. */
+  onClosing(): void {
+    this.emit('closing');
+  }
 
   /** @internal */
   onError(error: WebSocketError): void {
@@ -295,11 +344,20 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
   }
 }
 
+export interface WebSocket extends ReadyStateConstants {}
+defineReadyStateConstants(WebSocket);
+
 function sizeOfResult(result: ReceiveResult): number {
   if (result.type === 'binary') return result.data.length;
   return result.type === 'text' ? result.data.length : 0; // UTF-16 units: close enough, and O(1)
 }
 
-function notOpen(): WebSocketError {
-  return new WebSocketError('WS_ERR_NOT_OPEN', 'the WebSocket is not open');
+function toBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/** A send on a socket that is not open: false, and the callback (if any) gets WS_ERR_NOT_OPEN. */
+function notSent(callback: SendCallback | undefined): false {
+  if (callback !== undefined) process.nextTick(callback, new WebSocketError('WS_ERR_NOT_OPEN', 'the WebSocket is not open'));
+  return false;
 }

@@ -3,6 +3,7 @@
  * pooled session, answered with a 2xx (then the stream carries the WebSocket) or a refusal.
  */
 import type * as http2 from 'node:http2';
+import type { Socket } from 'node:net';
 import { connectRequestHeaders, validateConnectResponse } from '../handshake/index.js';
 import type { WebSocketUrl, ExtraHeaders, Extension } from '../handshake/index.js';
 import { acceptDeflateAnswer, PERMESSAGE_DEFLATE } from '../extensions/permessage-deflate.js';
@@ -29,6 +30,9 @@ export interface Http2HandshakeOptions extends SessionTlsOptions {
 
 export interface Http2Opened {
   readonly transport: Transport;
+  /** The session's socket (for diagnostics), and the request's headers. */
+  readonly socket: Socket;
+  readonly requestHeaders: Record<string, string | string[]>;
   readonly protocol: string | undefined;
   readonly extensions: Extension[];
   readonly deflate: DeflateParameters | undefined;
@@ -104,7 +108,14 @@ export async function http2Handshake(
             return;
           }
           if (!settle()) return;
-          resolve({ transport: new Http2StreamTransport(opened), protocol: verdict.protocol, extensions: verdict.extensions, deflate });
+          resolve({
+            transport: new Http2StreamTransport(opened),
+            socket: acquired.socket as Socket,
+            requestHeaders: headers,
+            protocol: verdict.protocol,
+            extensions: verdict.extensions,
+            deflate,
+          });
         });
       },
       (error: unknown) => {

@@ -18,6 +18,7 @@ import type { Sweeper, Sweepable } from './sweeper.js';
 import type { DeflateCodec } from '../extensions/deflate-codec.js';
 import type { PreparedMessage } from '../protocol/prepared-message.js';
 import type { Transport, TransportListener, WriteCallback } from '../transport/transport.js';
+import { publishClose, publishError, publishPing, publishPong } from '../diagnostics.js';
 
 export type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'CLOSED';
 
@@ -104,6 +105,8 @@ const FLUSH_SCHEDULED = 8;
 const ENDED = 16;
 /** The transport reported an error: the closure was not clean. */
 const TRANSPORT_FAILED = 32;
+/** The peer began the closing (its close frame, or its FIN, came while we were OPEN): for diagnostics. */
+const PEER_CLOSED_FIRST = 64;
 
 export class Connection implements ProtocolListener, TransportListener, Sweepable {
   state: ConnectionState = 'OPEN';
@@ -147,6 +150,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
    */
   start(head: Uint8Array): void {
     if (head.length > 0) this.onData(head);
+    // A pause made before reading started (in a 'connection' or 'open' listener) holds.
     if (this.state === 'CLOSED' || (this.flags & (PAUSED_BY_APPLICATION | PAUSED_BY_OUTPUT)) !== 0) return;
     this.transport.resume();
   }
@@ -173,6 +177,11 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     this.resume(PAUSED_BY_APPLICATION);
   }
 
+  /** pauseReading() is in force. */
+  get readingPaused(): boolean {
+    return (this.flags & PAUSED_BY_APPLICATION) !== 0;
+  }
+
   private pause(reason: number): void {
     this.flags |= reason;
     this.transport.pause();
@@ -195,18 +204,22 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   ping(payload: Uint8Array): void {
     this.scheduleFlush(); // the pong the protocol queued
+    publishPing(this.settings.role, this.events, payload);
     this.events.onPing(payload);
   }
 
   pong(payload: Uint8Array): void {
+    const answersHeartbeat = this.pingSentAt !== 0;
     if (this.pingSentAt !== 0) {
       this.rtt = performance.now() - this.pingSentAt;
       this.pingSentAt = 0;
     }
+    publishPong(this.settings.role, this.events, payload, answersHeartbeat ? this.rtt : undefined);
     this.events.onPong(payload);
   }
 
   close(): void {
+    if (this.state === 'OPEN') this.flags |= PEER_CLOSED_FIRST;
     this.enterClosing();
     this.events.onClosing();
     this.afterCloseFrame();
@@ -214,6 +227,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   error(error: WebSocketError): void {
     this.enterClosing();
+    publishError(this.settings.role, this.events, error);
     this.events.onError(error);
     // RFC 6455 §7.1.7: after the close frame, _Fail the WebSocket Connection_ closes TCP at once.
     this.flush();
@@ -250,14 +264,14 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     return this.queued(callback);
   }
 
-  sendPing(payload?: Uint8Array): boolean {
+  sendPing(payload?: Uint8Array, callback?: WriteCallback): boolean {
     this.protocol.sendPing(payload);
-    return this.queued(undefined);
+    return this.queued(callback);
   }
 
-  sendPong(payload?: Uint8Array): boolean {
+  sendPong(payload?: Uint8Array, callback?: WriteCallback): boolean {
     this.protocol.sendPong(payload);
-    return this.queued(undefined);
+    return this.queued(callback);
   }
 
   /**
@@ -345,6 +359,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   /** TransportListener: the peer ended its side (TCP FIN). */
   onEnd(): void {
+    if (this.state === 'OPEN') this.flags |= PEER_CLOSED_FIRST;
     this.protocol.receiveEof();
     this.enterClosing();
     this.flush();
@@ -354,11 +369,15 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
   /** TransportListener: the transport is gone, the one transition into CLOSED. */
   onClose(): void {
     if (this.state === 'CLOSED') return;
+    const droppedWhileOpen = this.state === 'OPEN';
     this.state = 'CLOSED';
     this.settings.sweeper.delete(this);
     this.flush(); // fails pending write callbacks
     const received = this.protocol.closeReceived;
     const wasClean = received !== undefined && this.protocol.closeSent !== undefined && (this.flags & TRANSPORT_FAILED) === 0;
+    const role = this.settings.role;
+    const closedBy = droppedWhileOpen ? undefined : (this.flags & PEER_CLOSED_FIRST) !== 0 ? peerOf[role] : role;
+    publishClose(role, this.events, received?.code ?? 1006, received?.reason ?? '', wasClean, closedBy);
     if (received !== undefined) this.events.onClosed(received.code, received.reason, wasClean);
     else this.events.onClosed(1006, '', false);
   }
@@ -406,6 +425,8 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     this.error(error);
   }
 }
+
+const peerOf = { server: 'client', client: 'server' } as const;
 
 function callbacksOf(callbacks: WriteCallback[]): WriteCallback {
   return (error) => {

@@ -43,10 +43,22 @@ export const WEBSOCKET_ERRORS = {
   WS_ERR_HANDSHAKE_BAD_EXTENSIONS: { closeCode: undefined, meaning: 'Sec-WebSocket-Extensions is malformed, or names an extension the client did not offer or names one twice.' },
   WS_ERR_HANDSHAKE_BAD_STATUS: { closeCode: undefined, meaning: 'The server answered the upgrade request with a status other than 101 (HTTP/2: other than 2xx).' },
   WS_ERR_HANDSHAKE_BAD_ACCEPT: { closeCode: undefined, meaning: 'Sec-WebSocket-Accept is missing or does not match the key that was sent.' },
-  WS_ERR_HANDSHAKE_TIMEOUT: { closeCode: undefined, meaning: 'The server did not complete the opening handshake within handshakeTimeout.' },
+  WS_ERR_HANDSHAKE_TIMEOUT: { closeCode: undefined, meaning: 'The opening handshake did not complete within handshakeTimeout (client: no valid answer in time; server: the request head did not arrive in time, HTTP 408).' },
+  WS_ERR_HANDSHAKE_BAD_REQUEST: { closeCode: undefined, meaning: 'The request head is malformed, too large, or announces a body (standalone server: HTTP 400, 431, 501, 505).' },
+  WS_ERR_HANDSHAKE_BAD_PATH: { closeCode: undefined, meaning: 'There is no WebSocket endpoint at the request path (standalone server with `path`: HTTP 400).' },
+  WS_ERR_HANDSHAKE_UNAVAILABLE: { closeCode: undefined, meaning: 'The server takes no upgrades now: `enabled: false`, shutting down, or at maxConnections (HTTP 503).' },
+  WS_ERR_HANDSHAKE_REFUSED: { closeCode: undefined, meaning: 'The verify hook refused the upgrade (its status, 403 by default; 500 when it threw).' },
   WS_ERR_HTTP2_UNSUPPORTED: { closeCode: undefined, meaning: 'connect() was asked for HTTP/2 (`http2: true`), but the server did not pick h2 by ALPN or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3).' },
   WS_ERR_CONNECT_FAILED: { closeCode: undefined, meaning: 'The TCP or TLS connection to the server failed, or it closed before answering the upgrade (`cause` has the reason).' },
-  WS_ERR_INVALID_URL: { closeCode: undefined, meaning: 'The URL is not a ws:, wss:, http: or https: URL, or it has a fragment.' },
+  // The client's HTTP proxy (RFC 9110 §9.3.6 CONNECT): refusals carry the proxy's status and headers.
+  WS_ERR_PROXY_CONNECT_FAILED: { closeCode: undefined, meaning: 'The TCP or TLS connection to the proxy failed (`cause` has the reason).' },
+  WS_ERR_PROXY_AUTH_REQUIRED: { closeCode: undefined, meaning: 'The proxy answered CONNECT with 407 (or 401): it wants credentials (user:password in the proxy URL), or did not accept those sent.' },
+  WS_ERR_PROXY_FORBIDDEN: { closeCode: undefined, meaning: 'The proxy answered CONNECT with 403: its policy allows no tunnel to this host or port.' },
+  WS_ERR_PROXY_BAD_GATEWAY: { closeCode: undefined, meaning: 'The proxy answered CONNECT with 502 or 504: it could not reach the server.' },
+  WS_ERR_PROXY_REFUSED: { closeCode: undefined, meaning: 'The proxy answered CONNECT with another status that is not 2xx.' },
+  WS_ERR_PROXY_TUNNEL_CLOSED: { closeCode: undefined, meaning: 'The proxy closed the connection before answering CONNECT.' },
+  WS_ERR_PROXY_TIMEOUT: { closeCode: undefined, meaning: 'The proxy did not answer CONNECT within handshakeTimeout (the timeout covers the proxy too).' },
+  WS_ERR_INVALID_URL: { closeCode: undefined, meaning: 'The URL is not a ws:, wss:, http: or https: URL, or it has a fragment; or a proxy URL (option or environment) is not http: or https:.' },
   WS_ERR_INVALID_HEADER: { closeCode: undefined, meaning: 'A header given to the library has an invalid name, a value with CR, LF or other control characters, or a name the handshake sets itself.' },
   WS_ERR_INVALID_SUBPROTOCOL: { closeCode: undefined, meaning: 'A subprotocol given to the library is not a token, or is listed twice.' },
   WS_ERR_INVALID_EXTENSION: { closeCode: undefined, meaning: 'An extension given to the library has a name, parameter or value that is not a token.' },
@@ -63,7 +75,7 @@ export type WebSocketErrorCode = keyof typeof WEBSOCKET_ERRORS;
 
 /** Details a handshake failure carries: what the server answered instead of 101, the cause. */
 export interface WebSocketErrorDetails {
-  /** The HTTP status of a non-101 answer (WS_ERR_HANDSHAKE_BAD_STATUS). */
+  /** The HTTP status of a non-101 answer (WS_ERR_HANDSHAKE_BAD_STATUS), or of the proxy's refusal of CONNECT (WS_ERR_PROXY_*). */
   statusCode?: number | undefined;
   /** The headers of that answer. */
   headers?: Readonly<Record<string, string | string[] | undefined>> | undefined;

@@ -125,7 +125,8 @@ export class Protocol extends FrameParser {
   declare protected readonly settings: ProtocolSettings;
   private readonly listener: ProtocolListener;
   private outgoing: Uint8Array[] | null = null;
-  private sendingFragmented = false; // a message we send in fragments is unfinished (§5.4)
+  /** A message we send in fragments is unfinished (§5.4): the next data frame is a continuation. */
+  sendingFragmented = false;
   private ended = false; // TCP ended (receiveEof)
 
   constructor(settings: ProtocolSettings, listener: ProtocolListener) {

@@ -10,16 +10,16 @@ import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSuiteRuns, launchChromium } from '../helpers/browser.js';
 import { CliProcess, cliPath } from '../helpers/cli-process.js';
-import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
+import { certificateFiles, type CertificateFiles } from '../helpers/tls-certificate.js';
 
 const runs = browserSuiteRuns('http2-browser');
 
-let certificate: TestCertificate;
+let certificate: CertificateFiles;
 let browser: Browser | undefined;
 
 describe.skipIf(!runs)('Chromium over HTTP/2 (RFC 8441)', () => {
   beforeAll(async () => {
-    certificate = makeCertificate();
+    certificate = certificateFiles();
     browser = await launchChromium(['--ignore-certificate-errors']);
   });
   afterAll(async () => {

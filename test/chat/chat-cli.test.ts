@@ -14,7 +14,7 @@ async function startChatCli(): Promise<{ cli: CliProcess; url: string; port: num
 }
 
 describe('wsframe chat', () => {
-  it('prints the URL to open; the page is served there and a member gets its messages back', async () => {
+  it('prints the URL to open; the page is served there and a member gets its messages back; SIGTERM tells members 1001', async () => {
     const { cli, url, port } = await startChatCli();
     const page = await fetch(url);
     expect(page.status).toBe(200);

@@ -8,6 +8,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectCli, EchoCli, runCli } from '../helpers/cli-process.js';
 import { startServer } from '../helpers/servers.js';
+import { Tinyproxy } from '../helpers/tinyproxy.js';
 import { computeAccept } from '../../src/handshake/index.js';
 import type { WebSocket } from '../../src/websocket.js';
 
@@ -53,7 +54,7 @@ describe('usage', () => {
   it('connect --help documents the command and its flags, exits 0', async () => {
     const { code, stdout } = await runCli(['connect', '--help']);
     expect(code).toBe(0);
-    for (const text of ['wsframe connect URL', '--protocol', '--header', '--deflate', 'Bye', 'closed CODE REASON']) expect(stdout).toContain(text);
+    for (const text of ['wsframe connect URL', '--protocol', '--header', '--deflate', '--proxy', 'Bye', 'closed CODE REASON']) expect(stdout).toContain(text);
   });
 
   it.each([
@@ -209,6 +210,26 @@ describe('against an in-process server', () => {
     expect(server.received).toEqual(['plain']);
     if (offer === undefined) expect(server.headers[0]!['sec-websocket-extensions']).toBeUndefined();
     else expect(server.headers[0]!['sec-websocket-extensions']).toMatch(offer);
+  });
+});
+
+describe('--proxy', () => {
+  it('tunnels through the proxy (tinyproxy logs the CONNECT); a refusal exits 1 with its code and status', async () => {
+    const server = await recordingServer();
+    const port = Number(new URL(server.url).port);
+    const proxy = await Tinyproxy.start({ connectPorts: [port] });
+    const cli = ConnectCli.start(server.url, ['--proxy', proxy.url]);
+    await cli.waitFor(/connected/);
+    cli.typeLine('via proxy');
+    cli.endInput();
+    expect(await cli.finished()).toEqual({ code: 0, signal: null });
+    expect(server.received).toEqual(['via proxy']);
+    expect(proxy.connects()).toEqual([`127.0.0.1:${port}`]);
+
+    const guarded = await Tinyproxy.start({ connectPorts: [port], basicAuth: { user: 'u', password: 'p' } });
+    const { code, stderr } = await runCli(['connect', server.url, '--proxy', guarded.url]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('WS_ERR_PROXY_AUTH_REQUIRED, HTTP 407');
   });
 });
 

@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
+import type { ConnectOptions } from '../../src/client.js';
 import { computeAccept } from '../../src/handshake/index.js';
 import { echo, startServer } from '../helpers/servers.js';
 
@@ -118,6 +119,15 @@ describe('connect() refuses before any I/O', () => {
   it('a header with CR/LF or a repeated subprotocol', async () => {
     await expect(connect('ws://127.0.0.1:1/', { headers: { 'X-A': 'a\r\nInjected: yes' } })).rejects.toMatchObject({ code: 'WS_ERR_INVALID_HEADER' });
     await expect(connect('ws://127.0.0.1:1/', { protocols: ['a', 'a'] })).rejects.toMatchObject({ code: 'WS_ERR_INVALID_SUBPROTOCOL' });
+  });
+
+  it('an option connect() does not take is a TypeError naming it, not silence', async () => {
+    const misspelt = { protocol: ['chat'] } as unknown as ConnectOptions & { api?: 'message' };
+    await expect(connect('ws://127.0.0.1:1/', misspelt)).rejects.toThrow(TypeError);
+    await expect(connect('ws://127.0.0.1:1/', misspelt)).rejects.toThrow(/unknown option 'protocol'.*protocols/);
+    // Every documented option is accepted, even when undefined.
+    const accepted = { protocols: undefined, proxy: undefined, perMessageDeflate: undefined, signal: undefined } satisfies ConnectOptions;
+    await expect(connect('ws://127.0.0.1:1/', { ...accepted, proxy: false })).rejects.toMatchObject({ code: 'WS_ERR_CONNECT_FAILED' });
   });
 });
 

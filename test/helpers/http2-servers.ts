@@ -10,7 +10,7 @@ import { afterEach } from 'vitest';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocketServerOptions } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
-import type { TestCertificate } from './tls-cert.js';
+import type { CertificateFiles } from './tls-certificate.js';
 
 const running = new Set<() => Promise<void>>();
 
@@ -31,7 +31,7 @@ export interface Http2Host {
 
 export interface Http2HostOptions {
   /** TLS (h2 and, with allowHTTP1, http/1.1 by ALPN); without it, cleartext HTTP/2. */
-  certificate?: TestCertificate;
+  certificate?: CertificateFiles;
   /** SETTINGS_ENABLE_CONNECT_PROTOCOL. Default true. */
   enableConnectProtocol?: boolean;
   allowHTTP1?: boolean;

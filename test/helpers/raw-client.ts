@@ -63,6 +63,28 @@ export function closePayload(code: number, reason = ''): Buffer {
   return payload;
 }
 
+/**
+ * Where the frame at the start of `bytes` lies (RFC 6455 §5.2): whether it is masked, where its
+ * payload starts (after the masking key) and where it ends; undefined until its header is there.
+ */
+export function frameExtent(bytes: Buffer): { masked: boolean; payloadStart: number; end: number } | undefined {
+  if (bytes.length < 2) return undefined;
+  let length = bytes[1]! & 0x7f;
+  let offset = 2;
+  if (length === 126) {
+    if (bytes.length < 4) return undefined;
+    length = bytes.readUInt16BE(2);
+    offset = 4;
+  } else if (length === 127) {
+    if (bytes.length < 10) return undefined;
+    length = Number(bytes.readBigUInt64BE(2));
+    offset = 10;
+  }
+  const masked = (bytes[1]! & 0x80) !== 0;
+  if (masked) offset += 4;
+  return { masked, payloadStart: offset, end: offset + length };
+}
+
 export class RawClient {
   readonly socket: Socket;
   private buffer = Buffer.alloc(0);
@@ -190,22 +212,12 @@ export class RawClient {
     if (this.head.status !== 101) return;
     for (;;) {
       const b = this.buffer;
-      if (b.length < 2) return;
-      let length = b[1]! & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (b.length < 4) return;
-        length = b.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (b.length < 10) return;
-        length = Number(b.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (b[1]! & 0x80) throw new Error('server frames must not be masked (RFC 6455 §5.1)');
-      if (b.length < offset + length) return;
-      this.frames.push({ fin: (b[0]! & 0x80) !== 0, rsv: (b[0]! >> 4) & 7, opcode: b[0]! & 0x0f, payload: Buffer.from(b.subarray(offset, offset + length)) });
-      this.buffer = b.subarray(offset + length);
+      const frame = frameExtent(b);
+      if (frame === undefined) return;
+      if (frame.masked) throw new Error('server frames must not be masked (RFC 6455 §5.1)');
+      if (b.length < frame.end) return;
+      this.frames.push({ fin: (b[0]! & 0x80) !== 0, rsv: (b[0]! >> 4) & 7, opcode: b[0]! & 0x0f, payload: Buffer.from(b.subarray(frame.payloadStart, frame.end)) });
+      this.buffer = b.subarray(frame.end);
     }
   }
 }

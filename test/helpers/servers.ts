@@ -1,6 +1,8 @@
 /** Start and stop wsframe servers on 127.0.0.1 with a free port, for socket tests. */
 import { once } from 'node:events';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { afterEach, expect } from 'vitest';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocketServerOptions } from '../../src/server.js';
@@ -8,10 +10,18 @@ import type { WebSocket } from '../../src/websocket.js';
 import { binaryPayload, textPayload } from './payloads.js';
 
 const running = new Set<WebSocketServer>();
+const runningHttps = new Set<https.Server>();
 
 afterEach(async () => {
   await Promise.all([...running].map((server) => server.close()));
   running.clear();
+  await Promise.all(
+    [...runningHttps].map((server) => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    }),
+  );
+  runningHttps.clear();
 });
 
 /** A standalone server; with `echo`, it echoes text as text and binary as binary. */
@@ -39,4 +49,33 @@ export async function expectEchoes(ws: WebSocket, sizes: readonly number[]): Pro
     const binary = await ws.receive();
     expect(binary.type === 'binary' && Buffer.compare(binary.data, binaryPayload(size))).toBe(0);
   }
+}
+
+/**
+ * A wsframe echo server attached to a node:https server with `certificate` (wss://);
+ * `servernames` collects each TLS client's SNI.
+ */
+export async function startSecureEchoServer(
+  certificate: { key: Buffer; cert: Buffer },
+  options: WebSocketServerOptions = {},
+): Promise<{ url: string; port: number; servernames: Array<string | false | null> }> {
+  const server = https.createServer(certificate);
+  runningHttps.add(server);
+  const wss = new WebSocketServer({ server, ...options }, echo);
+  running.add(wss);
+  const servernames: Array<string | false | null> = [];
+  server.on('secureConnection', (socket: TLSSocket) => servernames.push(socket.servername));
+  server.on('tlsClientError', () => {}); // clients that refuse the certificate hang up mid-handshake
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  return { url: `wss://127.0.0.1:${port}/`, port, servernames };
+}
+
+/** A standalone server (permessage-deflate off unless asked), its ws:// URL and its first connection. */
+export async function startServerWithConnection(options: WebSocketServerOptions = {}): Promise<{ url: string; connection: Promise<WebSocket> }> {
+  let accept!: (ws: WebSocket) => void;
+  const connection = new Promise<WebSocket>((resolve) => (accept = resolve));
+  const { port } = await startServer({ perMessageDeflate: false, ...options }, (ws) => accept(ws));
+  return { url: `ws://127.0.0.1:${port}/`, connection };
 }

@@ -20,11 +20,11 @@ import { startHttp2Host } from '../helpers/http2-servers.js';
 import { MiB } from '../helpers/payloads.js';
 import { PythonServer } from '../helpers/python-peer.js';
 import { echo, expectEchoes, startServer } from '../helpers/servers.js';
-import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
+import { certificateFiles, type CertificateFiles } from '../helpers/tls-certificate.js';
 
-let certificate: TestCertificate;
+let certificate: CertificateFiles;
 beforeAll(() => {
-  certificate = makeCertificate();
+  certificate = certificateFiles();
 });
 afterAll(() => certificate.remove());
 

@@ -6,50 +6,27 @@
  * `servername` reaches the server as SNI and is the name the certificate is checked against.
  */
 import { once } from 'node:events';
-import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
-import { WebSocketServer } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
 import { binaryPayload, MiB, textPayload } from '../helpers/payloads.js';
-import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
+import { selfSignedCertificate } from '../helpers/tls-certificate.js';
+import { startSecureEchoServer } from '../helpers/servers.js';
 
-let certificate: TestCertificate;
 let key: Buffer;
 let cert: Buffer;
 
 beforeAll(() => {
-  certificate = makeCertificate();
-  ({ key, cert } = certificate);
+  ({ key, cert } = selfSignedCertificate());
 });
-
-afterAll(() => certificate.remove());
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-/** An https server with a wsframe echo server attached; `servernames` collects each TLS client's SNI. */
-async function wssServer(): Promise<{ url: string; servernames: Array<string | false | null> }> {
-  const server = https.createServer({ key, cert });
-  const wss = new WebSocketServer({ server, receiveBufferLimit: 2 * MiB }, (ws) => {
-    ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
-  });
-  const servernames: Array<string | false | null> = [];
-  server.on('secureConnection', (socket: TLSSocket) => servernames.push(socket.servername));
-  server.on('tlsClientError', () => {}); // the refusing clients below hang up mid-handshake
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(async () => {
-    await wss.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { url: `wss://127.0.0.1:${(server.address() as AddressInfo).port}/`, servernames };
-}
+const wssServer = (): ReturnType<typeof startSecureEchoServer> => startSecureEchoServer({ key, cert }, { receiveBufferLimit: 2 * MiB });
 
 async function roundTrip(ws: WebSocket): Promise<void> {
   const text = textPayload(70_000);

@@ -10,12 +10,12 @@ import { Agent, WebSocket as UndiciWebSocket } from 'undici';
 import { startHttp2Host } from '../helpers/http2-servers.js';
 import { binaryPayload, textPayload } from '../helpers/payloads.js';
 import { echo } from '../helpers/servers.js';
-import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
+import { certificateFiles, type CertificateFiles } from '../helpers/tls-certificate.js';
 
-let certificate: TestCertificate;
+let certificate: CertificateFiles;
 let agent: Agent;
 beforeAll(() => {
-  certificate = makeCertificate();
+  certificate = certificateFiles();
   agent = new Agent({ allowH2: true, connect: { ca: certificate.cert } });
 });
 afterAll(async () => {

@@ -4,19 +4,13 @@
  * the user approves them. wsframe must then load its native addon from the prebuilds inside
  * the package (or fall back to TypeScript), from both `require` and `import`, with types.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packAndInstall, projectRoot as root, run } from '../helpers/packed-package.js';
 
-const root = resolve(__dirname, '../..');
-const scratch = mkdtempSync(join(tmpdir(), 'wsframe-install-'));
-const installed = join(scratch, 'node_modules', 'wsframe');
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
+let scratch = '';
+let installed = '';
 
 // A round trip through the installed package: its server echoes, the `ws` package is the client.
 const roundTrip = `
@@ -43,36 +37,40 @@ function roundTripWith(load: string, type: 'cjs' | 'esm', env: NodeJS.ProcessEnv
   return JSON.parse(out);
 }
 
-/**
- * A copy of the project's files to pack from: prepack's prebuildify rebuilds into build/, which
- * must not pull the addon from under the tests running beside this one.
- */
-function copyOfProject(): string {
-  const source = join(scratch, 'source');
-  const files = run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], root).split('\0');
-  for (const file of files) {
-    if (file === '' || !existsSync(join(root, file))) continue;
-    mkdirSync(dirname(join(source, file)), { recursive: true });
-    copyFileSync(join(root, file), join(source, file));
-  }
-  symlinkSync(join(root, 'node_modules'), join(source, 'node_modules'));
-  return source;
+/** `expression`'s value (as JSON) in an ES module where `esm` is `import * as esm from specifier` and `cjs` is `require(specifier)`. */
+function importedAndRequired(specifier: string, expression: string): unknown {
+  const file = join(scratch, `${specifier.replace(/\W/g, '-')}-both-ways.mjs`);
+  writeFileSync(
+    file,
+    `import { createRequire } from 'node:module'; import * as esm from '${specifier}';\n` +
+      `const cjs = createRequire(import.meta.url)('${specifier}');\n` +
+      `console.log(JSON.stringify(${expression}));\n`,
+  );
+  return JSON.parse(run(process.execPath, [file], scratch));
+}
+
+/** Type-check `source` as the installed package's user sees it, once as CommonJS (.cts) and once as an ES module (.mts). */
+function typeCheckConsumer(name: string, source: string): void {
+  writeFileSync(join(scratch, `${name}.cts`), source);
+  writeFileSync(join(scratch, `${name}.mts`), source);
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), `${name}.cts`, `${name}.mts`];
+  run(process.execPath, [tsc, ...args], scratch);
 }
 
 beforeAll(() => {
-  // `npm pack` runs our prepack script: the TypeScript build and prebuildify's prebuilds.
-  run('npm', ['pack', '--pack-destination', scratch], copyOfProject());
-  const tarball = readdirSync(scratch).find((name) => name.endsWith('.tgz'))!;
-  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }));
-  run('npm', ['install', '--no-audit', '--no-fund', join(scratch, tarball)], scratch);
+  // npm 11 does not run a dependency's install scripts until the user approves them.
+  ({ scratch, installed } = packAndInstall('install'));
 }, 240_000);
 
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => {
+  if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
+});
 
 describe('the packed tarball installed as a dependency', () => {
   it('ships prebuilds, the TypeScript build, types, the bin and the native sources', () => {
     expect(readdirSync(join(installed, 'prebuilds'))).toContain(`${process.platform}-${process.arch}`);
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'wrapper.mjs', 'wrapper.d.mts', 'bin/wsframe.js', 'binding.gyp', 'native/sources.json']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'wrapper.mjs', 'wrapper.d.mts', 'ws.mjs', 'ws.cjs', 'ws.d.mts', 'ws.d.cts', 'web.mjs', 'web.d.mts', 'dist/web/index.d.ts', 'bin/wsframe.js', 'binding.gyp', 'native/sources.json']) {
       expect(existsSync(join(installed, file)), file).toBe(true);
     }
   });
@@ -86,14 +84,10 @@ describe('the packed tarball installed as a dependency', () => {
   });
 
   it('loads through import (the ES module entry) and gives the same instance as require()', () => {
-    const file = join(scratch, 'same-instance.mjs');
-    writeFileSync(
-      file,
-      "import { createRequire } from 'node:module'; import * as esm from 'wsframe';\n" +
-        "const cjs = createRequire(import.meta.url)('wsframe');\n" +
-        'console.log(JSON.stringify({ same: esm.WebSocketServer === cjs.WebSocketServer, backend: esm.kernels.name }));\n',
-    );
-    expect(JSON.parse(run(process.execPath, [file], scratch))).toEqual({ same: true, backend: 'native' });
+    expect(importedAndRequired('wsframe', '{ same: esm.WebSocketServer === cjs.WebSocketServer, backend: esm.kernels.name }')).toEqual({
+      same: true,
+      backend: 'native',
+    });
     expect(roundTripWith("await import('wsframe')", 'esm')).toEqual({ backend: 'native', echo: 'héllo' });
   });
 
@@ -107,10 +101,57 @@ describe('the packed tarball installed as a dependency', () => {
   });
 
   it('type-checks from both a CommonJS and an ES module consumer', () => {
-    writeFileSync(join(scratch, 'consumer.cts'), "import { WebSocketServer, type WebSocket } from 'wsframe';\nconst s: WebSocketServer = new WebSocketServer({ port: 0 });\nexport const f = (ws: WebSocket): boolean => ws.send('x');\nvoid s;\n");
-    writeFileSync(join(scratch, 'consumer.mts'), "import { WebSocketServer, type WebSocket } from 'wsframe';\nconst s: WebSocketServer = new WebSocketServer({ port: 0 });\nexport const f = (ws: WebSocket): boolean => ws.send('x');\nvoid s;\n");
+    expect(() =>
+      typeCheckConsumer(
+        'consumer',
+        "import { WebSocketServer, type WebSocket } from 'wsframe';\nconst s: WebSocketServer = new WebSocketServer({ port: 0 });\nexport const f = (ws: WebSocket): boolean => ws.send('x');\nvoid s;\n",
+      ),
+    ).not.toThrow();
+  }, 120_000); // tsc, twice
+
+  it('wsframe/web: one instance through import and require, and types for both', () => {
+    expect(
+      importedAndRequired('wsframe/web', '{ same: esm.WebSocket === cjs.WebSocket && esm.WebSocketStream === cjs.WebSocketStream, open: esm.WebSocket.OPEN }'),
+    ).toEqual({ same: true, open: 1 });
+    expect(() =>
+      typeCheckConsumer(
+        'web-consumer',
+        "import { WebSocket, WebSocketStream } from 'wsframe/web';\nconst ws: WebSocket = new WebSocket('ws://127.0.0.1:9/');\nws.onclose = (event) => void event.code;\nws.onmessage = (event) => void event.origin;\nexport const s = new WebSocketStream(ws.url).opened;\n",
+      ),
+    ).not.toThrow();
+  }, 120_000); // tsc, twice
+
+  it("wsframe/ws: import and require give ws's module shape, one instance, and types", () => {
+    const file = join(scratch, 'ws-entry.mjs');
+    writeFileSync(
+      file,
+      "import WebSocket, { WebSocketServer, createWebSocketStream } from 'wsframe/ws';\n" +
+        "import { createRequire } from 'node:module';\n" +
+        "const Required = createRequire(import.meta.url)('wsframe/ws');\n" +
+        "const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });\n" +
+        "wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));\n" +
+        "wss.on('listening', () => {\n" +
+        "  const client = new Required('ws://127.0.0.1:' + wss.address().port);\n" +
+        "  client.on('open', () => client.send('héllo'));\n" +
+        "  client.on('message', (data) => {\n" +
+        "    const same = Required === WebSocket && Required.WebSocketServer === WebSocketServer && Required.createWebSocketStream === createWebSocketStream;\n" +
+        "    console.log(JSON.stringify({ same, open: client.readyState === WebSocket.OPEN, echo: String(data) }));\n" +
+        "    client.close();\n" +
+        "    wss.close();\n" +
+        "  });\n" +
+        "});\n",
+    );
+    expect(JSON.parse(run(process.execPath, [file], scratch))).toEqual({ same: true, open: true, echo: 'héllo' });
+
+    writeFileSync(join(scratch, 'consumer-ws.cts'), "import WebSocket = require('wsframe/ws');\nconst s = new WebSocket.WebSocketServer({ noServer: true });\nexport const f = (ws: WebSocket): boolean => ws.readyState === WebSocket.OPEN;\nvoid s;\n");
+    writeFileSync(
+      join(scratch, 'consumer-ws.mts'),
+      "import WebSocket, { WebSocketServer, createWebSocketStream } from 'wsframe/ws';\n" +
+        "new WebSocketServer({ port: 0 }).on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));\n" +
+        "export const f = (ws: WebSocket): boolean => ws.readyState === WebSocket.OPEN && createWebSocketStream(ws).readable;\n",
+    );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'consumer.cts', 'consumer.mts'];
+    const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'consumer-ws.cts', 'consumer-ws.mts'];
     expect(() => run(process.execPath, [tsc, ...args], scratch)).not.toThrow();
-  }, 120_000); // a whole tsc run: ~10 s alone, several times that on a loaded 2-core machine
+  }, 120_000);
 });

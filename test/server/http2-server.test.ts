@@ -11,11 +11,11 @@ import { sessionPool } from '../../src/client/http2-handshake.js';
 import { echo, expectEchoes } from '../helpers/servers.js';
 import { startHttp2Host } from '../helpers/http2-servers.js';
 import { MiB } from '../helpers/payloads.js';
-import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
+import { certificateFiles, type CertificateFiles } from '../helpers/tls-certificate.js';
 
-let certificate: TestCertificate;
+let certificate: CertificateFiles;
 beforeAll(() => {
-  certificate = makeCertificate();
+  certificate = certificateFiles();
 });
 afterAll(() => certificate.remove());
 

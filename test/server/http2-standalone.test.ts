@@ -8,12 +8,12 @@ import * as http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
 import { startServer, echo } from '../helpers/servers.js';
-import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
+import { certificateFiles, type CertificateFiles } from '../helpers/tls-certificate.js';
 import { RawClient } from '../helpers/raw-client.js';
 
-let certificate: TestCertificate;
+let certificate: CertificateFiles;
 beforeAll(() => {
-  certificate = makeCertificate();
+  certificate = certificateFiles();
 });
 afterAll(() => certificate.remove());
 

@@ -1,0 +1,2 @@
+import { WebSocket } from './dist/ws/index.js';
+export = WebSocket;

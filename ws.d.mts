@@ -1,0 +1,3 @@
+import { WebSocket } from './dist/ws/index.js';
+export * from './dist/ws/index.js';
+export default WebSocket;
