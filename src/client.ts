@@ -12,6 +12,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport } from './transport/transport.js';
 import { Http2Unavailable, http2Handshake } from './client/http2-handshake.js';
+import { guardHandshake, handshakeTimeout } from './client/handshake-guard.js';
 import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
 import { generateKey, parseWebSocketUrl, upgradeRequestHeaders, validateUpgradeResponse } from './handshake/index.js';
@@ -267,33 +268,17 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
   });
 
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', onAbort);
-      return true;
-    };
-    const fail = (error: unknown): void => {
-      if (!settle()) return;
+    const abandon = (error: unknown): void => {
       if (error instanceof WebSocketError) publishHandshakeFailed('client', error.statusCode, error.code, error.message, url.href);
       tunnel?.abort(error);
       request.destroy();
-      reject(error);
     };
-    const onAbort = (): void => fail(o.signal!.reason);
     // The one deadline covers the proxy too; while the tunnel is pending, the proxy is the one that is late.
-    const timer = setTimeout(
-      () =>
-        fail(
-          tunnel !== undefined
-            ? new WebSocketError('WS_ERR_PROXY_TIMEOUT', `no answer to CONNECT from the proxy ${proxy!.href} within ${o.handshakeTimeout} ms`)
-            : new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`),
-        ),
-      Math.max(0, deadline - Date.now()),
-    );
-    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const timeoutError = (): WebSocketError =>
+      tunnel !== undefined
+        ? new WebSocketError('WS_ERR_PROXY_TIMEOUT', `no answer to CONNECT from the proxy ${proxy!.href} within ${o.handshakeTimeout} ms`)
+        : handshakeTimeout(url, o.handshakeTimeout);
+    const { settle, fail } = guardHandshake(o, deadline, reject, abandon, timeoutError);
 
     request.on('upgrade', (response: http.IncomingMessage, socket: Socket, head: Buffer) => {
       o.onResponse?.(response, request);

@@ -16,11 +16,13 @@ export interface HandshakeGuard {
 }
 
 export function guardHandshake(
-  url: WebSocketUrl,
-  o: { readonly handshakeTimeout: number; readonly signal?: AbortSignal | undefined },
+  o: { readonly signal?: AbortSignal | undefined },
   deadline: number,
   reject: (error: unknown) => void,
-  abandon: () => void,
+  /** Undo what is under way (close the request or stream); gets the error the attempt ends with. */
+  abandon: (error: unknown) => void,
+  /** The error for a missed deadline (WS_ERR_HANDSHAKE_TIMEOUT, or the proxy's while it is the one late). */
+  timeoutError: () => WebSocketError,
 ): HandshakeGuard {
   let settled = false;
   const settle = (): boolean => {
@@ -32,14 +34,16 @@ export function guardHandshake(
   };
   const fail = (error: unknown): void => {
     if (!settle()) return;
-    abandon();
+    abandon(error);
     reject(error);
   };
   const onAbort = (): void => fail(o.signal!.reason);
-  const timer = setTimeout(
-    () => fail(new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`)),
-    Math.max(0, deadline - Date.now()),
-  );
+  const timer = setTimeout(() => fail(timeoutError()), Math.max(0, deadline - Date.now()));
   o.signal?.addEventListener('abort', onAbort, { once: true });
   return { settle, fail, ended: () => settled };
+}
+
+/** WS_ERR_HANDSHAKE_TIMEOUT for `url`. */
+export function handshakeTimeout(url: WebSocketUrl, timeout: number): WebSocketError {
+  return new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${timeout} ms`);
 }

@@ -11,7 +11,7 @@ import type { DeflateParameters, PerMessageDeflateOptions } from '../extensions/
 import { WebSocketError } from '../protocol/errors.js';
 import { Http2StreamTransport } from '../transport/http2-stream-transport.js';
 import type { Transport } from '../transport/transport.js';
-import { guardHandshake } from './handshake-guard.js';
+import { guardHandshake, handshakeTimeout } from './handshake-guard.js';
 import { Http2SessionPool, Http2Unavailable } from './http2-session-pool.js';
 import type { SessionTlsOptions } from './http2-session-pool.js';
 
@@ -61,10 +61,11 @@ export async function http2Handshake(
   let session: http2.ClientHttp2Session | undefined;
 
   return new Promise((resolve, reject) => {
-    const { settle, fail, ended } = guardHandshake(url, o, deadline, reject, () => {
+    const abandon = (): void => {
       if (stream !== undefined) stream.close();
       else if (session !== undefined) sessionPool.release(session);
-    });
+    };
+    const { settle, fail, ended } = guardHandshake(o, deadline, reject, abandon, () => handshakeTimeout(url, o.handshakeTimeout));
 
     sessionPool.acquire(url, o).then(
       (acquired) => {
