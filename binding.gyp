@@ -4,7 +4,7 @@
       "target_name": "wsframe",
       # native/sources.json is the one list of sources, shared with CMakeLists.txt.
       "sources": [
-        "<!@(node -p \"const s = require('./native/sources.json'); [...s.kernels, s.binding].map((f) => 'native/' + f).join(' ')\")"
+        "<!@(node -p \"const s = require('./native/sources.json'); [...s.kernels, s.binding, ...s.transport].map((f) => 'native/' + f).join(' ')\")"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

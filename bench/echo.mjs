@@ -129,7 +129,9 @@ export function machine() {
 
 /** Starts a server process and resolves { name, pid, port, child } once it prints `listening`. */
 export function startServer(name, nodeArgs, scriptArgs, options = {}) {
-  const child = spawn(process.execPath, [...nodeArgs, ...scriptArgs], {
+  // options.command: what starts node (bench/lib/uws.mjs: through another glibc's loader).
+  const [command, ...prefix] = options.command ?? [process.execPath];
+  const child = spawn(command, [...prefix, ...nodeArgs, ...scriptArgs], {
     cwd: root,
     stdio: options.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   });

@@ -26,6 +26,7 @@ import { ensureBuilt, machine, startServer, writeGenerated } from './echo.mjs';
 import { ask, killServer } from './lib/hooked-server.mjs';
 import { markdownTable } from './lib/results-file.mjs';
 import { median } from './lib/stats.mjs';
+import { uwsCommand } from './lib/uws.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,11 +45,22 @@ const root = new URL('..', import.meta.url).pathname;
 const work = join(root, 'bench', '.work');
 
 const servers = {
+  // issue 9: the native transport is the default; wsframe-node is net.Socket's.
   wsframe: ['bin/wsframe.js', 'echo', '--host', '127.0.0.1', '--port', '0'],
+  'wsframe-node': ['bin/wsframe.js', 'echo', '--host', '127.0.0.1', '--port', '0', '--transport', 'node'],
+  uws: ['bench/uws-echo-server.mjs', '--host', '127.0.0.1', '--port', '0'],
   ws: ['bench/ws-echo-server.mjs', '--host', '127.0.0.1', '--port', '0'],
   floor: ['bench/net-floor-server.mjs', '--host', '127.0.0.1', '--port', '0'],
 };
 const nodeArgs = ['--expose-gc', '-r', './bench/idle-hook.cjs'];
+
+/** uWebSockets.js runs through another glibc's loader (bench/setup-uws.sh). */
+function commandOf(name) {
+  if (name !== 'uws') return undefined;
+  const command = uwsCommand();
+  if (command === undefined) throw new Error('uWebSockets.js is not set up: run bash bench/setup-uws.sh');
+  return command;
+}
 
 async function openIdle(binary, port, conns) {
   const child = spawn(binary, ['--mode', 'idle', '--port', String(port), '--conns', String(conns)], {
@@ -73,7 +85,7 @@ async function closeIdle(client) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function measure(binary, name, conns) {
-  const server = await startServer(name, nodeArgs, servers[name], { ipc: true });
+  const server = await startServer(name, nodeArgs, servers[name], { ipc: true, command: commandOf(name) });
   try {
     await sleep(200);
     const before = await ask(server, { cmd: 'measure' });
@@ -130,7 +142,7 @@ function summarizeSnapshot(path) {
 }
 
 async function breakdown(binary, name, conns) {
-  const server = await startServer(name, nodeArgs, servers[name], { ipc: true });
+  const server = await startServer(name, nodeArgs, servers[name], { ipc: true, command: commandOf(name) });
   const paths = [join(work, `${name}-before.heapsnapshot`), join(work, `${name}-after.heapsnapshot`)];
   try {
     await sleep(200);
@@ -178,7 +190,8 @@ async function main() {
         results.push(r);
         console.error(
           `round ${round + 1}/${rounds} ${String(conns).padStart(6)} ${name.padEnd(8)} connected ${r.connected} ` +
-            `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s)`,
+            `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s; ` +
+            `RSS ${round0(r.rssBefore / 1024)} → ${round0(r.rssAfter / 1024)} KiB)`,
         );
       }
     }

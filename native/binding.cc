@@ -11,38 +11,24 @@
 
 #include "cpu.h"
 #include "mask.h"
+#include "napi_args.h"
 #include "scan_frames.h"
+#include "transport/transport_binding.h"
 #include "utf8.h"
 
 namespace {
 
-struct Bytes {
-  uint8_t* data;
-  size_t length;
-};
+using wsframe::Args;
+using wsframe::Bytes;
+using wsframe::read_bytes;
+using wsframe::read_int32;
+using wsframe::read_typed_array;
 
 struct Int32s {
   int32_t* data;
   size_t length;
 };
 
-// Buffers are Uint8Arrays; `data` already points at the view's first byte (byteOffset applied).
-bool read_typed_array(napi_env env, napi_value value, napi_typedarray_type expected, const char* message,
-                      void** data, size_t* length) {
-  napi_typedarray_type type;
-  if (napi_get_typedarray_info(env, value, &type, length, data, nullptr, nullptr) != napi_ok || type != expected) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-    return false;
-  }
-  return true;
-}
-
-bool read_bytes(napi_env env, napi_value value, const char* message, Bytes* out) {
-  void* data;
-  if (!read_typed_array(env, value, napi_uint8_array, message, &data, &out->length)) return false;
-  out->data = static_cast<uint8_t*>(data);
-  return true;
-}
 
 bool read_int32s(napi_env env, napi_value value, const char* message, Int32s* out) {
   void* data;
@@ -75,14 +61,6 @@ bool read_index(napi_env env, napi_value value, size_t max, const char* message,
   return true;
 }
 
-bool read_int32(napi_env env, napi_value value, const char* message, int32_t* out) {
-  if (napi_get_value_int32(env, value, out) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-    return false;
-  }
-  return true;
-}
-
 bool read_bool(napi_env env, napi_value value, const char* message, bool* out) {
   if (napi_get_value_bool(env, value, out) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
@@ -90,17 +68,6 @@ bool read_bool(napi_env env, napi_value value, const char* message, bool* out) {
   }
   return true;
 }
-
-// The first kCount arguments; missing ones read as undefined (and then fail their checks).
-template <size_t kCount>
-struct Args {
-  napi_value argv[kCount];
-  bool read(napi_env env, napi_callback_info info) {
-    size_t argc = kCount;
-    return napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) == napi_ok;
-  }
-  napi_value operator[](size_t i) const { return argv[i]; }
-};
 
 napi_value int32_result(napi_env env, int32_t value) {
   napi_value result;
@@ -248,6 +215,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("availableIsas", Napi::Function::New<AvailableIsas>(env, "availableIsas"));
   exports.Set("useIsa", Napi::Function::New<UseIsa>(env, "useIsa"));
   exports.DefineProperty(Napi::PropertyDescriptor::Accessor<GetIsa>("isa", napi_enumerable));
+  wsframe::transport::register_transport(env, exports);  // no `transport` export if it fails
   return exports;
 }
 

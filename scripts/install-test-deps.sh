@@ -6,7 +6,8 @@
 # test/helpers/tinyproxy.ts), Hypercorn (python3-hypercorn: WebSockets over HTTP/2) and openssl
 # (the tests' self-signed certificates) — and an arm64 cross compiler with qemu-user, which run the NEON
 # kernel tests on x86-64 and build the linux-arm64 prebuild and prove it on an arm64 Node
-# (test/package/platforms.test.ts). One apt step for everything missing.
+# (test/package/platforms.test.ts), and clang with libFuzzer for the fuzz targets. One apt step
+# for everything missing.
 # With --bench, instead what the benchmarks build with: zlib's headers (bench/loadgen.c speaks
 # permessage-deflate).
 set -euo pipefail
@@ -27,6 +28,10 @@ else
   # The NEON kernels, cross-built and run under qemu-user (test/native/arm64.test.ts).
   command -v aarch64-linux-gnu-g++ >/dev/null || need+=(g++-aarch64-linux-gnu)
   command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
+  # The libFuzzer targets of the native kernels (test/native/fuzz.test.ts, scripts/fuzz.sh):
+  # clang, and its runtime with libFuzzer and the sanitizers (a Recommends of clang, so named).
+  command -v clang++ >/dev/null || need+=(clang)
+  compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null || need+=(libclang-rt-14-dev)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -12,6 +12,7 @@ import { reportListening, runChatPrimary, untilPrimaryStops } from './chat/chat-
 import { startChatServer } from './chat/chat-server.js';
 import type { ChatServerOptions } from './chat/chat-server.js';
 import { connect } from './client.js';
+import { AllowedOrigins } from './handshake/origin.js';
 import { WebSocketError } from './protocol/errors.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { WebSocketServer } from './server.js';
@@ -33,8 +34,9 @@ Options of echo:
   --idle-timeout SECONDS         close a connection that sent nothing for this long (default 0, off)
   --deflate                      accept permessage-deflate (RFC 7692) when clients offer it
   --protocols a,b                subprotocols, in order of preference
-  --origins URL,URL              allowed Origin values (default: any)
+  --origins URL,URL              allowed origins, each scheme://host[:port] or null (default: any)
   --log                          write a W3C access log line per upgrade attempt to stdout
+  --transport native|node        who owns the connections: the addon (default where it loaded) or net.Socket
   --tls-cert FILE --tls-key FILE serve wss:// with this PEM certificate (chain) and key
   --http2                        also take WebSockets over HTTP/2 (RFC 8441): with TLS, h2 and
                                  http/1.1 by ALPN; without, HTTP/2 by prior knowledge beside HTTP/1.1
@@ -90,6 +92,7 @@ const echoOptions = {
   protocols: { type: 'string' },
   origins: { type: 'string' },
   log: { type: 'boolean', default: false },
+  transport: { type: 'string' },
   ...tlsOptions(),
   help: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
@@ -148,8 +151,14 @@ export function parseEchoArgs(args: string[]): WebSocketServerOptions & { help: 
     handshakeTimeout: optional(values['handshake-timeout'], (v) => seconds(v, '--handshake-timeout')),
     idleTimeout: optional(values['idle-timeout'], (v) => seconds(v, '--idle-timeout')),
     protocols: optional(values.protocols, list),
-    origins: optional(values.origins, list),
+    origins: optional(values.origins, originList),
+    transport: optional(values.transport, transportKind),
   };
+}
+
+function transportKind(value: string): 'native' | 'node' {
+  if (value !== 'native' && value !== 'node') throw new UsageError(`--transport takes native or node, not '${value}'`);
+  return value;
 }
 
 function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
@@ -171,6 +180,17 @@ function seconds(value: string, flag: string): number {
 
 function list(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** --origins: an entry that is not an origin (RFC 6454 §6.2) is a mistake in the command line. */
+function originList(value: string): string[] {
+  const origins = list(value);
+  try {
+    new AllowedOrigins(origins);
+  } catch (error) {
+    throw new UsageError(`--origins: ${(error as Error).message}`);
+  }
+  return origins;
 }
 
 /**
@@ -210,7 +230,7 @@ async function echo(args: string[]): Promise<number> {
   });
   const address = server.address();
   const where = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
-  process.stdout.write(`wsframe echo listening on ${options.tls !== undefined ? 'wss' : 'ws'}://${where}${options.http2 ? ' (and over HTTP/2)' : ''}\n`);
+  process.stdout.write(`wsframe echo listening on ${options.tls !== undefined ? 'wss' : 'ws'}://${where} (transport ${server.transport})${options.http2 ? ' (and over HTTP/2)' : ''}\n`);
   await stopped;
   await server.close();
   return 0;

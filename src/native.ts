@@ -1,7 +1,8 @@
 /**
  * The kernel loader: loads the C++ addon with node-gyp-build (a prebuild for this platform first,
- * then a local `build/`), and falls back to the pure TypeScript kernels when it is missing or
- * WSFRAME_NO_NATIVE=1 is set. Nothing else lives here.
+ * then a local `build/`), or from WSFRAME_ADDON_PATH when set (tests load a sanitizer build that
+ * way), and falls back to the pure TypeScript kernels when it is missing or WSFRAME_NO_NATIVE=1
+ * is set. Nothing else lives here.
  *
  * `kernels` is what the library uses. Calling into native code costs tens of nanoseconds, more
  * than the TypeScript kernels need for a few dozen bytes, so `kernels` keeps inputs below the
@@ -21,6 +22,29 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
   availableIsas(): string[];
   /** Switches every kernel to `name` (one of availableIsas()). */
   useIsa(name: string): void;
+  /** The native transport (native/transport/README.md); absent when it could not be set up. */
+  readonly transport?: NativeTransportFunctions;
+}
+
+/**
+ * The native transport's functions. Handles are integers (never pointers); a stale one makes a
+ * call a no-op that returns UV_EBADF. Results below 0 are libuv error numbers.
+ */
+export interface NativeTransportFunctions {
+  /** The one function every event is delivered to: (event, slot index, value). */
+  init(callback: (event: number, index: number, value: unknown) => void): void;
+  /** Listens on an IP address; the listener's handle, or an error. */
+  listen(ip: string, port: number, backlog: number, ipv6Only: boolean): number;
+  closeListener(handle: number): number;
+  /** Bytes left queued (0: all handed to the kernel now), or an error. */
+  write(handle: number, chunks: Uint8Array | readonly Uint8Array[]): number;
+  end(handle: number): number;
+  destroy(handle: number): number;
+  pause(handle: number): number;
+  resume(handle: number): number;
+  /** which: 0 a connection's local end, 1 its peer, 2 a listener's local end. */
+  address(handle: number, which: 0 | 1 | 2): [address: string, port: number, family: string] | number;
+  stats(): { connections: number; listeners: number; connectionSlots: number; connectionSize: number; readBufferSize: number };
 }
 
 /**
@@ -56,6 +80,8 @@ function loadAddon(): { addon?: NativeAddon; error?: Error } {
     return { error: new Error('WSFRAME_NO_NATIVE=1 forces the TypeScript kernels') };
   }
   try {
+    const addonPath = process.env.WSFRAME_ADDON_PATH;
+    if (addonPath) return { addon: require(path.resolve(addonPath)) as NativeAddon };
     const load = require('node-gyp-build') as (root: string) => NativeAddon;
     return { addon: load(packageRoot) };
   } catch (error) {

@@ -22,6 +22,7 @@ import type { ConnectionSettings } from './connection/connection.js';
 import { Sweeper, clock, elapsed } from './connection/sweeper.js';
 import type { Sweepable } from './connection/sweeper.js';
 import {
+  AllowedOrigins,
   RequestHeadParser,
   headersFromRaw,
   refusalResponse,
@@ -47,6 +48,7 @@ import { attachHttp2, isHttp2Server, listenStandalone } from './hosting/http2-se
 import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
+import { NativeListener, NativeSocketAddresses, nativeTransport } from './transport/native-transport.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
@@ -69,7 +71,20 @@ export interface UpgradeRequestInfo {
   readonly headers: http.IncomingHttpHeaders;
   /** Alternating names and values, as received. */
   readonly rawHeaders: readonly string[];
-  readonly socket: Socket;
+  /**
+   * The connection's net.Socket; on the native transport (which has none) an object with the
+   * addresses a net.Socket would give, read when asked.
+   */
+  readonly socket: Socket | SocketAddresses;
+}
+
+/** What `UpgradeRequestInfo.socket` offers whatever the transport (a net.Socket has all of it). */
+export interface SocketAddresses {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly remoteFamily?: string | undefined;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
 }
 
 export interface WebSocketServerOptions {
@@ -79,6 +94,13 @@ export interface WebSocketServerOptions {
   host?: string;
   /** Largest queue of connections not yet accepted (standalone; `listen`'s backlog). Default: Node's (511). */
   backlog?: number;
+  /**
+   * Standalone: who owns the connections. 'native' (the default where the addon loaded): the
+   * addon, on Node's event loop, without a net.Socket each; 'node': net.Socket. Where the addon
+   * did not load, 'native' falls back to 'node' (see `wss.transport`). The environment variable
+   * WSFRAME_TRANSPORT=node makes 'node' the default.
+   */
+  transport?: 'native' | 'node';
   /**
    * Attach to an existing http/https server instead of listening; or to an http2 server, whose
    * RFC 8441 streams (`:protocol websocket`) are taken too (and its HTTP/1.1 upgrades with `allowHTTP1`).
@@ -119,7 +141,13 @@ export interface WebSocketServerOptions {
 
   /** Subprotocols in order of preference, or a function choosing from the client's offer (and the request). */
   protocols?: readonly string[] | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
-  /** Allowed Origin values (exact, normalised); others get 403. Default: any origin. */
+  /**
+   * Allowed origins, each a serialized origin `scheme://host[:port]` (RFC 6454 §6.2: no path, no
+   * trailing slash), or `'null'` (admits every opaque origin: sandboxed frames, file: pages).
+   * Compared by scheme, host and port; a request whose Origin is not one of them, or not an
+   * origin at all, gets 403. An entry that is not an origin throws WS_ERR_INVALID_ORIGIN here.
+   * Default: any origin.
+   */
   origins?: string[];
   /** Decide on each upgrade (authentication): refuse with a status, or accept and attach a user. */
   verify?: (request: UpgradeRequestInfo) => VerifyResult | Promise<VerifyResult>;
@@ -168,8 +196,11 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly accessLog: AccessLog | undefined;
   private readonly negotiators: ExtensionNegotiator[];
   private readonly deflate: DeflateSettings | undefined;
-  /** Standalone: the listening server. */
-  private readonly netServer: net.Server | undefined;
+  private readonly origins: AllowedOrigins | undefined;
+  /** Standalone: the listening socket (a net.Server with the node transport). */
+  private readonly listener: net.Server | NativeListener | undefined;
+  /** Which transport standalone connections use ('node' too in attached mode and for handleUpgrade). */
+  readonly transport: 'native' | 'node';
   /** Attached: the server whose 'upgrade' events we take. */
   private readonly attachedTo: http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer | undefined;
   /** Attached to an http2 server: stop taking its streams. */
@@ -190,6 +221,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const o = this.options;
     const standalone = o.server === undefined && o.port !== undefined;
     this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0]);
+    this.origins = o.origins === undefined ? undefined : new AllowedOrigins(o.origins); // throws before anything listens
     this.settings = connectionSettings('server', o, this.sweeper);
     this.accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
     const deflateOptions = o.perMessageDeflate === true ? {} : o.perMessageDeflate || undefined;
@@ -201,21 +233,36 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       this.attachedTo = o.server;
       o.server.on('upgrade', this.onUpgrade);
       if (isHttp2Server(o.server)) this.detachHttp2 = attachHttp2(o.server, this, o.path);
-    } else if (standalone && (o.tls !== undefined || o.http2 === true)) {
+    }
+    // WSFRAME_TRANSPORT=node changes the default (the test suite runs its server tests both ways).
+    const wanted = o.transport ?? (process.env.WSFRAME_TRANSPORT === 'node' ? 'node' : 'native');
+    // TLS and HTTP/2 are node:tls's and node:http2's: they need Node's sockets.
+    const tlsOrHttp2 = o.tls !== undefined || o.http2 === true;
+    this.transport = standalone && wanted === 'native' && nativeTransport !== undefined && !tlsOrHttp2 ? 'native' : 'node';
+    if (standalone && this.transport === 'native') {
+      const listener = new NativeListener((transport) => this.accept(transport, new NativeSocketAddresses(transport)));
+      this.listener = listener;
+      listener.listen(o.port!, o.host, o.backlog).then(
+        () => this.emit('listening'),
+        (error) => this.emit('error', error),
+      );
+    } else if (standalone && tlsOrHttp2) {
       this.standaloneHttp = listenStandalone(this, { ...o, path: o.path }, this.onSocket, this.onUpgrade);
-      this.netServer = this.standaloneHttp.server;
-      this.netServer.on('error', (error) => this.emit('error', error));
-      this.netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
+      const server = this.standaloneHttp.server;
+      this.listener = server;
+      server.on('error', (error) => this.emit('error', error));
+      server.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
     } else if (standalone) {
-      this.netServer = net.createServer({ noDelay: true }, this.onSocket);
-      this.netServer.on('error', (error) => this.emit('error', error));
-      this.netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
+      const netServer = net.createServer({ noDelay: true }, this.onSocket);
+      this.listener = netServer;
+      netServer.on('error', (error) => this.emit('error', error));
+      netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
     } // else: handleUpgrade() only
   }
 
   /** The listening address (standalone or attached). */
   address(): AddressInfo | string | null {
-    return (this.netServer ?? this.attachedTo)?.address() ?? null;
+    return (this.listener ?? this.attachedTo)?.address() ?? null;
   }
 
   /** True when `request` asks for a WebSocket upgrade (RFC 6455 §4.1 `Upgrade: websocket`). */
@@ -242,8 +289,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         ? client.close(1001, 'server shutting down')
         : client.sendConnectionClose(1001, 'server shutting down').then(() => client.closed),
     );
-    if (this.netServer !== undefined) {
-      const stopped = new Promise<void>((resolve) => this.netServer!.close(() => resolve()));
+    if (this.listener !== undefined) {
+      const listener = this.listener;
+      const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const pending of this.readingHead) pending.transport.destroy(); // requests still arriving
       await Promise.all(closed);
       this.standaloneHttp?.closeSessions();
@@ -267,7 +315,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   };
 
   /** Standalone: a new connection, whose request head is read next. */
-  private accept(transport: Transport, socket: Socket): void {
+  private accept(transport: Transport, socket: Socket | SocketAddresses): void {
     const parser = new RequestHeadParser({ maxHeaderSize: this.options.maxHeaderSize });
     const pending = new PendingUpgrade(this, transport, socket, clock(), parser);
     transport.setListener(pending);
@@ -338,7 +386,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'WebSocket is disabled on this server');
       return;
     }
-    const verdict = pending.dialect.validate(request, { origins: o.origins });
+    const verdict = pending.dialect.validate(request, { origins: this.origins });
     if (!verdict.ok) {
       this.refuse(request, pending, started, verdict.status, verdict.code, verdict.reason, verdict.headers);
       return;
@@ -469,7 +517,7 @@ class PendingUpgrade implements TransportListener {
     private readonly server: WebSocketServer,
     readonly transport: Transport,
     /** What the request's `socket` is (UpgradeRequestInfo.socket). */
-    readonly socket: Socket | undefined,
+    readonly socket: Socket | SocketAddresses | undefined,
     /** When the transport was accepted (the sweeper's clock): handshakeTimeout counts from there. */
     readonly accepted: number,
     /** The request head's parser while the head is still arriving (standalone), else undefined. */

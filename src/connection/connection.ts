@@ -30,8 +30,17 @@ export interface ConnectionEvents {
   onPong(payload: Uint8Array): void;
   /** The peer's close frame arrived (our reply is already on its way); its code and reason are `protocol.closeReceived`. */
   onClosing(): void;
-  /** A protocol violation or a timeout: the close frame with `error.closeCode` is on its way. */
+  /**
+   * A protocol violation or a timeout: the close frame with `error.closeCode` is on its way —
+   * or held, when holdFailClose said so, until Connection.releaseHeldClose().
+   */
   onError(error: WebSocketError): void;
+  /**
+   * A protocol violation: true holds our close frame until the façade calls
+   * connection.releaseHeldClose() (a pull reader has messages from before the violation to
+   * answer); closeTimeout bounds the wait.
+   */
+  holdFailClose(): boolean;
   /** The TCP connection is gone. `code`/`reason` are what the peer sent, or 1006 (RFC 6455 §7.1.5). */
   onClosed(code: number, reason: string, wasClean: boolean): void;
   /** Everything queued was handed to the kernel (after a send returned false). */
@@ -107,6 +116,14 @@ const ENDED = 16;
 const TRANSPORT_FAILED = 32;
 /** The peer began the closing (its close frame, or its FIN, came while we were OPEN): for diagnostics. */
 const PEER_CLOSED_FIRST = 64;
+/**
+ * A send returned false: 'drain' is owed. A transport reports a drain only when it queued bytes
+ * itself; one that handed a large write to the kernel at once (the native transport's
+ * uv_try_write) has nothing to drain, so the connection reports it (drainLater).
+ */
+const DRAIN_DUE = 128;
+/** A protocol violation's close frame waits for the application's replies (releaseHeldClose). */
+const CLOSE_HELD = 256;
 
 export class Connection implements ProtocolListener, TransportListener, Sweepable {
   state: ConnectionState = 'OPEN';
@@ -225,11 +242,35 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     this.afterCloseFrame();
   }
 
+  holdFailClose(): boolean {
+    if (!this.events.holdFailClose()) return false;
+    this.flags |= CLOSE_HELD;
+    return true;
+  }
+
   error(error: WebSocketError): void {
+    if (this.flags & CLOSE_HELD) {
+      // The close frame waits for releaseHeldClose(), at most closeTimeout (sweep).
+      this.closingSince = this.settings.sweeper.now;
+      this.settings.sweeper.add(this);
+      this.events.onError(error);
+      return;
+    }
     this.enterClosing();
     publishError(this.settings.role, this.events, error);
     this.events.onError(error);
     // RFC 6455 §7.1.7: after the close frame, _Fail the WebSocket Connection_ closes TCP at once.
+    this.flush();
+    this.endTransport();
+  }
+
+  /** The held close frame of a violation goes out now, after what was sent meanwhile; then the transport ends (§7.1.7). */
+  releaseHeldClose(): void {
+    if (!(this.flags & CLOSE_HELD)) return;
+    this.flags &= ~CLOSE_HELD;
+    if (this.state === 'CLOSED') return;
+    this.protocol.sendFailClose();
+    this.enterClosing();
     this.flush();
     this.endTransport();
   }
@@ -256,7 +297,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     this.protocol.sendPrepared(message, compress);
     if (this.flags & (RECEIVING | FLUSH_SCHEDULED)) return this.queued(undefined);
     this.flush();
-    return this.bufferedAmount < this.settings.highWaterMark;
+    return this.belowHighWaterMark();
   }
 
   sendContinuation(data: Uint8Array, final: boolean, callback?: WriteCallback): boolean {
@@ -280,6 +321,12 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
    */
   sendClose(code?: number, reason?: string, callback?: WriteCallback): void {
     if (this.state !== 'OPEN') return;
+    if (this.flags & CLOSE_HELD) {
+      // The violation's close frame goes now, in place of this one.
+      if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
+      this.releaseHeldClose();
+      return;
+    }
     this.protocol.sendClose(code, reason);
     if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
     this.enterClosing();
@@ -302,10 +349,21 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     return this.protocol.bufferedAmount + this.transport.bufferedAmount;
   }
 
+  private belowHighWaterMark(): boolean {
+    if (this.bufferedAmount < this.settings.highWaterMark) return true;
+    this.flags |= DRAIN_DUE;
+    return false;
+  }
+
+  /** @internal A drain owed (DRAIN_DUE) that the transport will not report: everything left at once. */
+  drainIfDue(): void {
+    if (this.flags & DRAIN_DUE && this.bufferedAmount === 0 && this.state !== 'CLOSED') this.onDrain();
+  }
+
   private queued(callback: WriteCallback | undefined): boolean {
     if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
     this.scheduleFlush();
-    return this.bufferedAmount < this.settings.highWaterMark;
+    return this.belowHighWaterMark();
   }
 
   private scheduleFlush(): void {
@@ -330,6 +388,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     }
     this.transport.write(chunks, callbacks === undefined ? undefined : callbacksOf(callbacks));
     if (this.transport.bufferedAmount > this.settings.maxMessageSize) this.pause(PAUSED_BY_OUTPUT);
+    else if (this.flags & DRAIN_DUE && this.transport.bufferedAmount === 0) process.nextTick(drainLater, this);
   }
 
   // ---- closing ---------------------------------------------------------------------------
@@ -360,6 +419,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
   /** TransportListener: the peer ended its side (TCP FIN). */
   onEnd(): void {
     if (this.state === 'OPEN') this.flags |= PEER_CLOSED_FIRST;
+    this.releaseHeldClose();
     this.protocol.receiveEof();
     this.enterClosing();
     this.flush();
@@ -389,6 +449,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   /** TransportListener: everything queued was handed to the kernel. */
   onDrain(): void {
+    this.flags &= ~DRAIN_DUE;
     if (this.flags & PAUSED_BY_OUTPUT) this.resume(PAUSED_BY_OUTPUT);
     this.events.onDrain();
   }
@@ -396,6 +457,11 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
   // ---- time ------------------------------------------------------------------------------
 
   sweep(now: number): void {
+    if (this.flags & CLOSE_HELD) {
+      // An application that does not take the messages before a violation does not hold the close up.
+      if (elapsed(this.closingSince, now) >= this.settings.closeTimeout) this.releaseHeldClose();
+      return;
+    }
     if (this.state !== 'OPEN') {
       // RFC 6455 §7.1.1: if the peer does not finish the close handshake in time, drop TCP.
       if (elapsed(this.closingSince, now) >= this.settings.closeTimeout) this.transport.destroy();
@@ -436,4 +502,8 @@ function callbacksOf(callbacks: WriteCallback[]): WriteCallback {
 
 function flushLater(connection: Connection): void {
   connection.flush();
+}
+
+function drainLater(connection: Connection): void {
+  connection.drainIfDue();
 }

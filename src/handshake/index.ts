@@ -10,7 +10,7 @@ export {
   type ParseResult,
 } from './header-values.js';
 export type { ExtraHeaders } from './header-fields.js';
-export { normalizeOrigin } from './origin.js';
+export { AllowedOrigins, parseOrigin } from './origin.js';
 export { selectSubprotocol, type SubprotocolSelector } from './subprotocol.js';
 export {
   negotiateExtensions,

@@ -7,7 +7,7 @@ import {
   parseTokenList,
   type Extension,
 } from './header-values.js';
-import { isOriginAllowed } from './origin.js';
+import type { AllowedOrigins } from './origin.js';
 
 /**
  * The parts of an upgrade request this module reads; a node:http `IncomingMessage` fits. Headers
@@ -23,11 +23,12 @@ export interface UpgradeRequest {
 
 export interface UpgradeRequestOptions {
   /**
-   * Origins allowed to connect, compared after normalisation (see `normalizeOrigin`). When set,
-   * a request without an Origin header is refused too: the list is meant to be the complete set
-   * of pages that may connect. Unset (the default): any origin, or none, is accepted.
+   * Origins allowed to connect, compared by scheme, host and port (RFC 6454; see origin.ts). When
+   * set, a request without an Origin header, or with one that is not a serialised origin, is
+   * refused too: the list is meant to be the complete set of pages that may connect. Unset (the
+   * default): any origin, or none, is accepted.
    */
-  readonly origins?: readonly string[];
+  readonly origins?: AllowedOrigins;
 }
 
 export interface AcceptableUpgrade {
@@ -135,7 +136,7 @@ export function validateWebSocketFields(headers: RequestHeaders, options: Upgrad
     return refuse('WS_ERR_HANDSHAKE_BAD_ORIGIN', 400, 'Origin must appear once');
   }
   const origin = headers.single('origin');
-  if (options.origins !== undefined && (origin === undefined || !isOriginAllowed(origin, options.origins))) {
+  if (options.origins !== undefined && (origin === undefined || !options.origins.allows(origin))) {
     return refuse('WS_ERR_HANDSHAKE_BAD_ORIGIN', 403, 'Origin not allowed');
   }
 

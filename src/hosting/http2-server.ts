@@ -20,7 +20,7 @@ import {
   isWebSocketConnect,
   validateConnectRequest,
 } from '../handshake/index.js';
-import type { ExtraHeaders } from '../handshake/index.js';
+import type { ExtraHeaders, UpgradeRequestOptions } from '../handshake/index.js';
 import { pathOf } from '../server.js';
 import type { UpgradeRequestInfo, WebSocketServer } from '../server.js';
 import { Http2StreamTransport } from '../transport/http2-stream-transport.js';
@@ -33,7 +33,7 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 class Http2Dialect implements HandshakeDialect {
   constructor(private readonly stream: http2.ServerHttp2Stream) {}
 
-  validate(request: UpgradeRequestInfo, options: { origins?: readonly string[] }): ReturnType<HandshakeDialect['validate']> {
+  validate(request: UpgradeRequestInfo, options: UpgradeRequestOptions): ReturnType<HandshakeDialect['validate']> {
     const verdict = validateConnectRequest(request, options);
     if (!verdict.ok) return verdict;
     const stream = this.stream;

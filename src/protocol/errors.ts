@@ -62,6 +62,7 @@ export const WEBSOCKET_ERRORS = {
   WS_ERR_INVALID_HEADER: { closeCode: undefined, meaning: 'A header given to the library has an invalid name, a value with CR, LF or other control characters, or a name the handshake sets itself.' },
   WS_ERR_INVALID_SUBPROTOCOL: { closeCode: undefined, meaning: 'A subprotocol given to the library is not a token, or is listed twice.' },
   WS_ERR_INVALID_EXTENSION: { closeCode: undefined, meaning: 'An extension given to the library has a name, parameter or value that is not a token.' },
+  WS_ERR_INVALID_ORIGIN: { closeCode: undefined, meaning: 'An allowed origin given to the library is not a serialized origin (scheme://host[:port], no path or trailing slash; RFC 6454 §6.2) or null.' },
   WS_ERR_INVALID_STATUS: { closeCode: undefined, meaning: 'A refusal status is not an integer from 400 to 599.' },
   // Mistakes of the API caller: thrown at the call, nothing is sent.
   WS_ERR_NOT_OPEN: { closeCode: undefined, meaning: 'The connection closed before the data could be sent.' },

@@ -64,6 +64,8 @@ export class WebSocketStream {
   /** How the connection ended, for the readable's end (set by the core's 'close' event). */
   #ending: { code: number; reason: string; wasClean: boolean } | undefined;
   #writableController: WritableStreamDefaultController | undefined;
+  /** Removes the listener on the caller's signal, which only matters until the handshake ends. */
+  #forgetSignal: () => void = () => {};
 
   /** Throws a "SyntaxError" DOMException for a bad URL or subprotocol list, as `new WebSocket()` does. */
   constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
@@ -75,7 +77,11 @@ export class WebSocketStream {
       this.#closed.reject(signal.reason);
       return;
     }
-    signal?.addEventListener('abort', () => this.#abortHandshake(signal.reason), { once: true });
+    if (signal !== undefined) {
+      const onAbort = (): void => this.#abortHandshake(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#forgetSignal = () => signal.removeEventListener('abort', onAbort);
+    }
     connect(this.#url, { ...rest, protocols, api: 'message', signal: this.#handshake.signal }).then(
       (core) => this.#established(core, protocols),
       (error: Error) => this.#neverOpened(error),
@@ -129,6 +135,7 @@ export class WebSocketStream {
   }
 
   #neverOpened(error: Error): void {
+    this.#forgetSignal();
     if (this.#handshakeAborted) return;
     this.#ending = { code: 1006, reason: '', wasClean: false };
     this.#failedToOpen(error.message);
@@ -141,6 +148,7 @@ export class WebSocketStream {
   }
 
   #established(core: CoreWebSocket, offered: string[]): void {
+    this.#forgetSignal();
     this.#core = core;
     core.on('close', (code: number, reason: string, wasClean: boolean) => this.#ended(code, reason, wasClean));
     // close() or the signal came while connect() was settling, or subprotocols were offered and

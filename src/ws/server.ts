@@ -20,7 +20,9 @@ import { STATUS_CODES } from 'node:http';
 import { WebSocketServer as CoreServer, pathOf } from '../server.js';
 import type { UpgradeRequestInfo, VerifyResult, WebSocketServerOptions as CoreOptions } from '../server.js';
 import type { WebSocket as CoreWebSocket } from '../websocket.js';
-import { computeAccept, validateUpgradeRequest } from '../handshake/index.js';
+import { computeAccept, formatExtensionList, negotiateExtensions, validateUpgradeRequest } from '../handshake/index.js';
+import type { AcceptableUpgrade, ExtensionNegotiator } from '../handshake/index.js';
+import { deflateNegotiator } from '../extensions/permessage-deflate.js';
 import { WebSocketError } from '../protocol/errors.js';
 import { WebSocket } from './websocket.js';
 import { deflateOptionsFromWs, maxPayloadToLimit } from './options.js';
@@ -43,7 +45,7 @@ export interface ServerOptions {
   /** Accept only this path (query ignored); see shouldHandle. */
   path?: string;
   /** `(info) => boolean`, or `(info, callback) => void` to decide later. Refused: 401 unless the callback names a status. */
-  verifyClient?: ((info: VerifyClientInfo) => boolean) | ((info: VerifyClientInfo, callback: VerifyClientCallback) => void);
+  verifyClient?: (info: VerifyClientInfo, callback: VerifyClientCallback) => boolean | void;
   /** `(protocols: Set<string>, request) => string | false`. Default: the client's first. */
   handleProtocols?: (protocols: Set<string>, request: UpgradeRequestInfo) => string | false;
   /** Off by default. */
@@ -82,6 +84,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private readonly callbacks = new WeakMap<object, UpgradeCallback>();
   /** The subprotocol chosen in verify (where the 'headers' event needs it), by request. */
   private readonly chosenProtocols = new WeakMap<object, string | undefined>();
+  /** What wsframe's server negotiates with, for the 'headers' event's Sec-WebSocket-Extensions line. */
+  private readonly negotiators: ExtensionNegotiator[];
   private removeServerListeners: (() => void) | undefined;
   private state = RUNNING;
 
@@ -92,10 +96,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.options = { clientTracking: true, ...options };
     if (this.options.clientTracking) this.clients = new Set();
 
+    const deflate = options.perMessageDeflate === undefined ? undefined : deflateOptionsFromWs(options.perMessageDeflate);
+    this.negotiators = deflate ? [deflateNegotiator(deflate === true ? {} : deflate)] : [];
     const core: CoreOptions = {
       receiveBufferLimit: maxPayloadToLimit(options.maxPayload),
       closeTimeout: options.closeTimeout,
-      perMessageDeflate: options.perMessageDeflate === undefined ? undefined : deflateOptionsFromWs(options.perMessageDeflate),
+      perMessageDeflate: deflate,
       verify: (request) => this.verify(request),
       protocols: (_offered, request) => this.chosenProtocols.get(request),
     };
@@ -180,7 +186,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       const verdict =
         verifyClient.length >= 2
           ? await new Promise<Parameters<VerifyClientCallback>>((resolve) => verifyClient(info, (...answer) => resolve(answer)))
-          : ([(verifyClient as (info: VerifyClientInfo) => boolean)(info)] as const);
+          : ([Boolean((verifyClient as (info: VerifyClientInfo) => boolean)(info))] as const);
       const [accepted, status = 401, reason, headers] = verdict;
       if (!accepted) return { accept: false, status, reason: reason ?? STATUS_CODES[status] ?? 'refused', headers: headers && stringValues(headers) };
     }
@@ -188,7 +194,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (!handshake.ok) return { accept: false, status: handshake.status, reason: handshake.reason };
     const protocol = this.chooseProtocol(handshake.protocols, request);
     this.chosenProtocols.set(request, protocol);
-    return { accept: true, headers: this.headersEvent(request, handshake.key, protocol) };
+    return { accept: true, headers: this.headersEvent(request, handshake, protocol) };
   }
 
   private chooseProtocol(offered: string[], request: UpgradeRequestInfo): string | undefined {
@@ -199,13 +205,15 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   }
 
   /**
-   * ws's 'headers' event: listeners see the 101's lines (without Sec-WebSocket-Extensions, which
-   * wsframe negotiates after this) and may push more; the lines they add are sent.
+   * ws's 'headers' event: listeners see the 101's lines and may push more; the lines they add are
+   * sent. The extensions line is what wsframe's server will negotiate from the same offers.
    */
-  private headersEvent(request: UpgradeRequestInfo, key: string, protocol: string | undefined): Record<string, string[]> | undefined {
+  private headersEvent(request: UpgradeRequestInfo, handshake: AcceptableUpgrade, protocol: string | undefined): Record<string, string[]> | undefined {
     if (this.listenerCount('headers') === 0) return undefined;
-    const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${computeAccept(key)}`];
+    const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${computeAccept(handshake.key)}`];
     if (protocol !== undefined) lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
+    const extensions = negotiateExtensions(handshake.extensions, this.negotiators);
+    if (extensions.length > 0) lines.push(`Sec-WebSocket-Extensions: ${formatExtensionList(extensions)}`);
     const given = lines.length;
     this.emit('headers', lines, request);
     const added: Record<string, string[]> = {};

@@ -62,6 +62,8 @@ export interface ClientOptions {
   ca?: ConnectOptions['ca'];
   rejectUnauthorized?: boolean;
   servername?: string;
+  /** wsframe's own: an http:// or https:// proxy to tunnel through, or false; default from HTTP_PROXY / HTTPS_PROXY / NO_PROXY (ws needs an `agent` for this). */
+  proxy?: ConnectOptions['proxy'];
   [option: string]: unknown;
 }
 
@@ -92,7 +94,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventSou
   /** The ready state before there is a connection (CONNECTING), or after a handshake that failed (CLOSED). */
   private ownState: ReadyState = CONNECTING;
   private type: BinaryType = 'nodebuffer';
-  private readonly address: string | undefined;
+  private address: string | undefined; // the URL connected to: the last redirect's, as in ws
   private readonly abort: AbortController | undefined;
   /** An 'unexpected-response' listener took the refusal: no 'error' for it. */
   private refusalHandled = false;
@@ -127,6 +129,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventSou
       ca: o.ca,
       rejectUnauthorized: o.rejectUnauthorized,
       servername: o.servername,
+      proxy: o.proxy,
       receiveBufferLimit: maxPayloadToLimit(o.maxPayload),
       closeTimeout: o.closeTimeout,
       perMessageDeflate: o.perMessageDeflate === undefined ? undefined : deflateOptionsFromWs(o.perMessageDeflate),
@@ -179,7 +182,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventSou
     return parsed.ok ? parsed.value.map((extension) => extension.name).join() : '';
   }
 
-  /** The URL a client connected to; undefined on a server's socket (as in ws). */
+  /** The URL a client connected to (after redirects); undefined on a server's socket (as in ws). */
   get url(): string | undefined {
     return this.address;
   }
@@ -340,7 +343,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventSou
       this.emit('upgrade', response);
       return false;
     }
-    if (followingRedirects && status >= 300 && status < 400 && response.headers.location !== undefined) return false;
+    if (followingRedirects && status >= 300 && status < 400 && response.headers.location !== undefined) {
+      this.address = new URL(response.headers.location, this.address).href;
+      return false;
+    }
     if (this.listenerCount('unexpected-response') === 0) return false;
     this.refusalHandled = true;
     this.emit('unexpected-response', request, response);

@@ -12,6 +12,8 @@ import * as tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
 import type { WebSocket } from '../../src/websocket.js';
+import { WebSocket as WsCompatWebSocket } from '../../src/ws/index.js';
+import { WebSocket as WhatwgWebSocket } from '../../src/web/index.js';
 import { echo, startSecureEchoServer, startServer } from '../helpers/servers.js';
 import { freePort } from '../helpers/redis-server.js';
 import { Tinyproxy } from '../helpers/tinyproxy.js';
@@ -128,6 +130,43 @@ describe('connect() through tinyproxy', () => {
     const error = await connect(`ws://127.0.0.1:${closedPort}/`, { proxy: proxy.url }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'WS_ERR_PROXY_REFUSED', statusCode: 500 });
     expect((error as Error).message).toContain('500 Unable to connect');
+  });
+});
+
+describe('wsframe/ws takes the same path', () => {
+  it('its proxy option and the environment tunnel through tinyproxy; proxy: false goes direct', async () => {
+    const { port } = await startServer({}, echo);
+    const proxy = await Tinyproxy.start({ connectPorts: [port] });
+    const url = `ws://127.0.0.1:${port}/`;
+    const echoOnce = async (client: InstanceType<typeof WsCompatWebSocket>): Promise<void> => {
+      await once(client, 'open');
+      client.send('via ws');
+      const [data] = await once(client, 'message');
+      expect(String(data)).toBe('via ws');
+      client.close();
+      await once(client, 'close');
+    };
+    await echoOnce(new WsCompatWebSocket(url, { proxy: proxy.url }));
+    process.env.HTTP_PROXY = proxy.url;
+    await echoOnce(new WsCompatWebSocket(url));
+    await echoOnce(new WsCompatWebSocket(url, { proxy: false }));
+    expect(proxy.connects()).toEqual([`127.0.0.1:${port}`, `127.0.0.1:${port}`]);
+  });
+});
+
+describe('wsframe/web takes the same path', () => {
+  it("the browser's WebSocket tunnels through the environment's proxy, as connect() does", async () => {
+    const { port } = await startServer({}, echo);
+    const proxy = await Tinyproxy.start({ connectPorts: [port] });
+    process.env.HTTP_PROXY = proxy.url;
+    const client = new WhatwgWebSocket(`ws://127.0.0.1:${port}/`);
+    await once(client, 'open');
+    client.send('via web');
+    const [message] = (await once(client, 'message')) as [MessageEvent];
+    expect(message.data).toBe('via web');
+    client.close(1000);
+    await once(client, 'close');
+    expect(proxy.connects()).toEqual([`127.0.0.1:${port}`]);
   });
 });
 

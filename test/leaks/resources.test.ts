@@ -1,6 +1,7 @@
 /**
  * Nothing leaks: after servers and clients are closed — cleanly, by timeouts, by protocol errors,
- * with permessage-deflate and pings on — no socket, server or timer of ours is left.
+ * with permessage-deflate and pings on, through proxies that fail — no socket, server or timer of
+ * ours is left.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,8 @@ import { expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
 import { WebSocketServer } from '../../src/server.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { WebSocket as WhatwgWebSocket, WebSocketStream } from '../../src/web/index.js';
+import { activeResources } from '../helpers/active-resources.js';
 
 /**
  * Timers created by wsframe's own code (src/) that are still pending: unref'd timers (the sweep)
@@ -33,12 +36,7 @@ function track<T extends (...args: never[]) => unknown>(create: T, clear: (handl
 [globalThis.setTimeout, globalThis.clearTimeout] = track(setTimeout, clearTimeout as (h: unknown) => void, true) as [typeof setTimeout, typeof clearTimeout];
 [globalThis.setInterval, globalThis.clearInterval] = track(setInterval, clearInterval as (h: unknown) => void, false) as [typeof setInterval, typeof clearInterval];
 
-/** Counts of active libuv resources by kind (TCPSocketWrap, TCPServerWrap, Timeout …). */
-function resources(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
-  return counts;
-}
+const resources = activeResources;
 
 it('a session of every kind leaves no socket, server or timer behind', async () => {
   const before = resources();
@@ -78,6 +76,17 @@ it('a session of every kind leaves no socket, server or timer behind', async () 
     silentServer.close();
     await once(silentServer, 'close'); // closes only once every accepted socket is gone: none leaked
   }
+  // The proxy phase: a proxy that never answers CONNECT, and one that hangs up.
+  const silentProxy = createServer((socket) => socket.on('data', () => {}));
+  const hangingUp = createServer((socket) => socket.once('data', () => socket.destroy()));
+  for (const [proxy, code] of [[silentProxy, 'WS_ERR_PROXY_TIMEOUT'], [hangingUp, 'WS_ERR_PROXY_TUNNEL_CLOSED']] as const) {
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    await expect(connect(`ws://127.0.0.1:${port}`, { proxy: proxyUrl, handshakeTimeout: 100 })).rejects.toMatchObject({ code });
+    proxy.close();
+    await once(proxy, 'close');
+  }
 
   await server.close(); // the silent peer gets 1001 and, after closeTimeout, its TCP dropped
   silent.destroy();
@@ -93,7 +102,9 @@ it('heartbeats and timeouts of many connections run from one sweep timer, not on
   globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => (countFromSrc() && intervals++, setI(...args))) as typeof setInterval;
   globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => (countFromSrc() && timeouts++, setT(...args))) as typeof setTimeout;
   try {
-    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, pingInterval: 100, idleTimeout: 5000, handshakeTimeout: 5000 });
+    // RawClients do not answer pings: an interval long enough that none is closed before all 50 are
+    // counted, even on a loaded machine (at 100 ms some were, before the poll saw 50).
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, pingInterval: 2000, idleTimeout: 5000, handshakeTimeout: 5000 });
     await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
     const clients = await Promise.all(Array.from({ length: 50 }, () => RawClient.upgraded(port)));
@@ -106,4 +117,43 @@ it('heartbeats and timeouts of many connections run from one sweep timer, not on
     globalThis.setInterval = setI;
     globalThis.setTimeout = setT;
   }
+});
+
+it('wsframe/web sessions of every kind leave no socket, immediate or timer behind', async () => {
+  const before = resources();
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, closeTimeout: 200, verify: (request) => !request.url?.includes('refuse') });
+  server.on('connection', (ws) => ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary })));
+  await once(server, 'listening');
+  const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+  // WebSocket: an echo (a Blob among the sends) and a clean close; close() while CONNECTING; a refusal.
+  const echoed = new WhatwgWebSocket(url);
+  await once(echoed, 'open');
+  echoed.send(new Blob(['blob']));
+  echoed.send('text');
+  await once(echoed, 'message');
+  echoed.close(1000);
+  await once(echoed, 'close');
+  const abandoned = new WhatwgWebSocket(url);
+  abandoned.close();
+  await once(abandoned, 'close');
+  const refused = new WhatwgWebSocket(`${url}?refuse`);
+  await once(refused, 'close');
+
+  // WebSocketStream: a write and a clean close; a signal aborted at once; a cancelled readable with messages unread.
+  const clean = new WebSocketStream(url);
+  await (await clean.opened).writable.getWriter().write('x');
+  clean.close();
+  await clean.closed;
+  const aborted = new WebSocketStream(url, { signal: AbortSignal.abort() });
+  await aborted.closed.catch(() => {});
+  const cancelled = new WebSocketStream(url);
+  const { readable, writable } = await cancelled.opened;
+  await writable.getWriter().write('unread');
+  await readable.cancel();
+  await cancelled.closed;
+
+  await server.close();
+  await expect.poll(() => resources(), { timeout: 5000 }).toEqual(before);
+  expect(pendingTimers.size).toBe(0);
 });

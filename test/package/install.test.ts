@@ -61,7 +61,7 @@ function typeCheckConsumer(name: string, source: string): void {
 beforeAll(() => {
   // npm 11 does not run a dependency's install scripts until the user approves them.
   ({ scratch, installed } = packAndInstall('install'));
-}, 240_000);
+}, 480_000); // the pack builds TypeScript and two addons: over 3 minutes on a busy 2-core machine
 
 afterAll(() => {
   if (scratch !== '') rmSync(scratch, { recursive: true, force: true });

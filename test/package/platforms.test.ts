@@ -1,12 +1,14 @@
 /**
  * The platforms a pack made here carries: `npm pack` builds prebuilds/linux-x64/ and, cross-built
- * with g++-aarch64-linux-gnu, prebuilds/linux-arm64/ (scripts/prebuild.mjs), both warning-free.
+ * with g++-aarch64-linux-gnu, prebuilds/linux-arm64/ (scripts/prebuild.mjs), both warning-free
+ * (a warning fails the build, shown on a copy of the sources given one).
  * The tarball, installed with install scripts off, passes one smoke test (test/package/smoke.cjs)
  * on this machine's Node and on a real arm64 Node — the official Node 24 binary
  * (scripts/fetch-node.sh) run under qemu-user — which must load the arm64 prebuild and pick NEON.
  * Only this x86-64 Linux machine can make this pack: the release workflow builds the others.
  */
-import { copyFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, cpSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { packAndInstall, projectRoot, run } from '../helpers/packed-package.js';
@@ -20,7 +22,7 @@ beforeAll(() => {
   ({ scratch, installed, packOutput } = packAndInstall('platforms', ['--ignore-scripts']));
   copyFileSync(join(__dirname, 'smoke.cjs'), join(scratch, 'smoke.cjs'));
   arm64Node = run('bash', ['scripts/fetch-node.sh', 'arm64', '24'], projectRoot).trim();
-}, 240_000);
+}, 480_000); // the pack builds TypeScript and two addons: over 3 minutes on a busy 2-core machine
 
 afterAll(() => {
   if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
@@ -77,6 +79,7 @@ it('passes the smoke test on this x86-64 Node from the installed tarball, with t
   expect(report.arch).toBe('x64');
   expect(report.kernels.name).toBe('native');
   expect(report.kernels.isa).toMatch(/^(avx512|avx2|sse2)$/);
+  expect(report.results.map((r) => r.transport)).toEqual(['native', 'node']); // the prebuild carries the native transport
   expectCleanExchanges(report);
 });
 
@@ -86,6 +89,17 @@ it('passes the same smoke test on a real arm64 Node 24 under qemu-user, with the
   expect(report.node).toMatch(/^v24\./);
   expect(report.kernels).toEqual({ name: 'native', isa: 'neon' });
   expectCleanExchanges(report);
-  // The same transports as on x86-64: the native one, when the package has it, is in both prebuilds.
+  // The same transports as on x86-64: the native one is in both prebuilds.
   expect(report.results.map((r) => r.transport)).toEqual(smoke(process.execPath, []).results.map((r) => r.transport));
 }, 120_000);
+
+it('fails the prebuild on a compiler warning (here the arm64 cross build)', () => {
+  const source = join(scratch, 'with-a-warning');
+  for (const path of ['package.json', 'binding.gyp', 'native', 'scripts']) cpSync(join(projectRoot, path), join(source, path), { recursive: true });
+  symlinkSync(join(projectRoot, 'node_modules'), join(source, 'node_modules'), 'junction');
+  appendFileSync(join(source, 'native', 'mask.cc'), '\nstatic int unused_for_the_test() { return 0; }\n'); // -Wunused-function
+  const build = spawnSync('npm', ['run', '--silent', 'prebuild', '--', 'arm64'], { cwd: source, encoding: 'utf8' });
+  expect(build.stdout + build.stderr).toMatch(/mask\.cc:\d+:\d+: warning: .*unused_for_the_test/);
+  expect(build.stderr).toMatch(/prebuild: the linux-arm64 build has compiler warnings/);
+  expect(build.status).toBe(1);
+}, 240_000);

@@ -5,9 +5,9 @@
  * package.json's `files` ships, found by node-gyp-build, and `binary` naming the N-API version
  * binding.gyp builds for.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { projectRoot } from '../helpers/packed-package.js';
 
@@ -48,4 +48,16 @@ it("node-gyp-build finds, in that layout, the binary for this machine's platform
   const libc = process.platform !== 'linux' ? '' : existsSync('/etc/alpine-release') ? '.musl' : '.glibc';
   const load = require('node-gyp-build') as { resolve(dir: string): string };
   expect(relative(scratch, load.resolve(scratch))).toBe(join('prebuilds', `${process.platform}-${process.arch}`, `wsframe${libc}.node`));
+});
+
+it('leaves out on non-Debian runners every test file that uses a peer from Debian\'s packages, and only those', () => {
+  const listed = /DEBIAN_PEER_TESTS: >-\n((?: {8}\S+\n)+)/.exec(workflow)?.[1]!.split('\n').map((line) => line.trim()).filter(Boolean);
+  // Chromium, Python's websockets, tinyproxy through their helpers; redis-server through RedisServer.
+  const peer = /from '\.\.\/helpers\/(browser|python-peer|tinyproxy)\.js'|import \{[^}]*\bRedisServer\b[^}]*\} from '\.\.\/helpers\/redis-server\.js'/;
+  const testFiles = readdirSync(join(projectRoot, 'test'), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => `test/${file.split(sep).join('/')}`);
+  const usingPeers = testFiles.filter((file) => peer.test(readFileSync(join(projectRoot, file), 'utf8')));
+  expect(usingPeers.length).toBeGreaterThan(0);
+  expect(listed?.sort()).toEqual(usingPeers.sort());
 });

@@ -4,6 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from '../../src/server.js';
 import type { UpgradeRequestInfo } from '../../src/server.js';
 import { RawClient, clientFrame, upgradeRequest } from '../helpers/raw-client.js';
 import { echo, startServer } from '../helpers/servers.js';
@@ -63,6 +64,21 @@ describe('refusals', () => {
     expect((await answer(port, upgradeRequest(port, { Origin: 'https://evil.example' }))).status).toBe(403);
     const ok = await RawClient.upgraded(port, { Origin: 'https://GOOD.example:443' });
     ok.destroy();
+  });
+
+  it('refuses look-alikes of an allowed origin with 403 (RFC 6454: scheme, host, port; no path)', async () => {
+    const { port } = await startServer({ origins: ['http://app.example:8080'] }, echo);
+    for (const lookAlike of ['http://app.example:8080/', 'http://app.example:8080/chat', 'http://app.example', 'https://app.example:8080', 'null']) {
+      expect((await answer(port, upgradeRequest(port, { Origin: lookAlike }))).status, lookAlike).toBe(403);
+    }
+    const ok = await RawClient.upgraded(port, { Origin: 'HTTP://APP.example:8080' });
+    ok.destroy();
+  });
+
+  it('an allowed origin with a path or trailing slash is a configuration error at construction', () => {
+    expect(() => new WebSocketServer({ origins: ['http://app.example/'] })).toThrow(
+      expect.objectContaining({ code: 'WS_ERR_INVALID_ORIGIN' }),
+    );
   });
 
   it('enabled: false refuses with 503', async () => {
@@ -175,8 +191,9 @@ describe('the standalone server reads the request head itself', () => {
 
   it('an upgraded socket carries nothing of the handshake: only the connection\'s listeners, no timer, no HTTP parser', async () => {
     let socket: Socket | undefined;
-    const { port, server } = await startServer({ handshakeTimeout: 5000 });
-    server.on('connection', (_ws, request: UpgradeRequestInfo) => { socket = request.socket; });
+    // About net.Socket: the native transport has none (test/transport/native-transport.test.ts).
+    const { port, server } = await startServer({ handshakeTimeout: 5000, transport: 'node' });
+    server.on('connection', (_ws, request: UpgradeRequestInfo) => { socket = request.socket as Socket; });
     const client = await RawClient.upgraded(port);
     await expect.poll(() => socket).toBeDefined();
     for (const event of ['data', 'close', 'error', 'drain']) expect(socket!.listenerCount(event), event).toBe(1);

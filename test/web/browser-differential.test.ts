@@ -194,6 +194,7 @@ const streamScenarios: Array<[string, string, StreamPlan]> = [
   ['subprotocols offered, none chosen', '/ws?s=idle', { protocols: ['x'] }],
   ['a subprotocol chosen', '/ws?s=idle', { protocols: ['a', 'b'], steps: [{ op: 'close' }] }],
   ['signal aborted before the constructor', '/ws?s=idle', { preAbort: true }],
+  ['close() while CONNECTING', '/ws?s=idle', { closeAtOnce: true }],
 ];
 
 describe.skipIf(!runs)('wsframe/web WebSocketStream ↔ Chromium WebSocketStream: the same chunks and outcomes', () => {

@@ -16,6 +16,8 @@ export interface StreamPlan {
   protocols?: string[];
   /** Abort the signal before the constructor returns. */
   preAbort?: boolean;
+  /** Call close() right after the constructor, while CONNECTING. */
+  closeAtOnce?: boolean;
   steps?: StreamStep[];
 }
 
@@ -49,6 +51,7 @@ async function runStreamScenario(WebSocketStreamClass, WebSocketErrorClass, url,
   } catch (error) {
     return [{ type: 'constructor', ...describeError(error) }];
   }
+  if (plan.closeAtOnce) wss.close();
   const opened = await settle(wss.opened);
   if (opened.outcome === 'rejected') {
     log.push({ type: 'opened', ...opened });

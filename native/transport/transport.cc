@@ -1,0 +1,389 @@
+#include "transport.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace wsframe {
+namespace transport {
+
+namespace {
+
+enum : uint16_t {
+  kReading = 1,        // uv_read_start is in effect
+  kPeerEnded = 2,      // EOF read
+  kEnding = 4,         // uv_shutdown requested
+  kEnded = 8,          // uv_shutdown completed: our FIN is out
+  kClosing = 16,       // uv_close called
+  kAnnounced = 32,     // JavaScript was told of it (so it is told of its close)
+};
+
+// One write()'s remainder: the request and its own copy of the bytes, freed in the write callback.
+struct WriteRequest {
+  uv_write_t request;
+  size_t length;
+  char* bytes() { return reinterpret_cast<char*>(this + 1); }
+};
+
+Connection* connection_of(uv_handle_t* handle) { return reinterpret_cast<Connection*>(handle); }
+
+void on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buffer) {
+  *buffer = uv_buf_init(Transport::of(handle)->read_buffer(), kReadBufferSize);
+}
+
+void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+  Transport::of(reinterpret_cast<uv_handle_t*>(stream))->on_read(reinterpret_cast<Connection*>(stream), nread);
+}
+
+void on_write(uv_write_t* request, int status) {
+  auto* write = reinterpret_cast<WriteRequest*>(request);
+  const size_t bytes = write->length;
+  Connection* connection = reinterpret_cast<Connection*>(request->handle);
+  std::free(write);
+  Transport::of(reinterpret_cast<uv_handle_t*>(connection))->on_written(connection, bytes, status);
+}
+
+void on_shutdown(uv_shutdown_t* request, int status) {
+  Connection* connection = reinterpret_cast<Connection*>(request->handle);
+  delete request;
+  Transport::of(reinterpret_cast<uv_handle_t*>(connection))->on_shutdown(connection, status);
+}
+
+void on_close(uv_handle_t* handle) { Transport::of(handle)->on_closed(connection_of(handle)); }
+
+void on_listener_close(uv_handle_t* handle) {
+  Transport::of(handle)->on_listener_closed(reinterpret_cast<Listener*>(handle));
+}
+
+void on_connection(uv_stream_t* server, int status) {
+  Transport::of(reinterpret_cast<uv_handle_t*>(server))->on_connection(reinterpret_cast<Listener*>(server), status);
+}
+
+
+}  // namespace
+
+// ---- Table ---------------------------------------------------------------------------------
+
+template <typename T>
+Table<T>::~Table() {
+  for (Slot* chunk : chunks_) std::free(chunk);
+}
+
+template <typename T>
+T* Table<T>::allocate(Handle* handle) {
+  if (free_ == kNone) {
+    // calloc: a fresh chunk is zero pages the kernel maps in as slots are used.
+    auto* chunk = static_cast<Slot*>(std::calloc(kChunk, sizeof(Slot)));
+    if (chunk == nullptr) return nullptr;
+    const auto first = static_cast<uint32_t>(chunks_.size() * kChunk);
+    chunks_.push_back(chunk);
+    for (uint32_t i = kChunk; i-- > 0;) {
+      chunk[i].next_free = free_;
+      free_ = first + i;
+    }
+  }
+  const uint32_t index = free_;
+  Slot& free_slot = slot(index);
+  free_ = free_slot.next_free;
+  std::memset(static_cast<void*>(&free_slot.object), 0, sizeof(T));
+  free_slot.used = 1;
+  free_slot.object.index = index;
+  count_++;
+  *handle = (Handle{free_slot.generation} << kIndexBits) | index;
+  return &free_slot.object;
+}
+
+template <typename T>
+T* Table<T>::find(Handle handle) const {
+  const uint64_t index = handle & kIndexMask;
+  if (index >= capacity()) return nullptr;
+  Slot& found = slot(static_cast<uint32_t>(index));
+  if (!found.used || found.generation != (handle >> kIndexBits)) return nullptr;
+  return &found.object;
+}
+
+template <typename T>
+void Table<T>::remove(uint32_t index) {
+  Slot& freed = slot(index);
+  freed.used = 0;
+  freed.generation = (freed.generation + 1) & kGenerationMask;
+  freed.next_free = free_;
+  free_ = index;
+  count_--;
+}
+
+// ---- Transport -----------------------------------------------------------------------------
+
+Transport::Transport(uv_loop_t* loop, EventSink* sink)
+    : loop_(loop), sink_(sink), read_buffer_(new char[kReadBufferSize]) {}
+
+Transport::~Transport() = default;
+
+size_t Transport::connection_size() { return sizeof(Connection); }
+
+int64_t Transport::listen(const char* ip, int port, int backlog, bool ipv6_only) {
+  sockaddr_storage address;
+  if (uv_ip6_addr(ip, port, reinterpret_cast<sockaddr_in6*>(&address)) != 0 &&
+      uv_ip4_addr(ip, port, reinterpret_cast<sockaddr_in*>(&address)) != 0) {
+    return UV_EINVAL;
+  }
+  Handle handle;
+  Listener* listener = listeners_.allocate(&handle);
+  if (listener == nullptr) return UV_ENOMEM;
+  int error = uv_tcp_init(loop_, &listener->tcp);
+  if (error != 0) {
+    listeners_.remove(listener->index);
+    return error;
+  }
+  listener->tcp.data = this;
+  open_handles_++;
+  error = uv_tcp_bind(&listener->tcp, reinterpret_cast<const sockaddr*>(&address), ipv6_only ? UV_TCP_IPV6ONLY : 0);
+  if (error == 0) error = uv_listen(reinterpret_cast<uv_stream_t*>(&listener->tcp), backlog, wsframe::transport::on_connection);
+  if (error != 0) {
+    // Closed quietly: the caller gets the error, not an event.
+    listener->closing = true;
+    listener->quiet = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), on_listener_close);
+    return error;
+  }
+  return static_cast<int64_t>(handle);
+}
+
+int Transport::close_listener(Handle handle) {
+  Listener* listener = listeners_.find(handle);
+  if (listener == nullptr) return UV_EBADF;
+  if (!listener->closing) {
+    listener->closing = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), on_listener_close);
+  }
+  return 0;
+}
+
+void Transport::on_listener_closed(Listener* listener) {
+  const uint32_t index = listener->index;
+  const bool quiet = listener->quiet;
+  listeners_.remove(index);
+  if (sink_ != nullptr && !quiet) sink_->listener_closed(index);
+  handle_closed();
+}
+
+void Transport::on_connection(Listener* listener, int status) {
+  // Accept errors (EMFILE, ENFILE, ECONNABORTED) leave the pending connection in the backlog;
+  // libuv retries on the next readiness (and uses its spare descriptor against EMFILE loops).
+  if (status != 0 || listener->closing) return;
+  Handle handle;
+  Connection* connection = connections_.allocate(&handle);
+  if (connection == nullptr) return;
+  if (uv_tcp_init(loop_, &connection->tcp) != 0) {
+    connections_.remove(connection->index);
+    return;
+  }
+  connection->tcp.data = this;
+  open_handles_++;
+  if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener->tcp), reinterpret_cast<uv_stream_t*>(&connection->tcp)) != 0) {
+    close(connection, 0);  // never announced: it closes without an event
+    return;
+  }
+  uv_tcp_nodelay(&connection->tcp, 1);
+  connection->flags |= kAnnounced;
+  if (sink_ != nullptr) sink_->accepted(listener->index, handle);
+}
+
+int64_t Transport::write(Handle handle, const uv_buf_t* buffers, unsigned count) {
+  Connection* connection = connections_.find(handle);
+  if (connection == nullptr) return UV_EBADF;
+  if (connection->flags & (kEnding | kClosing)) return UV_EPIPE;
+  size_t total = 0;
+  for (unsigned i = 0; i < count; i++) total += buffers[i].len;
+  if (total == 0) return 0;
+  auto* stream = reinterpret_cast<uv_stream_t*>(&connection->tcp);
+  // uv_try_write answers UV_EAGAIN by itself while earlier writes are queued: order is kept.
+  const int tried = uv_try_write(stream, buffers, count);
+  if (tried < 0 && tried != UV_EAGAIN) {
+    close(connection, tried);
+    return tried;
+  }
+  size_t written = tried > 0 ? static_cast<size_t>(tried) : 0;
+  if (written == total) return 0;
+  const size_t remainder = total - written;
+  auto* request = static_cast<WriteRequest*>(std::malloc(sizeof(WriteRequest) + remainder));
+  if (request == nullptr) {
+    close(connection, UV_ENOMEM);
+    return UV_ENOMEM;
+  }
+  request->length = remainder;
+  char* out = request->bytes();
+  for (unsigned i = 0; i < count; i++) {
+    size_t length = buffers[i].len;
+    const char* bytes = buffers[i].base;
+    if (written >= length) {
+      written -= length;
+      continue;
+    }
+    bytes += written;
+    length -= written;
+    written = 0;
+    std::memcpy(out, bytes, length);
+    out += length;
+  }
+  const uv_buf_t queued = uv_buf_init(request->bytes(), static_cast<unsigned>(remainder));
+  const int error = uv_write(&request->request, stream, &queued, 1, on_write);
+  if (error != 0) {
+    std::free(request);
+    close(connection, error);
+    return error;
+  }
+  return static_cast<int64_t>(remainder);
+}
+
+void Transport::on_written(Connection* connection, size_t bytes, int status) {
+  if (connection->flags & kClosing) return;  // cancelled by uv_close; `closed` tells JavaScript
+  if (status != 0) {
+    close(connection, status);
+    return;
+  }
+  if (sink_ != nullptr) sink_->written(connection->index, bytes);
+}
+
+int Transport::end(Handle handle) {
+  Connection* connection = connections_.find(handle);
+  if (connection == nullptr) return UV_EBADF;
+  shutdown(connection);
+  return 0;
+}
+
+void Transport::shutdown(Connection* connection) {
+  if (connection->flags & (kEnding | kClosing)) return;
+  connection->flags |= kEnding;
+  // libuv sends the FIN once every queued write is out.
+  auto* request = new (std::nothrow) uv_shutdown_t;
+  if (request == nullptr) {
+    close(connection, UV_ENOMEM);
+    return;
+  }
+  const int error = uv_shutdown(request, reinterpret_cast<uv_stream_t*>(&connection->tcp), wsframe::transport::on_shutdown);
+  if (error != 0) {
+    delete request;
+    close(connection, error);
+  }
+}
+
+void Transport::on_shutdown(Connection* connection, int status) {
+  if (connection->flags & kClosing) return;
+  if (status != 0) {
+    close(connection, status);
+    return;
+  }
+  connection->flags |= kEnded;
+  if (sink_ != nullptr) sink_->finished(connection->index);
+  if (connection->flags & kPeerEnded) close(connection, 0);
+}
+
+int Transport::destroy(Handle handle) {
+  Connection* connection = connections_.find(handle);
+  if (connection == nullptr) return UV_EBADF;
+  close(connection, 0);
+  return 0;
+}
+
+int Transport::pause(Handle handle) {
+  Connection* connection = connections_.find(handle);
+  if (connection == nullptr) return UV_EBADF;
+  if (connection->flags & kReading) {
+    connection->flags &= ~kReading;
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&connection->tcp));
+  }
+  return 0;
+}
+
+int Transport::resume(Handle handle) {
+  Connection* connection = connections_.find(handle);
+  if (connection == nullptr) return UV_EBADF;
+  if (connection->flags & (kReading | kPeerEnded | kClosing)) return 0;
+  const int error = uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp), on_alloc, wsframe::transport::on_read);
+  if (error != 0) {
+    close(connection, error);
+    return error;
+  }
+  connection->flags |= kReading;
+  return 0;
+}
+
+void Transport::on_read(Connection* connection, ssize_t nread) {
+  if (nread > 0) {
+    if (sink_ != nullptr) sink_->data(connection->index, read_buffer_.get(), static_cast<size_t>(nread));
+    return;
+  }
+  if (nread == 0) return;  // EAGAIN
+  if (nread != UV_EOF) {
+    close(connection, static_cast<int>(nread));
+    return;
+  }
+  connection->flags = static_cast<uint16_t>((connection->flags | kPeerEnded) & ~kReading);
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&connection->tcp));
+  if (sink_ != nullptr) sink_->ended(connection->index);
+  // No half-open connections (as Node's allowHalfOpen: false): our FIN follows what is queued,
+  // and the connection closes once it is out.
+  if (connection->flags & kEnded) {
+    close(connection, 0);
+  } else {
+    shutdown(connection);
+  }
+}
+
+void Transport::close(Connection* connection, int error) {
+  if (connection->flags & kClosing) return;
+  connection->flags |= kClosing;
+  connection->error = static_cast<int16_t>(error);
+  uv_close(reinterpret_cast<uv_handle_t*>(&connection->tcp), on_close);
+}
+
+void Transport::on_closed(Connection* connection) {
+  const uint32_t index = connection->index;
+  const int error = connection->error;
+  const bool announced = connection->flags & kAnnounced;
+  // The slot is free (stale handles name nothing) before JavaScript hears of it.
+  connections_.remove(index);
+  if (sink_ != nullptr && announced) sink_->closed(index, error);
+  handle_closed();
+}
+
+int Transport::address(Handle handle, bool listener, bool peer, sockaddr_storage* out) const {
+  const uv_tcp_t* tcp = nullptr;
+  if (listener) {
+    Listener* found = listeners_.find(handle);
+    if (found != nullptr) tcp = &found->tcp;
+  } else {
+    Connection* found = connections_.find(handle);
+    if (found != nullptr && !(found->flags & kClosing)) tcp = &found->tcp;
+  }
+  if (tcp == nullptr) return UV_EBADF;
+  int length = sizeof(*out);
+  return peer ? uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(out), &length)
+              : uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(out), &length);
+}
+
+void Transport::close_all(void (*done)(void*), void* arg) {
+  sink_ = nullptr;
+  all_closed_ = done;
+  all_closed_arg_ = arg;
+  connections_.for_each([this](Connection* connection) { close(connection, 0); });
+  listeners_.for_each([](Listener* listener) {
+    if (!listener->closing) {
+      listener->closing = true;
+      uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), on_listener_close);
+    }
+  });
+  if (open_handles_ == 0) done(arg);
+}
+
+void Transport::handle_closed() {
+  open_handles_--;
+  if (open_handles_ == 0 && all_closed_ != nullptr) all_closed_(all_closed_arg_);
+}
+
+template class Table<Connection>;
+template class Table<Listener>;
+
+}  // namespace transport
+}  // namespace wsframe

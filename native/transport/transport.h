@@ -1,0 +1,171 @@
+// The native transport's libuv side: listening sockets and connections on Node's own event loop,
+// kept in tables and named by integer handles (native/transport/README.md). No N-API here: what
+// happens is reported to an EventSink, which transport_binding.cc turns into JavaScript calls.
+#ifndef WSFRAME_TRANSPORT_TRANSPORT_H_
+#define WSFRAME_TRANSPORT_TRANSPORT_H_
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace wsframe {
+namespace transport {
+
+// A handle as JavaScript holds it: (generation << kIndexBits) | index, below 2^53 so it is an
+// exact JavaScript number. A handle whose slot has been freed (its generation moved on) names
+// nothing: every call taking one checks it and does nothing (returns UV_EBADF) when stale.
+using Handle = uint64_t;
+constexpr unsigned kIndexBits = 24;
+constexpr uint32_t kIndexMask = (uint32_t{1} << kIndexBits) - 1;
+constexpr uint32_t kGenerationMask = (uint32_t{1} << 28) - 1;
+
+// The one read buffer of the loop: every connection reads into it and its bytes are copied out
+// (into a JavaScript-owned Buffer) before the next read, so an idle connection holds none.
+// 64 KiB: what Node reads at once too; a 1 MiB message then costs 16 crossings.
+constexpr size_t kReadBufferSize = 64 * 1024;
+
+// What the transport reports. Every event is called from a libuv callback (never from inside a
+// call into the transport), with the connection's slot index; the connection's memory stays
+// valid until after `closed`, and `closed` is the last event of a connection, exactly once.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // A listener accepted a connection (reading is paused until resume()).
+  virtual void accepted(uint32_t listener_index, Handle connection) = 0;
+  // Bytes arrived; they are only valid during the call.
+  virtual void data(uint32_t index, const char* bytes, size_t length) = 0;
+  // The peer ended its side (TCP FIN).
+  virtual void ended(uint32_t index) = 0;
+  // `bytes` of queued output (one write() remainder) were handed to the kernel.
+  virtual void written(uint32_t index, size_t bytes) = 0;
+  // Our FIN is out (end() completed).
+  virtual void finished(uint32_t index) = 0;
+  // The connection is gone; `error` is 0 or the libuv error (negative) that ended it.
+  virtual void closed(uint32_t index, int error) = 0;
+  // A listener stopped listening (closeListener()).
+  virtual void listener_closed(uint32_t index) = 0;
+};
+
+// One open connection: the libuv handle and what the transport needs beside it (256 B; with its
+// slot's generation and free-list link 264 B, stored in the table itself: no malloc per
+// connection). Nothing per connection for reading.
+struct Connection {
+  uv_tcp_t tcp;  // first: the uv_stream_t* libuv passes back is a Connection*
+  uint32_t index;
+  uint16_t flags;
+  int16_t error;  // the first libuv error (all are above -4096), reported with `closed`
+};
+
+struct Listener {
+  uv_tcp_t tcp;
+  uint32_t index;
+  bool closing;
+  bool quiet;  // failed to listen: closed without an event (the caller got the error)
+};
+
+// Objects stored in place, in chunks that never move (libuv keeps pointers to its handles), and
+// named by handles. A slot is freed only after its handle's close callback, so its memory is
+// never reused while libuv still knows it.
+template <typename T>
+class Table {
+ public:
+  Table() = default;
+  ~Table();
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  // A zeroed object in a free slot (index set), or null when out of memory.
+  T* allocate(Handle* handle);
+  T* find(Handle handle) const;
+  // Frees the slot; handles to it are stale from now on.
+  void remove(uint32_t index);
+  size_t size() const { return count_; }
+  size_t capacity() const { return chunks_.size() * kChunk; }
+  template <typename F>
+  void for_each(F f) {
+    for (Slot* chunk : chunks_) {
+      for (size_t i = 0; i < kChunk; i++) {
+        if (chunk[i].used) f(&chunk[i].object);
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    T object;
+    uint32_t generation : 31;
+    uint32_t used : 1;
+    uint32_t next_free;
+  };
+  static constexpr uint32_t kChunk = 1024;
+  static constexpr uint32_t kNone = UINT32_MAX;
+  Slot& slot(uint32_t index) const { return chunks_[index / kChunk][index % kChunk]; }
+  std::vector<Slot*> chunks_;
+  uint32_t free_ = kNone;
+  size_t count_ = 0;
+};
+
+class Transport {
+ public:
+  Transport(uv_loop_t* loop, EventSink* sink);
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Listens on an IP address (no name lookup here); returns the listener's handle, or a libuv error.
+  int64_t listen(const char* ip, int port, int backlog, bool ipv6_only);
+  int close_listener(Handle handle);
+
+  // Writes the buffers in order: uv_try_write on the caller's memory first, then one owned copy of
+  // what the kernel did not take, queued with uv_write. Returns the bytes queued (0: all written
+  // now) or a libuv error; an I/O error also closes the connection (reported with `closed`).
+  int64_t write(Handle handle, const uv_buf_t* buffers, unsigned count);
+  // TCP FIN once the queue is written; the connection closes once both sides have ended.
+  int end(Handle handle);
+  // Closes now, dropping what is queued.
+  int destroy(Handle handle);
+  int pause(Handle handle);
+  int resume(Handle handle);
+  // The address of either end of a connection or listener (`peer`: the remote end).
+  int address(Handle handle, bool listener, bool peer, sockaddr_storage* out) const;
+
+  size_t connections() const { return connections_.size(); }
+  size_t listeners() const { return listeners_.size(); }
+  size_t connection_slots() const { return connections_.capacity(); }
+  static size_t connection_size();
+
+  // Env teardown: no more events; every handle is closed; `done` runs once the last one is.
+  void close_all(void (*done)(void*), void* arg);
+
+  // libuv callbacks' way back in (they are plain functions).
+  static Transport* of(const uv_handle_t* handle) { return static_cast<Transport*>(handle->data); }
+  void on_connection(Listener* listener, int status);
+  void on_read(Connection* connection, ssize_t nread);
+  void on_written(Connection* connection, size_t bytes, int status);
+  void on_shutdown(Connection* connection, int status);
+  void on_closed(Connection* connection);
+  void on_listener_closed(Listener* listener);
+  char* read_buffer() { return read_buffer_.get(); }
+
+ private:
+  void close(Connection* connection, int error);
+  void shutdown(Connection* connection);
+  void handle_closed();
+
+  uv_loop_t* loop_;
+  EventSink* sink_;  // null once the environment is being torn down
+  std::unique_ptr<char[]> read_buffer_;
+  Table<Connection> connections_;
+  Table<Listener> listeners_;
+  size_t open_handles_ = 0;  // initialised and not yet through their close callback
+  void (*all_closed_)(void*) = nullptr;
+  void* all_closed_arg_ = nullptr;
+};
+
+}  // namespace transport
+}  // namespace wsframe
+
+#endif  // WSFRAME_TRANSPORT_TRANSPORT_H_

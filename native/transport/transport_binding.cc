@@ -1,0 +1,331 @@
+// The native transport's N-API glue (native/transport/README.md): JavaScript calls in with integer
+// handles, and hears of events through the one function it registered with init(). No pointer
+// ever reaches JavaScript; a stale or invalid handle makes a call a no-op that returns UV_EBADF.
+#include "transport_binding.h"
+
+#include <node_api.h>
+#include <uv.h>
+
+#include <cmath>
+#include <vector>
+
+#include "../napi_args.h"
+#include "transport.h"
+
+namespace wsframe {
+namespace transport {
+namespace {
+
+// The event numbers JavaScript dispatches on (src/transport/native-transport.ts, NativeEvent).
+enum Event : int32_t {
+  kAccepted = 0,        // (listener index, connection handle)
+  kData = 1,            // (index, Buffer)
+  kEnded = 2,           // (index, undefined)
+  kWritten = 3,         // (index, bytes)
+  kClosed = 4,          // (index, libuv error or 0)
+  kListenerClosed = 5,  // (listener index, undefined)
+  kFinished = 6,        // (index, undefined): our FIN is out
+};
+
+// One per Node environment (main thread, each worker): the transport, and the JavaScript
+// function every event is delivered to.
+class Binding final : public EventSink {
+ public:
+  Binding(napi_env env, uv_loop_t* loop) : env_(env), transport_(loop, this) {}
+
+  Transport& transport() { return transport_; }
+
+  napi_status set_callback(napi_value function) {
+    if (callback_ != nullptr) napi_delete_reference(env_, callback_);
+    callback_ = nullptr;
+    napi_status status = napi_create_reference(env_, function, 1, &callback_);
+    if (status != napi_ok || context_ != nullptr) return status;
+    napi_value resource, name;
+    if ((status = napi_create_object(env_, &resource)) != napi_ok ||
+        (status = napi_create_string_utf8(env_, "wsframe.transport", NAPI_AUTO_LENGTH, &name)) != napi_ok) {
+      return status;
+    }
+    return napi_async_init(env_, resource, name, &context_);
+  }
+
+  // Env teardown: close every handle (no more events), then let Node go on.
+  static void on_cleanup(napi_async_cleanup_hook_handle hook, void* arg) {
+    auto* binding = static_cast<Binding*>(arg);
+    binding->cleanup_ = hook;
+    binding->transport_.close_all(all_closed, binding);
+  }
+
+  void accepted(uint32_t listener_index, Handle connection) override {
+    emit(kAccepted, listener_index, [&](napi_value* value) {
+      return napi_create_double(env_, static_cast<double>(connection), value);
+    });
+  }
+  void data(uint32_t index, const char* bytes, size_t length) override {
+    // A copy JavaScript owns: it never sees memory the transport reuses (the shared read buffer).
+    emit(kData, index, [&](napi_value* value) { return napi_create_buffer_copy(env_, length, bytes, nullptr, value); });
+  }
+  void ended(uint32_t index) override {
+    emit(kEnded, index, [&](napi_value* value) { return napi_get_undefined(env_, value); });
+  }
+  void written(uint32_t index, size_t bytes) override {
+    emit(kWritten, index, [&](napi_value* value) { return napi_create_double(env_, static_cast<double>(bytes), value); });
+  }
+  void finished(uint32_t index) override {
+    emit(kFinished, index, [&](napi_value* value) { return napi_get_undefined(env_, value); });
+  }
+  void closed(uint32_t index, int error) override {
+    emit(kClosed, index, [&](napi_value* value) { return napi_create_int32(env_, error, value); });
+  }
+  void listener_closed(uint32_t index) override {
+    emit(kListenerClosed, index, [&](napi_value* value) { return napi_get_undefined(env_, value); });
+  }
+
+ private:
+  static void all_closed(void* arg) {
+    auto* binding = static_cast<Binding*>(arg);
+    napi_remove_async_cleanup_hook(binding->cleanup_);
+    if (binding->callback_ != nullptr) napi_delete_reference(binding->env_, binding->callback_);
+    if (binding->context_ != nullptr) napi_async_destroy(binding->env_, binding->context_);
+    delete binding;
+  }
+
+  // One crossing into JavaScript, from a libuv callback (no JavaScript on the stack):
+  // napi_make_callback, so process.nextTick callbacks and promise jobs run after it as after any
+  // Node I/O callback. An exception thrown by the callback is not swallowed: it goes to
+  // process 'uncaughtException' (napi_fatal_exception), as one thrown by a net.Socket listener.
+  template <typename MakeValue>
+  void emit(int32_t event, uint32_t index, MakeValue make_value) {
+    if (callback_ == nullptr) return;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
+    // napi_make_callback wants an object as `this` (undefined throws): the global, as for Node callbacks.
+    napi_value function, receiver, argv[3], result;
+    if (napi_get_reference_value(env_, callback_, &function) == napi_ok && function != nullptr &&
+        napi_get_global(env_, &receiver) == napi_ok && napi_create_int32(env_, event, &argv[0]) == napi_ok &&
+        napi_create_uint32(env_, index, &argv[1]) == napi_ok && make_value(&argv[2]) == napi_ok) {
+      if (napi_make_callback(env_, context_, receiver, function, 3, argv, &result) == napi_pending_exception) {
+        napi_value error;
+        if (napi_get_and_clear_last_exception(env_, &error) == napi_ok) napi_fatal_exception(env_, error);
+      }
+    }
+    napi_close_handle_scope(env_, scope);
+  }
+
+  napi_env env_;
+  Transport transport_;
+  napi_ref callback_ = nullptr;
+  napi_async_context context_ = nullptr;
+  napi_async_cleanup_hook_handle cleanup_ = nullptr;
+};
+
+// ---- arguments -----------------------------------------------------------------------------
+
+// The arguments, and the environment's Binding (every function's data pointer).
+template <size_t kCount>
+struct Call : Args<kCount> {
+  Binding* binding;
+  bool read(napi_env env, napi_callback_info info) {
+    if (!Args<kCount>::read(env, info)) return false;
+    binding = static_cast<Binding*>(this->data);
+    return true;
+  }
+};
+
+// A handle is a non-negative integer below 2^53; anything else names nothing (UV_EBADF). Only a
+// value that is not a number at all is a TypeError.
+bool read_handle(napi_env env, napi_value value, Handle* out) {
+  double number;
+  if (napi_get_value_double(env, value, &number) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The handle must be a number");
+    return false;
+  }
+  *out = number >= 0 && number < 9007199254740992.0 && std::floor(number) == number ? static_cast<Handle>(number)
+                                                                                      : ~Handle{0};
+  return true;
+}
+
+bool read_chunk(napi_env env, napi_value value, uv_buf_t* out) {
+  Bytes chunk;
+  if (!read_bytes(env, value, "Chunks must be Uint8Arrays or Buffers", &chunk)) return false;
+  if (chunk.length > UINT32_MAX) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "A chunk must be shorter than 4 GiB");
+    return false;
+  }
+  *out = uv_buf_init(reinterpret_cast<char*>(chunk.data), static_cast<unsigned>(chunk.length));
+  return true;
+}
+
+napi_value number(napi_env env, double value) {
+  napi_value result;
+  return napi_create_double(env, value, &result) == napi_ok ? result : nullptr;
+}
+
+// ---- functions -----------------------------------------------------------------------------
+
+// init(callback(event, index, value))
+napi_value Init(napi_env env, napi_callback_info info) {
+  Call<1> call;
+  if (!call.read(env, info)) return nullptr;
+  napi_valuetype type;
+  if (napi_typeof(env, call.argv[0], &type) != napi_ok || type != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The event callback must be a function");
+    return nullptr;
+  }
+  if (call.binding->set_callback(call.argv[0]) != napi_ok) {
+    napi_throw_error(env, "ERR_WSFRAME_TRANSPORT", "Could not register the event callback");
+  }
+  return nullptr;
+}
+
+// listen(ip, port, backlog, ipv6Only) → listener handle, or a libuv error (negative)
+napi_value Listen(napi_env env, napi_callback_info info) {
+  Call<4> call;
+  char ip[64];
+  size_t ip_length;
+  int32_t port, backlog;
+  bool ipv6_only;
+  if (!call.read(env, info)) return nullptr;
+  if (napi_get_value_string_utf8(env, call.argv[0], ip, sizeof(ip), &ip_length) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The address must be a string");
+    return nullptr;
+  }
+  if (!read_int32(env, call.argv[1], "The port must be a number", &port) ||
+      !read_int32(env, call.argv[2], "The backlog must be a number", &backlog)) {
+    return nullptr;
+  }
+  if (napi_get_value_bool(env, call.argv[3], &ipv6_only) != napi_ok) ipv6_only = false;
+  if (port < 0 || port > 65535) return number(env, UV_EINVAL);
+  return number(env, static_cast<double>(call.binding->transport().listen(ip, port, backlog, ipv6_only)));
+}
+
+// closeListener, end, destroy, pause, resume: (handle) → 0 or a libuv error
+template <int (Transport::*kMethod)(Handle)>
+napi_value HandleCall(napi_env env, napi_callback_info info) {
+  Call<1> call;
+  Handle handle;
+  if (!call.read(env, info) || !read_handle(env, call.argv[0], &handle)) return nullptr;
+  return number(env, (call.binding->transport().*kMethod)(handle));
+}
+
+// write(handle, chunk | chunks) → bytes queued (0: all handed to the kernel), or a libuv error
+napi_value Write(napi_env env, napi_callback_info info) {
+  Call<2> call;
+  Handle handle;
+  if (!call.read(env, info) || !read_handle(env, call.argv[0], &handle)) return nullptr;
+  bool is_array;
+  if (napi_is_array(env, call.argv[1], &is_array) != napi_ok) return nullptr;
+  if (!is_array) {
+    uv_buf_t buffer;
+    if (!read_chunk(env, call.argv[1], &buffer)) return nullptr;
+    return number(env, static_cast<double>(call.binding->transport().write(handle, &buffer, 1)));
+  }
+  uint32_t count;
+  if (napi_get_array_length(env, call.argv[1], &count) != napi_ok) return nullptr;
+  uv_buf_t few[16];
+  std::vector<uv_buf_t> many;
+  uv_buf_t* buffers = few;
+  if (count > 16) {
+    many.resize(count);
+    buffers = many.data();
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value chunk;
+    if (napi_get_element(env, call.argv[1], i, &chunk) != napi_ok || !read_chunk(env, chunk, &buffers[i])) {
+      return nullptr;
+    }
+  }
+  return number(env, static_cast<double>(call.binding->transport().write(handle, buffers, count)));
+}
+
+// address(handle, which) with which 0: a connection's local end, 1: its peer, 2: a listener's
+// local end → [address, port, family], or a libuv error.
+napi_value Address(napi_env env, napi_callback_info info) {
+  Call<2> call;
+  Handle handle;
+  int32_t which;
+  if (!call.read(env, info) || !read_handle(env, call.argv[0], &handle) ||
+      !read_int32(env, call.argv[1], "which must be a number", &which)) {
+    return nullptr;
+  }
+  sockaddr_storage address;
+  const int error = call.binding->transport().address(handle, which == 2, which == 1, &address);
+  if (error != 0) return number(env, error);
+  char ip[64];
+  int port;
+  const char* family;
+  if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    uv_ip6_name(in6, ip, sizeof(ip));
+    port = ntohs(in6->sin6_port);
+    family = "IPv6";
+  } else {
+    const auto* in4 = reinterpret_cast<const sockaddr_in*>(&address);
+    uv_ip4_name(in4, ip, sizeof(ip));
+    port = ntohs(in4->sin_port);
+    family = "IPv4";
+  }
+  napi_value result, element;
+  if (napi_create_array_with_length(env, 3, &result) != napi_ok) return nullptr;
+  napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &element);
+  napi_set_element(env, result, 0, element);
+  napi_set_element(env, result, 1, number(env, port));
+  napi_create_string_utf8(env, family, NAPI_AUTO_LENGTH, &element);
+  napi_set_element(env, result, 2, element);
+  return result;
+}
+
+// stats() → { connections, listeners, connectionSlots, connectionSize, readBufferSize }
+napi_value Stats(napi_env env, napi_callback_info info) {
+  Call<1> call;
+  if (!call.read(env, info)) return nullptr;
+  Transport& transport = call.binding->transport();
+  napi_value result;
+  if (napi_create_object(env, &result) != napi_ok) return nullptr;
+  napi_set_named_property(env, result, "connections", number(env, static_cast<double>(transport.connections())));
+  napi_set_named_property(env, result, "listeners", number(env, static_cast<double>(transport.listeners())));
+  napi_set_named_property(env, result, "connectionSlots", number(env, static_cast<double>(transport.connection_slots())));
+  napi_set_named_property(env, result, "connectionSize", number(env, static_cast<double>(Transport::connection_size())));
+  napi_set_named_property(env, result, "readBufferSize", number(env, static_cast<double>(kReadBufferSize)));
+  return result;
+}
+
+}  // namespace
+
+bool register_transport(napi_env env, napi_value exports) {
+  uv_loop_t* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return false;
+  auto* binding = new Binding(env, loop);
+  napi_async_cleanup_hook_handle hook;
+  if (napi_add_async_cleanup_hook(env, Binding::on_cleanup, binding, &hook) != napi_ok) {
+    delete binding;
+    return false;
+  }
+  napi_value transport;
+  if (napi_create_object(env, &transport) != napi_ok) return false;
+  const struct {
+    const char* name;
+    napi_callback callback;
+  } functions[] = {
+      {"init", Init},
+      {"listen", Listen},
+      {"closeListener", HandleCall<&Transport::close_listener>},
+      {"write", Write},
+      {"end", HandleCall<&Transport::end>},
+      {"destroy", HandleCall<&Transport::destroy>},
+      {"pause", HandleCall<&Transport::pause>},
+      {"resume", HandleCall<&Transport::resume>},
+      {"address", Address},
+      {"stats", Stats},
+  };
+  for (const auto& function : functions) {
+    napi_value value;
+    if (napi_create_function(env, function.name, NAPI_AUTO_LENGTH, function.callback, binding, &value) != napi_ok ||
+        napi_set_named_property(env, transport, function.name, value) != napi_ok) {
+      return false;
+    }
+  }
+  return napi_set_named_property(env, exports, "transport", transport) == napi_ok;
+}
+
+}  // namespace transport
+}  // namespace wsframe

@@ -1,0 +1,320 @@
+/**
+ * The native transport: connections the addon owns on Node's own libuv loop (native/transport/),
+ * for the standalone server. No net.Socket, no stream state: per connection a small native struct
+ * and this object.
+ *
+ * JavaScript never holds a pointer: connections and listeners are integer handles (slot index +
+ * generation) that the addon checks on every call; a stale one is a no-op. Every event arrives
+ * through one function registered once, as (event, slot index, value), and is routed through a
+ * table indexed by slot. The addon frees a connection only after its close, and `closed` is its
+ * last event, exactly once.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { constants } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { getSystemErrorName } from 'node:util';
+import { nativeAddon } from '../native.js';
+import type { NativeTransportFunctions } from '../native.js';
+import type { Transport, TransportListener, WriteCallback } from './transport.js';
+
+/** The addon's transport functions, or undefined when the addon (or its transport) did not load. */
+export const nativeTransport: NativeTransportFunctions | undefined = nativeAddon?.transport;
+
+/**
+ * The transports a standalone server can be given here (`transport` option, `--transport`): the
+ * native one where the addon loaded with it, and `net.Socket` always.
+ */
+export const transports: readonly ('native' | 'node')[] = nativeTransport !== undefined ? ['native', 'node'] : ['node'];
+
+// The events (native/transport/transport_binding.cc, Event).
+const ACCEPTED = 0; // (listener index, connection handle)
+const DATA = 1; // (index, Buffer)
+const ENDED = 2; // (index)
+const WRITTEN = 3; // (index, bytes)
+const CLOSED = 4; // (index, libuv error or 0)
+const LISTENER_CLOSED = 5; // (listener index)
+const FINISHED = 6; // (index): our FIN is out
+
+/** Handles are (generation << 24) | index: the slot is the low 24 bits. */
+const INDEX_SPACE = 2 ** 24;
+
+/** Open connections by slot index, and listeners by theirs. */
+const connections: (NativeTransport | undefined)[] = [];
+const listeners: (NativeListener | undefined)[] = [];
+let initialised = false;
+
+function addon(): NativeTransportFunctions {
+  if (nativeTransport === undefined) throw new Error('the native transport is not available');
+  if (!initialised) {
+    nativeTransport.init(onEvent);
+    initialised = true;
+  }
+  return nativeTransport;
+}
+
+function onEvent(event: number, index: number, value: unknown): void {
+  switch (event) {
+    case DATA:
+      connections[index]?.listener?.onData(value as Buffer);
+      return;
+    case WRITTEN:
+      connections[index]?.written(value as number);
+      return;
+    case ACCEPTED:
+      listeners[index]?.accepted(value as number);
+      return;
+    case ENDED:
+      connections[index]?.listener?.onEnd();
+      return;
+    case FINISHED:
+      connections[index]?.finished();
+      return;
+    case CLOSED: {
+      const transport = connections[index];
+      connections[index] = undefined;
+      transport?.closed(value as number);
+      return;
+    }
+    case LISTENER_CLOSED: {
+      const listener = listeners[index];
+      listeners[index] = undefined;
+      listener?.closed();
+      return;
+    }
+  }
+}
+
+/** A libuv error as Node reports one: message and `code` 'ECONNRESET', `errno` the number. */
+function systemError(errno: number, syscall: string): NodeJS.ErrnoException {
+  const code = getSystemErrorName(errno);
+  return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
+}
+
+/**
+ * What a connection needs only once it writes more than the kernel takes, ends, closes or is asked
+ * its address: made then, so an idle connection's transport is three fields (48 B).
+ */
+class TransportState {
+  /** Bytes the addon queued (write() remainders not yet written). */
+  buffered = 0;
+  /** One entry per queued write() remainder, in order: its callback (or undefined). */
+  pending: (WriteCallback | undefined)[] = [];
+  /** end() or destroy() was called. */
+  ended = false;
+  endCallback: (() => void) | undefined = undefined;
+  /** The peer's address once read (kept after the close, as a net.Socket keeps it). */
+  peer: string | undefined = undefined;
+}
+
+export class NativeTransport implements Transport {
+  /** A getter, not a field: nothing more to keep in every idle connection. */
+  get kind(): 'native' {
+    return 'native';
+  }
+
+  /** @internal */
+  listener: TransportListener | undefined;
+  private state: TransportState | undefined;
+
+  /** @internal Made for each accepted connection; `handle` becomes -1 once it closed. */
+  constructor(public handle: number) {
+    connections[handle % INDEX_SPACE] = this;
+  }
+
+  private get more(): TransportState {
+    return (this.state ??= new TransportState());
+  }
+
+  setListener(listener: TransportListener): void {
+    this.listener = listener;
+  }
+
+  resume(): void {
+    addon().resume(this.handle);
+  }
+
+  pause(): void {
+    addon().pause(this.handle);
+  }
+
+  get bufferedAmount(): number {
+    return this.state === undefined ? 0 : this.state.buffered;
+  }
+
+  get writable(): boolean {
+    return this.handle >= 0 && this.state?.ended !== true;
+  }
+
+  write(chunks: readonly Uint8Array[], callback?: WriteCallback): void {
+    if (!this.writable) {
+      if (callback !== undefined) process.nextTick(callback, systemError(-constants.errno.EPIPE, 'write'));
+      return;
+    }
+    const queued = addon().write(this.handle, chunks.length === 1 ? chunks[0]! : chunks);
+    if (queued === 0) {
+      // All handed to the kernel now; Node, too, calls a write's callback asynchronously.
+      if (callback !== undefined) process.nextTick(callback);
+    } else if (queued > 0) {
+      const state = this.more;
+      state.buffered += queued;
+      state.pending.push(callback);
+    } else if (callback !== undefined) {
+      // An I/O error: the addon is closing the connection (onError and onClose follow).
+      process.nextTick(callback, systemError(queued, 'write'));
+    }
+  }
+
+  end(callback?: () => void): void {
+    if (this.handle < 0) {
+      if (callback !== undefined) process.nextTick(callback);
+      return;
+    }
+    const state = this.more;
+    if (callback !== undefined) {
+      const earlier = state.endCallback;
+      state.endCallback = earlier === undefined ? callback : () => (earlier(), callback());
+    }
+    state.ended = true;
+    addon().end(this.handle);
+  }
+
+  destroy(): void {
+    if (this.handle < 0) return;
+    this.more.ended = true;
+    addon().destroy(this.handle);
+  }
+
+  remoteAddress(): string {
+    if (this.state?.peer === undefined) {
+      const address = addon().address(this.handle, 1);
+      if (typeof address === 'number') return '';
+      this.more.peer = address[0];
+    }
+    return this.state!.peer!;
+  }
+
+  /** @internal A queued remainder was handed to the kernel. */
+  written(bytes: number): void {
+    const state = this.state!;
+    state.buffered -= bytes;
+    const callback = state.pending.shift();
+    if (callback !== undefined) callback();
+    if (state.buffered === 0) this.listener?.onDrain();
+  }
+
+  /** @internal Our FIN is out. */
+  finished(): void {
+    const state = this.state;
+    if (state === undefined) return;
+    const callback = state.endCallback;
+    state.endCallback = undefined;
+    callback?.();
+  }
+
+  /** @internal The last event: the connection is gone (`errno` is 0 or why). */
+  closed(errno: number): void {
+    this.handle = -1;
+    const listener = this.listener;
+    const error = errno !== 0 ? systemError(errno, 'read') : undefined;
+    if (error !== undefined) listener?.onError(error);
+    const state = this.state;
+    if (state !== undefined) {
+      const pending = state.pending;
+      state.pending = [];
+      state.buffered = 0;
+      const failure = error ?? systemError(-constants.errno.ECANCELED, 'write');
+      for (const callback of pending) callback?.(failure);
+      this.finished(); // an end() that never got its FIN out is over too
+    }
+    listener?.onClose();
+  }
+}
+
+/**
+ * What `UpgradeRequestInfo.socket` is on the native transport: no net.Socket exists, so the
+ * addresses a net.Socket would give, read from the connection when asked (undefined once it
+ * closed, as a destroyed net.Socket's).
+ */
+export class NativeSocketAddresses {
+  constructor(private readonly transport: NativeTransport) {}
+
+  get remoteAddress(): string | undefined {
+    return this.read(1)?.[0];
+  }
+  get remotePort(): number | undefined {
+    return this.read(1)?.[1];
+  }
+  get remoteFamily(): string | undefined {
+    return this.read(1)?.[2];
+  }
+  get localAddress(): string | undefined {
+    return this.read(0)?.[0];
+  }
+  get localPort(): number | undefined {
+    return this.read(0)?.[1];
+  }
+
+  private read(which: 0 | 1): [string, number, string] | undefined {
+    const address = addon().address(this.transport.handle, which); // -1 once closed: EBADF
+    return typeof address === 'number' ? undefined : address;
+  }
+}
+
+/** The backlog net.Server uses by default. */
+const defaultBacklog = 511;
+
+/** A listening socket in the addon: accepted connections go to `onConnection`, paused. */
+export class NativeListener {
+  private handle = -1;
+  private closeCallbacks: (() => void)[] | undefined;
+
+  constructor(private readonly onConnection: (transport: NativeTransport) => void) {}
+
+  /**
+   * Listens as net.Server.listen(port, host) does: a host name is looked up first; no host means
+   * every interface (IPv6 and IPv4 on one socket where the system has IPv6, else IPv4).
+   */
+  async listen(port: number, host: string | undefined, backlog = defaultBacklog): Promise<void> {
+    const functions = addon();
+    let handle: number;
+    if (host === undefined) {
+      handle = functions.listen('::', port, backlog, false);
+      if (handle < 0 && handle !== -constants.errno.EADDRINUSE) handle = functions.listen('0.0.0.0', port, backlog, false);
+    } else {
+      const ip = isIP(host) !== 0 ? host : (await lookup(host)).address;
+      handle = functions.listen(ip, port, backlog, false);
+    }
+    if (handle < 0) throw systemError(handle, 'listen');
+    this.handle = handle;
+    listeners[handle % INDEX_SPACE] = this;
+  }
+
+  address(): AddressInfo | null {
+    if (this.handle < 0) return null;
+    const address = addon().address(this.handle, 2);
+    return typeof address === 'number' ? null : { address: address[0], port: address[1], family: address[2] };
+  }
+
+  /** Stops listening (open connections stay); `callback` once the socket is closed. */
+  close(callback: () => void): void {
+    if (this.handle < 0 || addon().closeListener(this.handle) !== 0) {
+      process.nextTick(callback);
+      return;
+    }
+    (this.closeCallbacks ??= []).push(callback);
+  }
+
+  /** @internal */
+  accepted(handle: number): void {
+    this.onConnection(new NativeTransport(handle));
+  }
+
+  /** @internal */
+  closed(): void {
+    this.handle = -1;
+    const callbacks = this.closeCallbacks ?? [];
+    this.closeCallbacks = undefined;
+    for (const callback of callbacks) callback();
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * The native transport on its own (src/transport/native-transport.ts over native/transport/):
+ * accept, read, write, end, destroy; a peer that vanishes mid-write; a write queue that fills
+ * (EAGAIN) and drains; thousands of connections with nothing left behind; stale handles; an
+ * exception thrown by an event listener; a worker's connections closed at its exit. The rest of
+ * the suite covers the transport under the WebSocket server (vitest.config.mts, projects).
+ * WSFRAME_ADDON_PATH runs the same file against the sanitizer build (native-sanitizers.test.ts).
+ */
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NativeListener, NativeSocketAddresses, nativeTransport } from '../../src/transport/native-transport.js';
+import type { NativeTransport } from '../../src/transport/native-transport.js';
+import type { TransportListener } from '../../src/transport/transport.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { startServer } from '../helpers/servers.js';
+import { WebSocketServer } from '../../src/server.js';
+
+const EBADF = -9;
+const repoRoot = resolve(__dirname, '../..');
+
+/** Every event a transport reported, in order, and the bytes it read. */
+class Recorder implements TransportListener {
+  readonly events: string[] = [];
+  readonly chunks: Buffer[] = [];
+  errors: Error[] = [];
+  constructor(readonly transport: NativeTransport, private readonly onBytes?: (chunk: Uint8Array) => void) {
+    transport.setListener(this);
+  }
+  onData(chunk: Uint8Array): void {
+    this.chunks.push(Buffer.from(chunk));
+    this.onBytes?.(chunk);
+  }
+  onEnd(): void {
+    this.events.push('end');
+  }
+  onError(error: Error): void {
+    this.errors.push(error);
+    this.events.push('error');
+  }
+  onClose(): void {
+    this.events.push('close');
+  }
+  onDrain(): void {
+    this.events.push('drain');
+  }
+  get received(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+const listening = new Set<NativeListener>();
+afterEach(async () => {
+  await Promise.all([...listening].map((listener) => new Promise<void>((done) => listener.close(done))));
+  listening.clear();
+});
+
+/** A native listener on 127.0.0.1; each accepted transport gets a Recorder (and starts reading unless told not to). */
+async function listen(options: { read?: boolean; onBytes?: (recorder: Recorder, chunk: Uint8Array) => void } = {}) {
+  const accepted: Recorder[] = [];
+  let wake: (() => void) | undefined;
+  const listener = new NativeListener((transport) => {
+    const recorder: Recorder = new Recorder(transport, (chunk) => options.onBytes?.(recorder, chunk));
+    accepted.push(recorder);
+    if (options.read !== false) transport.resume();
+    wake?.();
+  });
+  await listener.listen(0, '127.0.0.1');
+  listening.add(listener);
+  const port = listener.address()!.port;
+  const next = async (index: number): Promise<Recorder> => {
+    while (accepted.length <= index) await new Promise<void>((resolve) => (wake = resolve));
+    return accepted[index]!;
+  };
+  return { listener, port, accepted, next };
+}
+
+async function client(port: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  return socket;
+}
+
+/** Node's own socket handles (the clients'; the addon's never show here, its stats() count them). */
+function sockets(): string[] {
+  return process.getActiveResourcesInfo().filter((kind) => kind.startsWith('TCP'));
+}
+
+function openDescriptors(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+describe.skipIf(nativeTransport === undefined)('native transport', () => {
+  it('accepts, reads, writes a batch in order, and closes once after both sides ended', async () => {
+    const { port, next } = await listen({
+      onBytes: (recorder, chunk) => recorder.transport.write([Buffer.from('echo:'), chunk, Buffer.from(';')]),
+    });
+    const socket = await client(port);
+    const recorder = await next(0);
+    const replies: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => replies.push(chunk));
+    socket.write('hello');
+    await expect.poll(() => Buffer.concat(replies).toString()).toBe('echo:hello;');
+    expect(recorder.transport.remoteAddress()).toBe('127.0.0.1');
+    expect(recorder.transport.writable).toBe(true);
+    socket.end();
+    await once(socket, 'close'); // our FIN followed the peer's (no half-open connections)
+    await expect.poll(() => recorder.events).toEqual(['end', 'close']);
+    expect(recorder.transport.writable).toBe(false);
+    expect(nativeTransport!.stats().connections).toBe(0);
+  });
+
+  it('end() sends what is queued, then FIN; the end callback runs once it is out', async () => {
+    const { port, next } = await listen();
+    const socket = await client(port);
+    const recorder = await next(0);
+    const payload = Buffer.alloc(3 * 1024 * 1024, 7);
+    let ended = false;
+    recorder.transport.write([payload]);
+    recorder.transport.end(() => (ended = true));
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    await once(socket, 'end');
+    expect(Buffer.concat(received).equals(payload)).toBe(true);
+    await expect.poll(() => ended).toBe(true);
+    socket.end();
+    await expect.poll(() => recorder.events).toEqual(['end', 'close']);
+  });
+
+  it('destroy() drops the queue: its write callbacks fail, close is reported once, writes after it fail', async () => {
+    const { port, next } = await listen({ read: false });
+    const socket = await client(port);
+    socket.pause(); // the queue cannot drain
+    const recorder = await next(0);
+    const results: unknown[] = [];
+    for (let i = 0; i < 20; i++) recorder.transport.write([Buffer.alloc(1024 * 1024)], (error) => results.push(error?.message ?? 'ok'));
+    expect(recorder.transport.bufferedAmount).toBeGreaterThan(0);
+    recorder.transport.destroy();
+    recorder.transport.destroy(); // twice: nothing more happens
+    recorder.transport.write([Buffer.from('late')], (error) => results.push(`late: ${(error as NodeJS.ErrnoException).code}`));
+    await expect.poll(() => recorder.events).toEqual(['close']);
+    await expect.poll(() => results.length).toBe(21);
+    expect(results.filter((result) => result === 'ok').length).toBeLessThan(20); // the queued ones failed
+    expect(results).toContain('late: EPIPE');
+    expect(recorder.transport.bufferedAmount).toBe(0);
+    socket.destroy();
+  });
+
+  it('a write queue that fills (EAGAIN) drains once the peer reads: every byte in order, one drain, callbacks run', async () => {
+    const { port, next } = await listen();
+    const socket = await client(port);
+    socket.pause();
+    const recorder = await next(0);
+    const chunks = Array.from({ length: 64 }, (_, i) => Buffer.alloc(256 * 1024, i));
+    let called = 0;
+    for (const chunk of chunks) recorder.transport.write([chunk], () => called++);
+    expect(recorder.transport.bufferedAmount).toBeGreaterThan(0); // the kernel took only part of 16 MiB
+    const received: Buffer[] = [];
+    let length = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      length += chunk.length;
+    });
+    socket.resume();
+    await expect.poll(() => length, { timeout: 20_000 }).toBe(64 * 256 * 1024);
+    expect(Buffer.concat(received).equals(Buffer.concat(chunks))).toBe(true);
+    await expect.poll(() => called).toBe(64);
+    expect(recorder.events).toEqual(['drain']);
+    expect(recorder.transport.bufferedAmount).toBe(0);
+    socket.destroy();
+    await expect.poll(() => recorder.events.at(-1)).toBe('close');
+  });
+
+  it('a peer that vanishes mid-write: an error, then close, the queued callbacks fail, nothing left', async () => {
+    const { port, next } = await listen();
+    const socket = await client(port);
+    socket.pause();
+    const recorder = await next(0);
+    const errors: (Error | null | undefined)[] = [];
+    for (let i = 0; i < 16; i++) recorder.transport.write([Buffer.alloc(1024 * 1024)], (error) => errors.push(error));
+    expect(recorder.transport.bufferedAmount).toBeGreaterThan(0);
+    socket.resetAndDestroy(); // RST: the peer is gone with our bytes unread
+    await expect.poll(() => recorder.events.at(-1)).toBe('close');
+    expect(recorder.events.filter((event) => event === 'close')).toHaveLength(1);
+    expect(recorder.errors.map((error) => (error as NodeJS.ErrnoException).code)).toEqual([expect.stringMatching(/^(ECONNRESET|EPIPE)$/)]);
+    await expect.poll(() => errors.length).toBe(16);
+    expect(errors.some((error) => error instanceof Error)).toBe(true);
+    expect(nativeTransport!.stats().connections).toBe(0);
+  });
+
+  it('pause() stops reading (TCP pushes back on the peer), resume() goes on with nothing lost', async () => {
+    const { port, next } = await listen();
+    const socket = await client(port);
+    const recorder = await next(0);
+    recorder.transport.pause();
+    const payload = Buffer.alloc(8 * 1024 * 1024, 3);
+    const flushed = socket.write(payload);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(flushed).toBe(false);
+    expect(socket.writableLength).toBeGreaterThan(0); // the peer's data waits: we are not reading
+    const before = recorder.received.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(recorder.received.length).toBe(before);
+    recorder.transport.resume();
+    await expect.poll(() => recorder.received.length, { timeout: 20_000 }).toBe(payload.length);
+    expect(recorder.received.equals(payload)).toBe(true);
+    socket.destroy();
+  });
+
+  it('a stale handle (its connection closed, its slot reused) does nothing: every call answers EBADF', async () => {
+    const { port, next } = await listen();
+    const first = await client(port);
+    const stale = { handle: (await next(0)).transport.handle }; // what a holder of the old handle keeps
+    first.destroy();
+    await expect.poll(() => nativeTransport!.stats().connections).toBe(0);
+    const second = await client(port);
+    const live = await next(1);
+    expect(live.transport.handle % 2 ** 24).toBe(stale.handle % 2 ** 24); // the same slot, a new generation
+    expect(live.transport.handle).not.toBe(stale.handle);
+    const functions = nativeTransport!;
+    expect(functions.destroy(stale.handle)).toBe(EBADF);
+    expect(functions.end(stale.handle)).toBe(EBADF);
+    expect(functions.pause(stale.handle)).toBe(EBADF);
+    expect(functions.resume(stale.handle)).toBe(EBADF);
+    expect(functions.write(stale.handle, Buffer.from('x'))).toBe(EBADF);
+    expect(functions.address(stale.handle, 1)).toBe(EBADF);
+    for (const nonsense of [-1, 2 ** 60, 1.5, Number.NaN]) expect(functions.destroy(nonsense)).toBe(EBADF);
+    expect(() => functions.destroy('1' as unknown as number)).toThrow(TypeError);
+    expect(() => functions.write(live.transport.handle, ['x'] as unknown as Uint8Array[])).toThrow(TypeError);
+    // The live connection did not notice.
+    const replies: Buffer[] = [];
+    second.on('data', (chunk: Buffer) => replies.push(chunk));
+    live.transport.write([Buffer.from('still here')]);
+    await expect.poll(() => Buffer.concat(replies).toString()).toBe('still here');
+    second.destroy();
+  });
+
+  it('thousands of connections opened and closed leave no handle, descriptor or slot in use', async () => {
+    const { port, accepted } = await listen();
+    const fdsBefore = openDescriptors();
+    const resourcesBefore = sockets();
+    const count = 3000;
+    for (let round = 0; round < 2; round++) {
+      // In batches the backlog holds (a connection dropped from a full backlog waits for SYN-ACK retries).
+      const sockets: Socket[] = [];
+      for (let batch = 0; batch < count / 2; batch += 250) {
+        sockets.push(...(await Promise.all(Array.from({ length: 250 }, () => client(port)))));
+        await expect.poll(() => nativeTransport!.stats().connections).toBe(sockets.length);
+      }
+      // The first round closes from the peer's side, the second from ours.
+      const closed = sockets.map((socket) => once(socket, 'close'));
+      if (round === 0) for (const socket of sockets) socket.destroy();
+      else for (const recorder of accepted.slice(count / 2)) recorder.transport.destroy();
+      await Promise.all(closed);
+      await expect.poll(() => nativeTransport!.stats().connections, { timeout: 20_000 }).toBe(0);
+    }
+    expect(accepted).toHaveLength(count);
+    expect(accepted.every((recorder) => recorder.events.filter((event) => event === 'close').length === 1)).toBe(true);
+    expect(nativeTransport!.stats().connectionSlots).toBeLessThan(count); // slots were reused (allocated 1,024 at a time)
+    await expect.poll(() => openDescriptors()).toBe(fdsBefore);
+    await expect.poll(() => sockets().length).toBeLessThanOrEqual(resourcesBefore.length); // earlier tests' may still close
+  }, 60_000);
+
+  it('an exception thrown by an event listener reaches uncaughtException (not swallowed)', () => {
+    const script = `
+      const { NativeListener } = require(${JSON.stringify(resolve(repoRoot, 'dist/transport/native-transport.js'))});
+      const net = require('node:net');
+      process.on('uncaughtException', (error) => { console.log('uncaught: ' + error.message); process.exit(0); });
+      const listener = new NativeListener((transport) => {
+        transport.setListener({ onData() { throw new Error('thrown in onData'); }, onEnd() {}, onError() {}, onClose() {}, onDrain() {} });
+        transport.resume();
+      });
+      listener.listen(0, '127.0.0.1').then(() => net.connect(listener.address().port, '127.0.0.1').write('x'));
+    `;
+    const output = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(output.trim()).toBe('uncaught: thrown in onData');
+  });
+
+  it('a worker that exits with a listener and open connections closes them (env cleanup), the process goes on', async () => {
+    const worker = new Worker(
+      `
+      const { parentPort } = require('node:worker_threads');
+      const { NativeListener } = require(${JSON.stringify(resolve(repoRoot, 'dist/transport/native-transport.js'))});
+      const listener = new NativeListener((transport) => { transport.resume(); parentPort.postMessage('accepted'); });
+      listener.listen(0, '127.0.0.1').then(() => parentPort.postMessage(listener.address().port));
+      `,
+      { eval: true },
+    );
+    const [port] = (await once(worker, 'message')) as [number];
+    const socket = await client(port);
+    await once(worker, 'message'); // accepted
+    const closed = once(socket, 'close');
+    socket.on('error', () => {});
+    await worker.terminate();
+    await closed; // the worker's connection was closed by its env cleanup hook
+    await expect(client(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' }); // and its listener
+  });
+});
+
+describe.skipIf(nativeTransport === undefined)('the standalone server on the native transport', () => {
+  it('is the default; verify sees the addresses a net.Socket would give', async () => {
+    let socket: unknown;
+    const { server, port } = await startServer({ transport: 'native', verify: (request) => ((socket = request.socket), true) });
+    expect(server.transport).toBe('native');
+    const client = await RawClient.upgraded(port);
+    expect(socket).toBeInstanceOf(NativeSocketAddresses);
+    const addresses = socket as NativeSocketAddresses;
+    expect(addresses.remoteAddress).toBe('127.0.0.1');
+    expect(addresses.remotePort).toBe(client.socket.localPort);
+    expect(addresses.localPort).toBe(port);
+    expect(addresses.remoteFamily).toBe('IPv4');
+    client.destroy();
+  });
+
+  it('a port in use is an \'error\' event with code EADDRINUSE, as with net.Server, and leaves no listener', async () => {
+    const { port } = await startServer({ transport: 'native' });
+    const before = nativeTransport!.stats().listeners;
+    const second = new WebSocketServer({ host: '127.0.0.1', port, transport: 'native' });
+    const [error] = (await once(second, 'error')) as [NodeJS.ErrnoException];
+    expect(error).toMatchObject({ code: 'EADDRINUSE', syscall: 'listen' });
+    await expect.poll(() => nativeTransport!.stats().listeners).toBe(before);
+    await second.close();
+  });
+
+  it('after a session and close() no connection or listener is left in the addon', async () => {
+    const before = nativeTransport!.stats();
+    const { server, port } = await startServer({ transport: 'native', closeTimeout: 100 }, (ws) => ws.on('message', (data) => ws.send(data)));
+    const clients = await Promise.all(Array.from({ length: 20 }, () => RawClient.upgraded(port)));
+    const pending = await RawClient.open(port); // still sending its head
+    pending.write('GET / HTTP/1.1\r\n');
+    expect(nativeTransport!.stats().connections).toBe(before.connections + 21);
+    await server.close();
+    await Promise.all(clients.map((client) => client.waitClosed()));
+    await pending.waitClosed();
+    await expect.poll(() => nativeTransport!.stats()).toMatchObject({ connections: before.connections, listeners: before.listeners });
+  });
+});
