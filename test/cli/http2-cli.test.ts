@@ -18,7 +18,7 @@ describe('wsframe echo and connect over HTTP/2', () => {
     const echo = CliProcess.spawn(process.execPath, [
       cliPath, 'echo', '--host', '127.0.0.1', '--port', '0', '--tls-cert', certificate.certFile, '--tls-key', certificate.keyFile, '--http2', '--log',
     ]);
-    const [, port] = await echo.waitFor(/listening on wss:\/\/127\.0\.0\.1:(\d+) \(and over HTTP\/2\)/);
+    const [, port] = await echo.waitFor(/listening on wss:\/\/127\.0\.0\.1:(\d+) \(transport node\) \(and over HTTP\/2\)/);
     for (const flags of [['--http2'], []]) {
       const client = ConnectCli.start(`wss://127.0.0.1:${port}/cli`, [...flags, '--ca', certificate.certFile]);
       await client.waitFor(/^connected/m);

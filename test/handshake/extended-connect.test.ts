@@ -8,6 +8,7 @@ import {
   validateConnectRequest,
   validateConnectResponse,
 } from '../../src/handshake/index.js';
+import { AllowedOrigins } from '../../src/handshake/origin.js';
 
 /** The RFC 8441 §5.1 example request as node:http2's rawHeaders, with fields replaced or added by name. */
 function request(changes: Record<string, string | string[] | null> = {}): { rawHeaders: string[] } {
@@ -63,10 +64,10 @@ describe('validateConnectRequest (RFC 8441 §4–5)', () => {
   });
 
   it('checks Origin against the allow-list as over HTTP/1.1 (403)', () => {
-    expect(validateConnectRequest(request(), { origins: ['http://www.example.com'] }).ok).toBe(true);
-    const verdict = validateConnectRequest(request(), { origins: ['https://other.example'] });
+    expect(validateConnectRequest(request(), { origins: new AllowedOrigins(['http://www.example.com']) }).ok).toBe(true);
+    const verdict = validateConnectRequest(request(), { origins: new AllowedOrigins(['https://other.example']) });
     expect(verdict.ok ? 0 : verdict.status).toBe(403);
-    const missing = validateConnectRequest(request({ origin: null }), { origins: ['http://www.example.com'] });
+    const missing = validateConnectRequest(request({ origin: null }), { origins: new AllowedOrigins(['http://www.example.com']) });
     expect(missing.ok ? 0 : missing.status).toBe(403);
   });
 
