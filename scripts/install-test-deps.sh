@@ -3,7 +3,8 @@
 # tests talk to — Python's `websockets` (for Debian's /usr/bin/python3), Chromium (/usr/bin/chromium,
 # driven by playwright-core in test/browser/), redis-server (started on a free loopback port by
 # test/helpers/redis-server.ts for the Redis backplane tests), tinyproxy (the client's HTTP proxy,
-# test/helpers/tinyproxy.ts) — an arm64 cross compiler with qemu-user, which run the NEON
+# test/helpers/tinyproxy.ts), Hypercorn (python3-hypercorn: WebSockets over HTTP/2) and openssl
+# (the tests' self-signed certificates) — and an arm64 cross compiler with qemu-user, which run the NEON
 # kernel tests on x86-64 and build the linux-arm64 prebuild and prove it on an arm64 Node
 # (test/package/platforms.test.ts), and clang with libFuzzer for the fuzz targets. One apt step
 # for everything missing.
@@ -18,6 +19,10 @@ else
   /usr/bin/python3 -c 'import websockets' 2>/dev/null || need+=(python3-websockets)
   [ -x /usr/bin/chromium ] || need+=(chromium)
   [ -x /usr/bin/redis-server ] || need+=(redis-server)
+  # HTTP/2 peers: Hypercorn serves WebSockets over HTTP/2 (RFC 8441) to the wsframe client
+  # (test/interop/h2_echo_app.py); openssl makes the tests' self-signed certificates.
+  /usr/bin/python3 -c 'import hypercorn' 2>/dev/null || need+=(python3-hypercorn)
+  [ -x /usr/bin/openssl ] || need+=(openssl)
   # A real HTTP proxy for connect()'s CONNECT tunnels (test/helpers/tinyproxy.ts).
   [ -x /usr/bin/tinyproxy ] || need+=(tinyproxy)
   # The NEON kernels, cross-built and run under qemu-user (test/native/arm64.test.ts).

@@ -45,3 +45,17 @@ export {
   type UpgradeResponseValidation,
   type WebSocketUrl,
 } from './client-handshake.js';
+export {
+  connectAcceptResponse,
+  connectRefusalResponse,
+  connectRequestHeaders,
+  isWebSocketConnect,
+  validateConnectRequest,
+  validateConnectResponse,
+  type ConnectAcceptOptions,
+  type ConnectAnswer,
+  type ConnectRequest,
+  type ConnectRequestHeadersOptions,
+  type ConnectRequestValidation,
+  type ConnectResponse,
+} from './extended-connect.js';

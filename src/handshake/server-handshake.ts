@@ -100,6 +100,25 @@ export function validateUpgradeRequest(
     return refuse('WS_ERR_HANDSHAKE_BAD_KEY', 400, 'Sec-WebSocket-Key must be one base64-encoded 16-byte value');
   }
 
+  const fields = validateWebSocketFields(headers, options);
+  if (!fields.ok) return fields;
+  return { ...fields, key };
+}
+
+/** What the request offers once its WebSocket fields (items 6–9) checked out. */
+export interface WebSocketFields {
+  readonly ok: true;
+  readonly protocols: string[];
+  readonly extensions: Extension[];
+  readonly origin: string | undefined;
+}
+
+/**
+ * Items 6–9 of RFC 6455 §4.2.1: Sec-WebSocket-Version, Origin, Sec-WebSocket-Protocol and
+ * Sec-WebSocket-Extensions. HTTP/2's extended CONNECT uses these fields as they are (RFC 8441 §5),
+ * so both handshakes check them here.
+ */
+export function validateWebSocketFields(headers: RequestHeaders, options: UpgradeRequestOptions): WebSocketFields | RefusedUpgrade {
   // Item 6: Sec-WebSocket-Version 13; otherwise §4.4 says to answer with the versions we speak.
   if (headers.count('sec-websocket-version') > 1) {
     return refuse('WS_ERR_HANDSHAKE_BAD_VERSION', 400, 'Sec-WebSocket-Version must appear once');
@@ -145,10 +164,10 @@ export function validateUpgradeRequest(
     extensions = parsed.value;
   }
 
-  return { ok: true, key, protocols, extensions, origin };
+  return { ok: true, protocols, extensions, origin };
 }
 
-function refuse(
+export function refuse(
   code: WebSocketErrorCode,
   status: number,
   reason: string,
@@ -165,7 +184,7 @@ function isHttp11OrLater(httpVersion: string): boolean {
 }
 
 /** Header lookups over `rawHeaders`, by lower-cased name, keeping every line. */
-class RequestHeaders {
+export class RequestHeaders {
   private readonly valuesByName = new Map<string, string[]>();
 
   constructor(rawHeaders: readonly string[]) {

@@ -155,8 +155,8 @@ describe('each flag is wired', () => {
     refused.write(upgradeRequest(cli.port, { 'Sec-WebSocket-Version': '8' }));
     expect((await refused.response()).status).toBe(426);
     await cli.waitFor(/ 426 /);
-    expect(cli.stdout).toContain('#Fields: date time c-ip cs-method cs-uri-stem sc-status time-taken cs(User-Agent)');
-    expect(cli.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 127\.0\.0\.1 GET \/here 101 \d+ cli-test\/1$/m);
+    expect(cli.stdout).toContain('#Fields: date time c-ip cs-method cs-uri-stem cs-version sc-status time-taken cs(User-Agent)');
+    expect(cli.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 127\.0\.0\.1 GET \/here HTTP\/1\.1 101 \d+ cli-test\/1$/m);
   });
 
   it('without --log nothing but the listening line is printed', async () => {

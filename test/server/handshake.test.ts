@@ -337,10 +337,10 @@ describe('upgrades', () => {
     await answer(port, upgradeRequest(port, { 'Sec-WebSocket-Version': '8' }));
     ok.destroy();
     expect(lines[0]).toBe('#Software: wsframe');
-    expect(lines).toContain('#Fields: date time c-ip cs-method cs-uri-stem sc-status time-taken cs(User-Agent)');
+    expect(lines).toContain('#Fields: date time c-ip cs-method cs-uri-stem cs-version sc-status time-taken cs(User-Agent)');
     const entries = lines.filter((line) => !line.startsWith('#')).map((line) => line.split(' '));
-    expect(entries.map((e) => e[5])).toEqual(['101', '426']);
-    expect(entries[0]!.slice(2, 5)).toEqual(['127.0.0.1', 'GET', '/chat']);
-    expect(entries[0]![7]).toBe('test+agent/1.0');
+    expect(entries.map((e) => e[6])).toEqual(['101', '426']);
+    expect(entries[0]!.slice(2, 6)).toEqual(['127.0.0.1', 'GET', '/chat', 'HTTP/1.1']);
+    expect(entries[0]![8]).toBe('test+agent/1.0');
   });
 });
