@@ -4,7 +4,8 @@
  * (bench/net-floor-server.mjs: a bare `net` server answering a fixed 101).
  *
  *   node bench/idle-memory.mjs [--counts 10000,19000] [--rounds 3] [--snapshot-count 2000]
- *                              [--servers wsframe,ws,floor] [--connect-limit 60] [--settle 1] [--write]
+ *                              [--servers wsframe,ws,floor] [--connect-limit 60] [--settle 1]
+ *                              [--clients 1] [--write]
  *
  * Each server runs in its own process, started with --expose-gc and bench/idle-hook.cjs
  * preloaded (measurements over IPC, the servers untouched); bench/loadgen.c in idle mode opens
@@ -42,6 +43,8 @@ const { values: args } = parseArgs({
     // young generation and malloc's arenas; V8 gives the young generation back only once the
     // process has been idle a while (its memory reducer), so a short settle counts the burst.
     settle: { type: 'string', default: '1' },
+    // Load generator processes that open the connections together (time to open).
+    clients: { type: 'string', default: '1' },
   },
 });
 const counts = args.counts.split(',').map(Number);
@@ -68,7 +71,23 @@ function commandOf(name) {
   return command;
 }
 
+/**
+ * Opens `conns` connections from --clients load generator processes at once (each opens its
+ * share, 256 handshakes in flight): one generator's thread can be slower than the server.
+ */
 async function openIdle(binary, port, conns) {
+  const count = Number(args.clients);
+  const shares = Array.from({ length: count }, (_, i) => Math.floor(conns / count) + (i < conns % count ? 1 : 0));
+  const generators = await Promise.all(shares.map((share) => openGenerator(binary, port, share)));
+  const ready = {
+    connected: generators.reduce((sum, g) => sum + g.ready.connected, 0),
+    failed: generators.reduce((sum, g) => sum + g.ready.failed, 0),
+    connect_s: Math.max(...generators.map((g) => g.ready.connect_s)),
+  };
+  return { children: generators.map((g) => g.child), ready };
+}
+
+async function openGenerator(binary, port, conns) {
   const child = spawn(binary, ['--mode', 'idle', '--port', String(port), '--conns', String(conns), '--connect-limit', args['connect-limit']], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -83,9 +102,13 @@ async function openIdle(binary, port, conns) {
 }
 
 async function closeIdle(client) {
-  const exited = once(client.child, 'exit');
-  client.child.stdin.end(); // loadgen resets its connections and exits
-  await exited;
+  await Promise.all(
+    client.children.map((child) => {
+      const exited = once(child, 'exit');
+      child.stdin.end(); // loadgen resets its connections and exits
+      return exited;
+    }),
+  );
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
