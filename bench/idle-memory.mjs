@@ -4,12 +4,13 @@
  * (bench/net-floor-server.mjs: a bare `net` server answering a fixed 101).
  *
  *   node bench/idle-memory.mjs [--counts 10000,19000] [--rounds 3] [--snapshot-count 2000]
- *                              [--servers wsframe,ws,floor] [--write]
+ *                              [--servers wsframe,ws,floor] [--connect-limit 60] [--settle 1]
+ *                              [--clients 1] [--write]
  *
  * Each server runs in its own process, started with --expose-gc and bench/idle-hook.cjs
  * preloaded (measurements over IPC, the servers untouched); bench/loadgen.c in idle mode opens
  * the connections from another process. Per measurement: fresh server, full GCs, RSS; open N
- * connections (all handshakes answered); settle 1 s; full GCs, RSS again. The per-connection
+ * connections (all handshakes answered); settle (--settle, 1 s); full GCs, RSS again. The per-connection
  * figure is (RSS after − RSS before) / N; heapUsed and external are reported the same way.
  * Servers and counts are interleaved over the rounds; the table has medians.
  *
@@ -36,6 +37,14 @@ const { values: args } = parseArgs({
     // While iterating: `--servers wsframe,floor` (the ratio needs the floor).
     servers: { type: 'string', default: 'wsframe,ws,floor' },
     write: { type: 'boolean', default: false },
+    // Seconds the load generator may take to open them (its connect phase); 60 by default.
+    'connect-limit': { type: 'string', default: '60' },
+    // Seconds the connections sit idle before the measurement. A burst of handshakes grows V8's
+    // young generation and malloc's arenas; V8 gives the young generation back only once the
+    // process has been idle a while (its memory reducer), so a short settle counts the burst.
+    settle: { type: 'string', default: '1' },
+    // Load generator processes that open the connections together (time to open).
+    clients: { type: 'string', default: '1' },
   },
 });
 const counts = args.counts.split(',').map(Number);
@@ -62,8 +71,24 @@ function commandOf(name) {
   return command;
 }
 
+/**
+ * Opens `conns` connections from --clients load generator processes at once (each opens its
+ * share, 256 handshakes in flight): one generator's thread can be slower than the server.
+ */
 async function openIdle(binary, port, conns) {
-  const child = spawn(binary, ['--mode', 'idle', '--port', String(port), '--conns', String(conns)], {
+  const count = Number(args.clients);
+  const shares = Array.from({ length: count }, (_, i) => Math.floor(conns / count) + (i < conns % count ? 1 : 0));
+  const generators = await Promise.all(shares.map((share) => openGenerator(binary, port, share)));
+  const ready = {
+    connected: generators.reduce((sum, g) => sum + g.ready.connected, 0),
+    failed: generators.reduce((sum, g) => sum + g.ready.failed, 0),
+    connect_s: Math.max(...generators.map((g) => g.ready.connect_s)),
+  };
+  return { children: generators.map((g) => g.child), ready };
+}
+
+async function openGenerator(binary, port, conns) {
+  const child = spawn(binary, ['--mode', 'idle', '--port', String(port), '--conns', String(conns), '--connect-limit', args['connect-limit']], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   child.stdout.setEncoding('utf8');
@@ -77,9 +102,13 @@ async function openIdle(binary, port, conns) {
 }
 
 async function closeIdle(client) {
-  const exited = once(client.child, 'exit');
-  client.child.stdin.end(); // loadgen resets its connections and exits
-  await exited;
+  await Promise.all(
+    client.children.map((child) => {
+      const exited = once(child, 'exit');
+      child.stdin.end(); // loadgen resets its connections and exits
+      return exited;
+    }),
+  );
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,7 +119,7 @@ async function measure(binary, name, conns) {
     await sleep(200);
     const before = await ask(server, { cmd: 'measure' });
     const client = await openIdle(binary, server.port, conns);
-    await sleep(1000);
+    await sleep(Number(args.settle) * 1000);
     const after = await ask(server, { cmd: 'measure' });
     await closeIdle(client);
     const per = (key) => (after[key] - before[key]) / client.ready.connected;
@@ -148,7 +177,7 @@ async function breakdown(binary, name, conns) {
     await sleep(200);
     await ask(server, { cmd: 'snapshot', path: paths[0] });
     const client = await openIdle(binary, server.port, conns);
-    await sleep(1000);
+    await sleep(Number(args.settle) * 1000);
     await ask(server, { cmd: 'snapshot', path: paths[1] });
     await closeIdle(client);
     const [before, after] = paths.map(summarizeSnapshot);

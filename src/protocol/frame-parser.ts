@@ -138,6 +138,13 @@ class PartialInput {
   }
 }
 
+// FrameParser's `flags` bits.
+const PARSER_TRANSFORMING = 1;
+const PARSER_STOPPED = 2;
+const PARSER_BUSY = 4;
+/** The first bit of FrameParser's `flags` that Protocol may use for its own booleans. */
+export const PROTOCOL_FIRST_FLAG = 8;
+
 /**
  * The parser is the base of the Protocol, which takes its results through the abstract `on…`
  * methods: one object per connection rather than two that point at each other (memory per idle
@@ -148,17 +155,40 @@ export abstract class FrameParser {
 
   // The data message in progress (§5.4).
   private messageOpcode = 0; // 0 none, OPCODE_TEXT or OPCODE_BINARY
-  private transforming = false; // its first frame had RSV1: its payload goes through `transform`
   private utf8State = 0; // streaming UTF-8 state of its text (native/README.md)
   private messagePinned = 0; // its payload bytes so far, against maxMessageSize
   private messageFrames = 0; // its frames so far, against maxMessageFrames
 
   private partial: PartialInput | null = null;
-  private stopped = false;
-  private busy = false;
+  /**
+   * The booleans, parser's and Protocol's, as bits of one field: 8 B per connection each one
+   * would take (memory per idle connection, bench/RESULTS.md). Bits: PARSER_* here, then the
+   * Protocol's from PROTOCOL_FIRST_FLAG.
+   */
+  protected flags = 0;
 
   constructor(settings: FrameParserSettings) {
     this.settings = settings;
+  }
+
+  /** The data message in progress had RSV1 on its first frame: its payload goes through `transform`. */
+  private get transforming(): boolean {
+    return (this.flags & PARSER_TRANSFORMING) !== 0;
+  }
+  private set transforming(on: boolean) {
+    this.flags = on ? this.flags | PARSER_TRANSFORMING : this.flags & ~PARSER_TRANSFORMING;
+  }
+  private get stopped(): boolean {
+    return (this.flags & PARSER_STOPPED) !== 0;
+  }
+  private set stopped(on: boolean) {
+    this.flags = on ? this.flags | PARSER_STOPPED : this.flags & ~PARSER_STOPPED;
+  }
+  private get busy(): boolean {
+    return (this.flags & PARSER_BUSY) !== 0;
+  }
+  private set busy(on: boolean) {
+    this.flags = on ? this.flags | PARSER_BUSY : this.flags & ~PARSER_BUSY;
   }
 
   /** deliver 'messages': a whole data message. */

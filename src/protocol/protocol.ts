@@ -18,7 +18,7 @@ import {
 } from './close-codes.js';
 import type { CloseStatus } from './close-codes.js';
 import { WebSocketError } from './errors.js';
-import { FrameParser, fragmentAllowance } from './frame-parser.js';
+import { FrameParser, PROTOCOL_FIRST_FLAG, fragmentAllowance } from './frame-parser.js';
 import type { FrameParserSettings, MessageTransform } from './frame-parser.js';
 import type { PreparedFrames, PreparedMessage, SharedCompressor } from './prepared-message.js';
 import { frameHead, serializeFrame } from './frame-serializer.js';
@@ -128,6 +128,10 @@ export function protocolSettings(options: ProtocolOptions): ProtocolSettings {
   };
 }
 
+// Protocol's bits of the parser's `flags`.
+const SENDING_FRAGMENTED = PROTOCOL_FIRST_FLAG;
+const ENDED = PROTOCOL_FIRST_FLAG << 1;
+
 export class Protocol extends FrameParser {
   /** Our close frame, once queued; code 1005 when it carried none. */
   closeSent: CloseStatus | undefined;
@@ -139,14 +143,20 @@ export class Protocol extends FrameParser {
   declare protected readonly settings: ProtocolSettings;
   private readonly listener: ProtocolListener;
   private outgoing: Uint8Array[] | null = null;
-  /** A message we send in fragments is unfinished (§5.4): the next data frame is a continuation. */
-  sendingFragmented = false;
-  private ended = false; // TCP ended (receiveEof)
   private heldFailure: WebSocketError | undefined; // a violation whose close frame the listener holds back
 
   constructor(settings: ProtocolSettings, listener: ProtocolListener) {
     super(settings);
     this.listener = listener;
+  }
+
+  /** A message we send in fragments is unfinished (§5.4): the next data frame is a continuation. */
+  get sendingFragmented(): boolean {
+    return (this.flags & SENDING_FRAGMENTED) !== 0;
+  }
+  /** TCP ended (receiveEof). */
+  private get ended(): boolean {
+    return (this.flags & ENDED) !== 0;
   }
 
   /** §5.3: a client masks every frame it sends; a server, which requires masked frames, masks none. */
@@ -179,7 +189,7 @@ export class Protocol extends FrameParser {
    * event is emitted here. A partial message is dropped.
    */
   receiveEof(): void {
-    this.ended = true;
+    this.flags |= ENDED;
     this.stop();
   }
 
@@ -317,7 +327,7 @@ export class Protocol extends FrameParser {
     }
     // Only whole messages are compressed: a fragmented one goes as it is (RSV1 is per message,
     // RFC 7692 §6.1, and sending without compression is always allowed).
-    this.sendingFragmented = !final;
+    this.flags = final ? this.flags & ~SENDING_FRAGMENTED : this.flags | SENDING_FRAGMENTED;
     if (prepared !== undefined) {
       (this.outgoing ??= []).push(...prepared.chunks);
       this.bufferedAmount += prepared.length;
