@@ -27,6 +27,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { procCpuSeconds } from './lib/proc-cpu.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -68,17 +69,6 @@ export const clientScenarios = [
 ];
 
 // ---- worker: one client process ------------------------------------------------------------
-
-/** utime + stime of a process in seconds, from /proc/PID/stat (all threads). */
-function procCpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return NaN;
-  }
-}
 
 async function openClient(lib, url) {
   if (lib === 'wsframe-web') {
