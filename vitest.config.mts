@@ -14,6 +14,7 @@ const serverSide = [
   'test/handler/**/*.test.ts',
   'test/client/**/*.test.ts',
   'test/api/**/*.test.ts',
+  'test/diagnostics/**/*.test.ts',
   'test/ws/**/*.test.ts',
   'test/web/websocket.test.ts',
   'test/web/websocket-stream.test.ts',

@@ -26,14 +26,14 @@
  *   --server-pid PID --conns N --inflight K --size BYTES [--binary] --duration S --warmup S
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { procCpuSeconds } from './lib/proc-cpu.mjs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median } from './lib/stats.mjs';
+import { procCpuSeconds } from './lib/proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, 'bench', '.work');

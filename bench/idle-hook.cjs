@@ -1,7 +1,7 @@
 /**
  * Preloaded (`node --expose-gc -r ./bench/idle-hook.cjs SERVER …`) into each server that
  * bench/idle-memory.mjs measures, so the servers themselves stay untouched. Over the IPC channel:
- *   { cmd: 'measure' }          → full GCs, then { rss, heapUsed, heapTotal, external, arrayBuffers, handles }
+ *   { cmd: 'measure' }          → full GCs, then { rss, heapUsed, heapTotal, external, arrayBuffers, handles, handleTypes }
  *   { cmd: 'snapshot', path }   → full GCs, v8.writeHeapSnapshot(path), then { path }
  */
 'use strict';
@@ -21,8 +21,10 @@ if (typeof process.send === 'function') {
     }
     if (message.cmd === 'measure') {
       const usage = process.memoryUsage();
-      const handles = process.getActiveResourcesInfo().length;
-      process.send({ ...usage, handles });
+      const resources = process.getActiveResourcesInfo();
+      const handleTypes = {};
+      for (const type of resources) handleTypes[type] = (handleTypes[type] ?? 0) + 1;
+      process.send({ ...usage, handles: resources.length, handleTypes });
     } else if (message.cmd === 'snapshot') {
       process.send({ path: v8.writeHeapSnapshot(message.path) });
     }

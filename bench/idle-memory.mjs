@@ -28,7 +28,7 @@ import { ask, killServer } from './lib/hooked-server.mjs';
 import { markdownTable } from './lib/results-file.mjs';
 import { median } from './lib/stats.mjs';
 import { uwsCommand } from './lib/uws.mjs';
-import { procCpuSeconds } from './lib/proc-cpu.mjs';
+import { procCpuSeconds } from './lib/proc.mjs';
 
 const { values: args } = parseArgs({
   options: {

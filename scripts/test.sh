@@ -14,11 +14,11 @@ bash scripts/install-test-deps.sh || exit 1
 # HTTP_PROXY/HTTPS_PROXY, and every test talks to 127.0.0.1. Proxy tests set their own.
 unset HTTP_PROXY HTTPS_PROXY NO_PROXY ALL_PROXY http_proxy https_proxy no_proxy all_proxy
 
-# Run on the first Node only (README, "Node versions"): the C++ tests and builds (compilers, not
-# Node), the type check (tsc), the arm64 proof (whatever Node runs vitest, it runs the official
+# Run on the first Node only (README, "Node versions"): the C++ tests, fuzz targets and builds
+# (compilers, not Node), the type check (tsc), the arm64 proof (whatever Node runs vitest, it runs the official
 # arm64 Node 24 under qemu-user), and the browser tests (Chromium is the peer they prove; the server
 # side is proven on every Node against ws and Python's websockets).
-once=(test/native/cmake-builds.test.ts test/typecheck.test.ts test/package/platforms.test.ts 'test/browser/**')
+once=(test/native/cmake-builds.test.ts test/native/fuzz.test.ts test/typecheck.test.ts test/package/platforms.test.ts 'test/browser/**')
 
 results=.vitest-results
 rm -rf "$results"

@@ -4,6 +4,7 @@
  */
 import cluster from 'node:cluster';
 import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { RedisBackplane } from './backplane/redis-backplane.js';
@@ -11,6 +12,7 @@ import { reportListening, runChatPrimary, untilPrimaryStops } from './chat/chat-
 import { startChatServer } from './chat/chat-server.js';
 import type { ChatServerOptions } from './chat/chat-server.js';
 import { connect } from './client.js';
+import { AllowedOrigins } from './handshake/origin.js';
 import { WebSocketError } from './protocol/errors.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { WebSocketServer } from './server.js';
@@ -32,9 +34,12 @@ Options of echo:
   --idle-timeout SECONDS         close a connection that sent nothing for this long (default 0, off)
   --deflate                      accept permessage-deflate (RFC 7692) when clients offer it
   --protocols a,b                subprotocols, in order of preference
-  --origins URL,URL              allowed Origin values (default: any)
+  --origins URL,URL              allowed origins, each scheme://host[:port] or null (default: any)
   --log                          write a W3C access log line per upgrade attempt to stdout
   --transport native|node        who owns the connections: the addon (default where it loaded) or net.Socket
+  --tls-cert FILE --tls-key FILE serve wss:// with this PEM certificate (chain) and key
+  --http2                        also take WebSockets over HTTP/2 (RFC 8441): with TLS, h2 and
+                                 http/1.1 by ALPN; without, HTTP/2 by prior knowledge beside HTTP/1.1
   --help                         show this text
 
 Options of connect:
@@ -44,6 +49,8 @@ Options of connect:
   --proxy URL                    tunnel through this http:// or https:// proxy (CONNECT;
                                  user:password@ in it for Basic credentials). Default: from
                                  HTTP_PROXY / HTTPS_PROXY / NO_PROXY
+  --http2                        open the WebSocket over HTTP/2 (RFC 8441 extended CONNECT)
+  --ca FILE                      trust this PEM certificate for wss:// (e.g. a self-signed one)
   --help                         show this text
 
 Options of chat:
@@ -56,9 +63,13 @@ Options of chat:
                                  reconnects with backoff
   --workers N                    run N chat processes on the one port (node:cluster); N > 1 needs
                                  --redis. Workers that exit are not restarted; SIGTERM stops all
+  --tls-cert FILE --tls-key FILE serve the page over https and the endpoint as wss://
+  --http2                        also serve HTTP/2 (browsers then open the WebSocket on the page's
+                                 own HTTP/2 connection, RFC 8441); with TLS, h2 and http/1.1 by ALPN
+  --log                          write a W3C access log line per WebSocket attempt to stdout
   --help                         show this text
 
-chat prints 'wsframe chat listening on http://HOST:PORT/' once it serves: open that address in
+chat prints 'wsframe chat listening on http://HOST:PORT/' (https:// with TLS) once it serves: open that address in
 a browser. The page is at /, the WebSocket endpoint at /chat?name=NAME (no name: close 1008).
 
 connect prints 'connected (protocol P)' (or 'none') once open, then each message received on
@@ -82,8 +93,35 @@ const echoOptions = {
   origins: { type: 'string' },
   log: { type: 'boolean', default: false },
   transport: { type: 'string' },
+  ...tlsOptions(),
   help: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
+
+/** The flags echo and chat share for wss:// and HTTP/2. */
+function tlsOptions() {
+  return {
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    http2: { type: 'boolean', default: false },
+  } satisfies ParseArgsConfig['options'];
+}
+
+/** `--tls-cert FILE --tls-key FILE` as node:tls options (both or neither); the files are read here. */
+function tlsFiles(values: { 'tls-cert'?: string | undefined; 'tls-key'?: string | undefined }): { cert: Buffer; key: Buffer } | undefined {
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) throw new UsageError('--tls-cert and --tls-key go together: a certificate and its private key (PEM files)');
+  return { cert: readFile(cert, '--tls-cert'), key: readFile(key, '--tls-key') };
+}
+
+function readFile(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: ${(error as Error).message}`);
+  }
+}
 
 export class UsageError extends Error {}
 
@@ -100,6 +138,8 @@ function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof par
 export function parseEchoArgs(args: string[]): WebSocketServerOptions & { help: boolean; deflate: boolean; log: boolean } {
   const { values } = parseFlags({ args, options: echoOptions, allowPositionals: false });
   return {
+    tls: tlsFiles(values),
+    http2: values.http2,
     help: values.help,
     deflate: values.deflate,
     log: values.log,
@@ -111,7 +151,7 @@ export function parseEchoArgs(args: string[]): WebSocketServerOptions & { help: 
     handshakeTimeout: optional(values['handshake-timeout'], (v) => seconds(v, '--handshake-timeout')),
     idleTimeout: optional(values['idle-timeout'], (v) => seconds(v, '--idle-timeout')),
     protocols: optional(values.protocols, list),
-    origins: optional(values.origins, list),
+    origins: optional(values.origins, originList),
     transport: optional(values.transport, transportKind),
   };
 }
@@ -140,6 +180,17 @@ function seconds(value: string, flag: string): number {
 
 function list(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** --origins: an entry that is not an origin (RFC 6454 §6.2) is a mistake in the command line. */
+function originList(value: string): string[] {
+  const origins = list(value);
+  try {
+    new AllowedOrigins(origins);
+  } catch (error) {
+    throw new UsageError(`--origins: ${(error as Error).message}`);
+  }
+  return origins;
 }
 
 /**
@@ -179,7 +230,7 @@ async function echo(args: string[]): Promise<number> {
   });
   const address = server.address();
   const where = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
-  process.stdout.write(`wsframe echo listening on ws://${where} (transport ${server.transport})\n`);
+  process.stdout.write(`wsframe echo listening on ${options.tls !== undefined ? 'wss' : 'ws'}://${where} (transport ${server.transport})${options.http2 ? ' (and over HTTP/2)' : ''}\n`);
   await stopped;
   await server.close();
   return 0;
@@ -195,11 +246,13 @@ const chatOptions = {
   port: { type: 'string', default: '8080' },
   redis: { type: 'string' },
   workers: { type: 'string', default: '1' },
+  log: { type: 'boolean', default: false },
+  ...tlsOptions(),
   help: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
 /** Turn `chat` flags into startChatServer() options; throws UsageError for anything it does not accept. */
-export function parseChatArgs(args: string[]): ChatServerOptions & { help: boolean; redis?: string; workers: number } {
+export function parseChatArgs(args: string[]): ChatServerOptions & { help: boolean; redis?: string; workers: number; log: boolean } {
   const { values } = parseFlags({ args, options: chatOptions, allowPositionals: false });
   const workers = integer(values.workers, '--workers', 1, 1024);
   if (values.redis !== undefined && !/^rediss?:\/\/[^/]/.test(values.redis)) {
@@ -214,11 +267,14 @@ export function parseChatArgs(args: string[]): ChatServerOptions & { help: boole
     port: integer(values.port, '--port', 0, 65535),
     redis: values.redis,
     workers,
+    log: values.log,
+    tls: tlsFiles(values),
+    http2: values.http2,
   };
 }
 
 async function chat(args: string[]): Promise<number> {
-  const { help, redis, workers, ...options } = parseChatArgs(args);
+  const { help, redis, workers, log, ...options } = parseChatArgs(args);
   if (help) {
     process.stdout.write(usage);
     return 0;
@@ -237,7 +293,7 @@ async function chat(args: string[]): Promise<number> {
           onStatusChange: (status) => process.stderr.write(`${who}: redis ${status}\n`),
         });
   try {
-    const server = await startChatServer({ ...options, backplane });
+    const server = await startChatServer({ ...options, backplane, accessLog: log ? process.stdout : undefined });
     // Announce once broadcasts cross processes; a Redis that is not there yet does not stop the chat.
     if (backplane !== undefined && !(await backplane.whenReady(3000))) {
       process.stderr.write(`${who}: redis not reachable yet at start; serving local members and retrying\n`);
@@ -258,12 +314,17 @@ const connectOptions = {
   header: { type: 'string', multiple: true, default: [] },
   deflate: { type: 'boolean', default: false },
   proxy: { type: 'string' },
+  http2: { type: 'boolean', default: false },
+  ca: { type: 'string' },
   help: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
 export interface ConnectArgs {
   help: boolean;
   deflate: boolean;
+  http2: boolean;
+  /** --ca FILE, read. */
+  ca: Buffer | undefined;
   /** --proxy; undefined: connect() takes it from the environment. */
   proxy: string | undefined;
   url: string;
@@ -289,7 +350,8 @@ export function parseConnectArgs(args: string[]): ConnectArgs {
   if (!values.help && positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'connect needs a URL (ws://host:port/path or wss://…)' : `connect takes one URL, not '${positionals.join(' ')}'`);
   }
-  return { help: values.help, deflate: values.deflate, proxy: values.proxy, url: positionals[0] ?? '', protocols: values.protocol, headers };
+  const ca = values.ca === undefined ? undefined : readFile(values.ca, '--ca');
+  return { help: values.help, deflate: values.deflate, http2: values.http2, ca, proxy: values.proxy, url: positionals[0] ?? '', protocols: values.protocol, headers };
 }
 
 /** connect() refusals that are mistakes in the command line, not failures of the server. */
@@ -302,14 +364,14 @@ export function describeBinary(data: Uint8Array): string {
 }
 
 async function connectCommand(args: string[]): Promise<number> {
-  const { help, deflate, proxy, url, protocols, headers } = parseConnectArgs(args);
+  const { help, deflate, http2, ca, proxy, url, protocols, headers } = parseConnectArgs(args);
   if (help) {
     process.stdout.write(usage);
     return 0;
   }
   let ws;
   try {
-    ws = await connect(url, { protocols, headers, perMessageDeflate: deflate, proxy });
+    ws = await connect(url, { protocols, headers, perMessageDeflate: deflate, http2, ca, proxy });
   } catch (error) {
     if (error instanceof WebSocketError && usageErrorCodes.has(error.code)) throw new UsageError(error.message);
     // e.g. "connect failed (WS_ERR_HANDSHAKE_BAD_STATUS, HTTP 503): Unexpected server response: 503"

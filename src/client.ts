@@ -10,6 +10,9 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
+import type { Transport } from './transport/transport.js';
+import { Http2Unavailable, http2Handshake } from './client/http2-handshake.js';
+import { guardHandshake, handshakeTimeout } from './client/handshake-guard.js';
 import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
 import { Sweeper } from './connection/sweeper.js';
 import { generateKey, parseWebSocketUrl, upgradeRequestHeaders, validateUpgradeResponse } from './handshake/index.js';
@@ -78,6 +81,13 @@ export interface ConnectOptions {
    * ws://, HTTPS_PROXY for wss://, NO_PROXY; see the README). `false`: never a proxy.
    */
   proxy?: string | URL | false;
+  /**
+   * Open the WebSocket as a stream of an HTTP/2 connection (RFC 8441 extended CONNECT), shared
+   * with the other WebSockets to the same origin. `true`: HTTP/2 or fail (WS_ERR_HTTP2_UNSUPPORTED);
+   * `'auto'`: HTTP/2 when, over TLS, ALPN picks h2 and the server advertises extended CONNECT,
+   * else an HTTP/1.1 upgrade (ws:// URLs always use HTTP/1.1 with 'auto'). Default false.
+   */
+  http2?: boolean | 'auto';
 }
 
 /**
@@ -104,6 +114,7 @@ export const connectOptionNames: Readonly<Record<keyof ConnectOptions, true>> = 
   api: true,
   perMessageDeflate: true,
   proxy: true,
+  http2: true,
 };
 
 const defaults = {
@@ -125,6 +136,8 @@ const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
 interface Upgraded {
   socket: Socket;
+  /** Over HTTP/2: the stream's transport (over HTTP/1.1 one is made for `socket`). */
+  transport?: Transport;
   head: Buffer;
   url: WebSocketUrl;
   protocol: string | undefined;
@@ -157,7 +170,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
   const deadline = Date.now() + o.handshakeTimeout;
   let current = o;
   for (let redirects = 0; ; redirects++) {
-    const outcome = await handshake(target, current, deadline, redirects < o.followRedirects);
+    const outcome = await handshakeOver(target, current, deadline, redirects < o.followRedirects);
     if ('redirect' in outcome) {
       const next = parseWebSocketUrl(new URL(outcome.redirect, target.href));
       // Credentials meant for one server are not handed to another that a redirect names.
@@ -180,7 +193,7 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   };
   const codec =
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;
-  const transport = new NodeSocketTransport(upgraded.socket);
+  const transport = upgraded.transport ?? new NodeSocketTransport(upgraded.socket);
   const client =
     o.api === 'fragment'
       ? new WebSocketContext(transport, settings, info, undefined, codec)
@@ -204,6 +217,21 @@ function rawHeaderList(headers: Record<string, string | string[]>): string[] {
     for (const line of typeof value === 'string' ? [value] : value) list.push(name, line);
   }
   return list;
+}
+
+/** The handshake over HTTP/2 when `http2` asks for it (and 'auto' finds it), else over HTTP/1.1. */
+async function handshakeOver(url: WebSocketUrl, o: Options, deadline: number, mayRedirect: boolean): Promise<Upgraded | { redirect: string }> {
+  if (!o.http2 || (o.http2 === 'auto' && !url.secure)) return handshake(url, o, deadline, mayRedirect);
+  const deflateOptions = deflateOptionsOf(o);
+  const deflate = deflateOptions !== undefined ? { offer: deflateOffer(deflateOptions), options: deflateOptions } : undefined;
+  try {
+    const outcome = await http2Handshake(url, { ...o, deflate }, deadline, mayRedirect);
+    return 'redirect' in outcome ? outcome : { ...outcome, head: Buffer.alloc(0), url, proxy: undefined };
+  } catch (error) {
+    if (!(error instanceof Http2Unavailable)) throw error;
+    if (o.http2 === 'auto') return handshake(url, o, deadline, mayRedirect);
+    throw new WebSocketError('WS_ERR_HTTP2_UNSUPPORTED', error.message);
+  }
 }
 
 /** One request/answer exchange: an upgraded socket, a redirect to follow, or a typed rejection. */
@@ -240,33 +268,17 @@ function handshake(url: WebSocketUrl, o: Options, deadline: number, mayRedirect:
   });
 
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', onAbort);
-      return true;
-    };
-    const fail = (error: unknown): void => {
-      if (!settle()) return;
+    const abandon = (error: unknown): void => {
       if (error instanceof WebSocketError) publishHandshakeFailed('client', error.statusCode, error.code, error.message, url.href);
       tunnel?.abort(error);
       request.destroy();
-      reject(error);
     };
-    const onAbort = (): void => fail(o.signal!.reason);
     // The one deadline covers the proxy too; while the tunnel is pending, the proxy is the one that is late.
-    const timer = setTimeout(
-      () =>
-        fail(
-          tunnel !== undefined
-            ? new WebSocketError('WS_ERR_PROXY_TIMEOUT', `no answer to CONNECT from the proxy ${proxy!.href} within ${o.handshakeTimeout} ms`)
-            : new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', `no WebSocket handshake from ${url.href} within ${o.handshakeTimeout} ms`),
-        ),
-      Math.max(0, deadline - Date.now()),
-    );
-    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const timeoutError = (): WebSocketError =>
+      tunnel !== undefined
+        ? new WebSocketError('WS_ERR_PROXY_TIMEOUT', `no answer to CONNECT from the proxy ${proxy!.href} within ${o.handshakeTimeout} ms`)
+        : handshakeTimeout(url, o.handshakeTimeout);
+    const { settle, fail } = guardHandshake(o, deadline, reject, abandon, timeoutError);
 
     request.on('upgrade', (response: http.IncomingMessage, socket: Socket, head: Buffer) => {
       o.onResponse?.(response, request);

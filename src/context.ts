@@ -186,6 +186,12 @@ export class WebSocketContext implements ConnectionEvents {
     this.failure ??= error;
   }
 
+  /** @internal After a violation our close frame waits until the fragments before it were read (ReceiveQueue.holdClose). */
+  holdFailClose(): boolean {
+    this.received.holdClose();
+    return true;
+  }
+
   /** @internal */
   onClosed(): void {
     this.received.end(closeFragment, this.connection.protocol.closeReceived === undefined ? this.failure : undefined);

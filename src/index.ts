@@ -12,6 +12,7 @@ export type { Message, ReceiveResult, CloseStatus, SendOptions, HandshakeInfo } 
 export { WebSocketError, WEBSOCKET_ERRORS } from './protocol/errors.js';
 export type { WebSocketErrorCode } from './protocol/errors.js';
 export { kernels } from './native.js';
+export { transports } from './transport/native-transport.js';
 export type { Kernels } from './kernels.js';
 export { WebSocketHandler, WebSocketCollection, serveHandlers } from './handler.js';
 export type { WebSocketCollectionOptions, BroadcastOptions } from './handler.js';

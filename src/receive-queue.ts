@@ -7,6 +7,13 @@
  */
 import type { Connection } from './connection/connection.js';
 
+/**
+ * What a waiting item costs besides its data (the object that holds it), counted against the
+ * limit so that a flood of empty messages or fragments pauses the socket too: at most
+ * limit / 64 items wait.
+ */
+const ITEM_OVERHEAD = 64;
+
 type Waiter<T> = { resolve(item: T): void; reject(error: Error): void };
 
 export class ReceiveQueue<T> {
@@ -14,6 +21,7 @@ export class ReceiveQueue<T> {
   private bytes = 0;
   private waiters: Waiter<T>[] = [];
   private terminal: { item: T; error: Error | undefined } | undefined;
+  private holdingClose = false; // a violation's close frame waits for the items before it to be taken
 
   constructor(
     private readonly connection: Connection,
@@ -28,7 +36,7 @@ export class ReceiveQueue<T> {
       return;
     }
     this.items.push(item);
-    this.bytes += this.sizeOf(item);
+    this.bytes += this.sizeOf(item) + ITEM_OVERHEAD;
     if (this.bytes > this.limit) this.connection.pauseReading();
   }
 
@@ -36,8 +44,9 @@ export class ReceiveQueue<T> {
   shift(): T | undefined {
     const item = this.items.shift();
     if (item !== undefined) {
-      this.bytes -= this.sizeOf(item);
+      this.bytes -= this.sizeOf(item) + ITEM_OVERHEAD;
       if (this.bytes <= this.limit / 2) this.connection.resumeReading();
+      if (this.holdingClose && this.items.length === 0) releaseAtEndOfTurn(this);
     }
     return item;
   }
@@ -45,7 +54,7 @@ export class ReceiveQueue<T> {
   /** Put back the rest of an item a reader took only part of. */
   unshift(item: T): void {
     this.items.unshift(item);
-    this.bytes += this.sizeOf(item);
+    this.bytes += this.sizeOf(item) + ITEM_OVERHEAD;
   }
 
   /** The next item; after the end, the terminal item (or its error). */
@@ -55,7 +64,28 @@ export class ReceiveQueue<T> {
     if (this.terminal !== undefined) {
       return this.terminal.error !== undefined ? Promise.reject(this.terminal.error) : Promise.resolve(this.terminal.item);
     }
+    this.releaseClose(); // the application waits on the socket again: it has answered what it took
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * A protocol violation: our close frame is held (Connection.holdFailClose) until the
+   * application has taken every item that arrived before it, so that what it sends in answer
+   * goes out first. The bound: the close goes when the application waits on the queue again, or
+   * at the end of the event-loop turn in which it took the last item (setImmediate: replies sent
+   * in the same turn, also after awaiting promises that need no I/O, are before it). Items never
+   * taken hold it for at most closeTimeout (the connection's sweep).
+   */
+  holdClose(): void {
+    this.holdingClose = true;
+    if (this.items.length === 0) releaseAtEndOfTurn(this); // taken already, by waiting readers
+  }
+
+  /** @internal Sends the held close frame, once. */
+  releaseClose(): void {
+    if (!this.holdingClose || this.items.length > 0) return;
+    this.holdingClose = false;
+    this.connection.releaseHeldClose();
   }
 
   get ended(): boolean {
@@ -79,4 +109,12 @@ export class ReceiveQueue<T> {
     this.waiters = [];
     for (const waiter of waiters) waiter.reject(error);
   }
+}
+
+function releaseAtEndOfTurn<T>(queue: ReceiveQueue<T>): void {
+  setImmediate(releaseLater, queue);
+}
+
+function releaseLater<T>(queue: ReceiveQueue<T>): void {
+  queue.releaseClose(); // unless a reader put part of an item back (readFragment into a buffer)
 }

@@ -12,6 +12,8 @@
 import { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
 import type * as https from 'node:https';
+import type * as http2 from 'node:http2';
+import type * as tls from 'node:tls';
 import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -20,12 +22,11 @@ import type { ConnectionSettings } from './connection/connection.js';
 import { Sweeper, clock, elapsed } from './connection/sweeper.js';
 import type { Sweepable } from './connection/sweeper.js';
 import {
+  AllowedOrigins,
   RequestHeadParser,
-  acceptResponse,
   headersFromRaw,
   refusalResponse,
   selectSubprotocol,
-  validateUpgradeRequest,
 } from './handshake/index.js';
 import { AccessLog } from './access-log.js';
 import { definedOnly } from './options.js';
@@ -41,6 +42,10 @@ import type { ExtensionNegotiator } from './handshake/extension-negotiation.js';
 import { formatExtensionList } from './handshake/header-values.js';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport, TransportListener } from './transport/transport.js';
+import { endAndDestroy, http1Dialect } from './hosting/handshake-dialect.js';
+import type { HandshakeDialect } from './hosting/handshake-dialect.js';
+import { attachHttp2, isHttp2Server, listenStandalone } from './hosting/http2-server.js';
+import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
 import { NativeListener, NativeSocketAddresses, nativeTransport } from './transport/native-transport.js';
@@ -96,8 +101,11 @@ export interface WebSocketServerOptions {
    * WSFRAME_TRANSPORT=node makes 'node' the default.
    */
   transport?: 'native' | 'node';
-  /** Attach to an existing http/https server instead of listening. */
-  server?: http.Server | https.Server;
+  /**
+   * Attach to an existing http/https server instead of listening; or to an http2 server, whose
+   * RFC 8441 streams (`:protocol websocket`) are taken too (and its HTTP/1.1 upgrades with `allowHTTP1`).
+   */
+  server?: http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer;
   /** Only upgrade requests for this path (query ignored); others are left alone (attached) or refused 400 (standalone). */
   path?: string;
 
@@ -133,7 +141,13 @@ export interface WebSocketServerOptions {
 
   /** Subprotocols in order of preference, or a function choosing from the client's offer (and the request). */
   protocols?: readonly string[] | ((offered: readonly string[], request: UpgradeRequestInfo) => string | undefined);
-  /** Allowed Origin values (exact, normalised); others get 403. Default: any origin. */
+  /**
+   * Allowed origins, each a serialized origin `scheme://host[:port]` (RFC 6454 §6.2: no path, no
+   * trailing slash), or `'null'` (admits every opaque origin: sandboxed frames, file: pages).
+   * Compared by scheme, host and port; a request whose Origin is not one of them, or not an
+   * origin at all, gets 403. An entry that is not an origin throws WS_ERR_INVALID_ORIGIN here.
+   * Default: any origin.
+   */
   origins?: string[];
   /** Decide on each upgrade (authentication): refuse with a status, or accept and attach a user. */
   verify?: (request: UpgradeRequestInfo) => VerifyResult | Promise<VerifyResult>;
@@ -141,6 +155,14 @@ export interface WebSocketServerOptions {
   trustProxy?: boolean;
   /** One W3C extended log line per upgrade attempt. */
   accessLog?: Writable;
+  /** Standalone: serve wss:// with this certificate and key (node:tls server options). */
+  tls?: tls.TlsOptions;
+  /**
+   * Standalone: also take WebSockets over HTTP/2 (RFC 8441), advertising
+   * SETTINGS_ENABLE_CONNECT_PROTOCOL. With `tls`, ALPN offers h2 and http/1.1; without, cleartext
+   * HTTP/2 with prior knowledge is told from HTTP/1.1 on the same port by its preface. Default false.
+   */
+  http2?: boolean;
 }
 
 export interface ServerStats {
@@ -174,12 +196,17 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly accessLog: AccessLog | undefined;
   private readonly negotiators: ExtensionNegotiator[];
   private readonly deflate: DeflateSettings | undefined;
+  private readonly origins: AllowedOrigins | undefined;
   /** Standalone: the listening socket (a net.Server with the node transport). */
   private readonly listener: net.Server | NativeListener | undefined;
   /** Which transport standalone connections use ('node' too in attached mode and for handleUpgrade). */
   readonly transport: 'native' | 'node';
   /** Attached: the server whose 'upgrade' events we take. */
-  private readonly attachedTo: http.Server | https.Server | undefined;
+  private readonly attachedTo: http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer | undefined;
+  /** Attached to an http2 server: stop taking its streams. */
+  private readonly detachHttp2: (() => void) | undefined;
+  /** Standalone with `tls` or `http2`: closes its HTTP/2 sessions. */
+  private readonly standaloneHttp: StandaloneListener | undefined;
   /** Standalone: connections whose request head is still arriving, in order of arrival. */
   private readonly readingHead = new Set<PendingUpgrade>();
   /** The handshake timeout of all of them, on the sweeper's one timer. */
@@ -194,6 +221,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const o = this.options;
     const standalone = o.server === undefined && o.port !== undefined;
     this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0]);
+    this.origins = o.origins === undefined ? undefined : new AllowedOrigins(o.origins); // throws before anything listens
     this.settings = connectionSettings('server', o, this.sweeper);
     this.accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
     const deflateOptions = o.perMessageDeflate === true ? {} : o.perMessageDeflate || undefined;
@@ -204,10 +232,13 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (o.server !== undefined) {
       this.attachedTo = o.server;
       o.server.on('upgrade', this.onUpgrade);
+      if (isHttp2Server(o.server)) this.detachHttp2 = attachHttp2(o.server, this, o.path);
     }
     // WSFRAME_TRANSPORT=node changes the default (the test suite runs its server tests both ways).
     const wanted = o.transport ?? (process.env.WSFRAME_TRANSPORT === 'node' ? 'node' : 'native');
-    this.transport = standalone && wanted === 'native' && nativeTransport !== undefined ? 'native' : 'node';
+    // TLS and HTTP/2 are node:tls's and node:http2's: they need Node's sockets.
+    const tlsOrHttp2 = o.tls !== undefined || o.http2 === true;
+    this.transport = standalone && wanted === 'native' && nativeTransport !== undefined && !tlsOrHttp2 ? 'native' : 'node';
     if (standalone && this.transport === 'native') {
       const listener = new NativeListener((transport) => this.accept(transport, new NativeSocketAddresses(transport)));
       this.listener = listener;
@@ -215,6 +246,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         () => this.emit('listening'),
         (error) => this.emit('error', error),
       );
+    } else if (standalone && tlsOrHttp2) {
+      this.standaloneHttp = listenStandalone(this, { ...o, path: o.path }, this.onSocket, this.onUpgrade);
+      const server = this.standaloneHttp.server;
+      this.listener = server;
+      server.on('error', (error) => this.emit('error', error));
+      server.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
     } else if (standalone) {
       const netServer = net.createServer({ noDelay: true }, this.onSocket);
       this.listener = netServer;
@@ -256,9 +293,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       const listener = this.listener;
       const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const pending of this.readingHead) pending.transport.destroy(); // requests still arriving
+      await Promise.all(closed);
+      this.standaloneHttp?.closeSessions();
       await stopped;
     }
     this.attachedTo?.off('upgrade', this.onUpgrade);
+    this.detachHttp2?.();
     await Promise.all(closed);
   }
 
@@ -346,7 +386,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'WebSocket is disabled on this server');
       return;
     }
-    const verdict = validateUpgradeRequest(request, { origins: o.origins });
+    const verdict = pending.dialect.validate(request, { origins: this.origins });
     if (!verdict.ok) {
       this.refuse(request, pending, started, verdict.status, verdict.code, verdict.reason, verdict.headers);
       return;
@@ -394,10 +434,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const extensions = negotiateExtensions(verdict.extensions, this.negotiators);
     const deflate = extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined;
     const transport = pending.transport;
-    transport.write([acceptResponse({ key: verdict.key, protocol, extensions, headers: extraHeaders })]);
-    this.count(101);
+    const status = verdict.accept(transport, { protocol, extensions, headers: extraHeaders });
+    this.count(status);
     const forwardedFor = this.forwardedFor(request);
-    this.accessLog?.write(request, remoteAddressOf(transport, forwardedFor), 101, started);
+    this.accessLog?.write(request, remoteAddressOf(transport, forwardedFor), status, started);
 
     const info = { protocol: protocol ?? '', extensions: formatExtensionList(extensions), url: request.url ?? '/', user, forwardedFor };
     const codec = deflate !== undefined ? new DeflateCodec(deflate.parameters, 'server', this.deflate!) : undefined;
@@ -411,6 +451,14 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.emit('connection', client, request);
     // The head's bytes go in first, then the connection resumes reading (unless taking them paused it).
     client.receiveInitial(head);
+  }
+
+  /** @internal src/hosting/http2-server.ts: an RFC 8441 stream, through the same decision as an HTTP/1.1 upgrade. */
+  upgradeStream(request: UpgradeRequestInfo, transport: Transport, dialect: HandshakeDialect): void {
+    const pending = new PendingUpgrade(this, transport, request.socket, clock());
+    pending.dialect = dialect;
+    transport.setListener(pending);
+    void this.upgrade(request, pending, Buffer.alloc(0));
   }
 
   /** @internal ClientRegistry: a connection is gone. */
@@ -431,7 +479,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.count(status);
     publishHandshakeFailed('server', status, code, reason, request.url ?? '');
     this.accessLog?.write(request, remoteAddressOf(pending.transport, this.forwardedFor(request)), status, started);
-    endAndDestroy(pending.transport, refusalResponse(status, reason, headers));
+    pending.dialect.refuse(pending.transport, status, reason, headers);
   }
 
   private count(status: number): void {
@@ -462,6 +510,8 @@ export function pathOf(url: string | undefined): string {
 class PendingUpgrade implements TransportListener {
   /** The transport closed before a connection took it over. */
   closed = false;
+  /** How the handshake is answered: HTTP/1.1 bytes, or HTTP/2 headers on a stream (src/hosting/http2-server.ts). */
+  dialect: HandshakeDialect = http1Dialect;
 
   constructor(
     private readonly server: WebSocketServer,
@@ -491,10 +541,4 @@ class PendingUpgrade implements TransportListener {
   }
 
   onDrain(): void {}
-}
-
-/** A complete response, then close (the client may still be sending; ending first lets it read ours). */
-function endAndDestroy(transport: Transport, response: Buffer): void {
-  transport.write([response]);
-  transport.end(() => transport.destroy());
 }

@@ -325,6 +325,17 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
+  /**
+   * @internal A pull reader (receive(), for await) answers messages after they were delivered:
+   * after a violation our close frame waits until it took them (ReceiveQueue.holdClose). A
+   * 'message' listener has answered already, during the parse.
+   */
+  holdFailClose(): boolean {
+    if (this.received === undefined || this.listenerCount('message') > 0) return false;
+    this.received.holdClose();
+    return true;
+  }
+
   /** @internal */
   onClosed(code: number, reason: string, wasClean: boolean): void {
     this.queue().end({ type: 'close', code, reason }, this.failure);

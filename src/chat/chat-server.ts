@@ -9,9 +9,12 @@
  * and reason reach the page's `onclose`.
  */
 import { once } from 'node:events';
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import type { SecureContextOptions } from 'node:tls';
+import { createPageServer } from '../hosting/page-server.js';
 import type { Backplane } from '../backplane/backplane.js';
 import { WebSocketCollection, serveHandlers } from '../handler.js';
 import { refusalResponse } from '../handshake/index.js';
@@ -35,6 +38,12 @@ export interface ChatServerOptions {
   backplane?: Backplane;
   /** The backplane channel. Default 'wsframe:chat'. */
   channel?: string;
+  /** Serve the page over https and the endpoint as wss:// (`--tls-cert`, `--tls-key`). */
+  tls?: SecureContextOptions;
+  /** Also serve HTTP/2, and WebSockets over it (RFC 8441; `--http2`). */
+  http2?: boolean;
+  /** A W3C access log line per WebSocket attempt (`--log`). */
+  accessLog?: Writable;
 }
 
 export interface ChatServer {
@@ -48,9 +57,9 @@ export interface ChatServer {
 /** Start the chat server; resolves once it listens (rejects if it cannot, e.g. EADDRINUSE). */
 export async function startChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
   const room = new WebSocketCollection({ backplane: options.backplane, channel: options.channel ?? 'wsframe:chat' });
-  const http = createServer(servePage);
+  const { listener, server: http, closeConnections } = createPageServer(servePage, options);
   // Heartbeats let a member whose network vanished (no close frame) leave within a minute.
-  const wss = new WebSocketServer({ server: http, path: CHAT_PATH, pingInterval: 30_000 });
+  const wss = new WebSocketServer({ server: http, path: CHAT_PATH, pingInterval: 30_000, accessLog: options.accessLog });
   serveHandlers(wss, (request) => {
     const name = chatName(request.url);
     return name === undefined ? undefined : new ChatHandler(name, room);
@@ -60,26 +69,28 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     if (pathOf(request.url) !== CHAT_PATH) socket.end(refusalResponse(404, 'no WebSocket endpoint at this path'));
   });
 
-  http.listen(options.port ?? 8080, options.host ?? '127.0.0.1');
-  await Promise.race([once(http, 'listening'), once(http, 'error').then(([error]) => Promise.reject(error))]);
-  const address = http.address() as AddressInfo;
+  listener.listen(options.port ?? 8080, options.host ?? '127.0.0.1');
+  await Promise.race([once(listener, 'listening'), once(listener, 'error').then(([error]) => Promise.reject(error))]);
+  const address = listener.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}/`,
+    url: `${options.tls !== undefined ? 'https' : 'http'}://${host}:${address.port}/`,
     port: address.port,
     async close() {
-      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeIdleConnections();
+      const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
       await wss.close();
       room.close();
-      http.closeAllConnections();
+      closeConnections();
       await stopped;
     },
   };
 }
 
+type PageRequest = IncomingMessage | Http2ServerRequest;
+type PageResponse = ServerResponse | Http2ServerResponse;
+
 /** GET or HEAD / (any query) → the page; /chat without an upgrade → 426; anything else → 404. */
-function servePage(request: IncomingMessage, response: ServerResponse): void {
+function servePage(request: PageRequest, response: PageResponse): void {
   const path = pathOf(request.url);
   if (path === '/') {
     if (request.method === 'GET' || request.method === 'HEAD') {
@@ -88,12 +99,13 @@ function servePage(request: IncomingMessage, response: ServerResponse): void {
       plain(response, 405, 'only GET and HEAD here', { Allow: 'GET, HEAD' });
     }
   } else if (path === CHAT_PATH) {
-    plain(response, 426, 'this is the WebSocket endpoint: connect with ws://…/chat?name=…', { Upgrade: 'websocket' });
+    // HTTP/2 has no Upgrade header (RFC 9113 §8.2.2): there a WebSocket comes as an extended CONNECT.
+    plain(response, 426, 'this is the WebSocket endpoint: connect with ws://…/chat?name=…', request.httpVersionMajor === 1 ? { Upgrade: 'websocket' } : {});
   } else {
     plain(response, 404, 'not found');
   }
 }
 
-function plain(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
+function plain(response: PageResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  (response as ServerResponse).writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
 }

@@ -30,8 +30,17 @@ export interface ConnectionEvents {
   onPong(payload: Uint8Array): void;
   /** The peer's close frame arrived (our reply is already on its way); its code and reason are `protocol.closeReceived`. */
   onClosing(): void;
-  /** A protocol violation or a timeout: the close frame with `error.closeCode` is on its way. */
+  /**
+   * A protocol violation or a timeout: the close frame with `error.closeCode` is on its way —
+   * or held, when holdFailClose said so, until Connection.releaseHeldClose().
+   */
   onError(error: WebSocketError): void;
+  /**
+   * A protocol violation: true holds our close frame until the façade calls
+   * connection.releaseHeldClose() (a pull reader has messages from before the violation to
+   * answer); closeTimeout bounds the wait.
+   */
+  holdFailClose(): boolean;
   /** The TCP connection is gone. `code`/`reason` are what the peer sent, or 1006 (RFC 6455 §7.1.5). */
   onClosed(code: number, reason: string, wasClean: boolean): void;
   /** Everything queued was handed to the kernel (after a send returned false). */
@@ -113,6 +122,8 @@ const PEER_CLOSED_FIRST = 64;
  * uv_try_write) has nothing to drain, so the connection reports it (drainLater).
  */
 const DRAIN_DUE = 128;
+/** A protocol violation's close frame waits for the application's replies (releaseHeldClose). */
+const CLOSE_HELD = 256;
 
 export class Connection implements ProtocolListener, TransportListener, Sweepable {
   state: ConnectionState = 'OPEN';
@@ -231,11 +242,35 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     this.afterCloseFrame();
   }
 
+  holdFailClose(): boolean {
+    if (!this.events.holdFailClose()) return false;
+    this.flags |= CLOSE_HELD;
+    return true;
+  }
+
   error(error: WebSocketError): void {
+    if (this.flags & CLOSE_HELD) {
+      // The close frame waits for releaseHeldClose(), at most closeTimeout (sweep).
+      this.closingSince = this.settings.sweeper.now;
+      this.settings.sweeper.add(this);
+      this.events.onError(error);
+      return;
+    }
     this.enterClosing();
     publishError(this.settings.role, this.events, error);
     this.events.onError(error);
     // RFC 6455 §7.1.7: after the close frame, _Fail the WebSocket Connection_ closes TCP at once.
+    this.flush();
+    this.endTransport();
+  }
+
+  /** The held close frame of a violation goes out now, after what was sent meanwhile; then the transport ends (§7.1.7). */
+  releaseHeldClose(): void {
+    if (!(this.flags & CLOSE_HELD)) return;
+    this.flags &= ~CLOSE_HELD;
+    if (this.state === 'CLOSED') return;
+    this.protocol.sendFailClose();
+    this.enterClosing();
     this.flush();
     this.endTransport();
   }
@@ -286,6 +321,12 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
    */
   sendClose(code?: number, reason?: string, callback?: WriteCallback): void {
     if (this.state !== 'OPEN') return;
+    if (this.flags & CLOSE_HELD) {
+      // The violation's close frame goes now, in place of this one.
+      if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
+      this.releaseHeldClose();
+      return;
+    }
     this.protocol.sendClose(code, reason);
     if (callback !== undefined) (this.writeCallbacks ??= []).push(callback);
     this.enterClosing();
@@ -378,6 +419,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
   /** TransportListener: the peer ended its side (TCP FIN). */
   onEnd(): void {
     if (this.state === 'OPEN') this.flags |= PEER_CLOSED_FIRST;
+    this.releaseHeldClose();
     this.protocol.receiveEof();
     this.enterClosing();
     this.flush();
@@ -415,6 +457,11 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
   // ---- time ------------------------------------------------------------------------------
 
   sweep(now: number): void {
+    if (this.flags & CLOSE_HELD) {
+      // An application that does not take the messages before a violation does not hold the close up.
+      if (elapsed(this.closingSince, now) >= this.settings.closeTimeout) this.releaseHeldClose();
+      return;
+    }
     if (this.state !== 'OPEN') {
       // RFC 6455 §7.1.1: if the peer does not finish the close handshake in time, drop TCP.
       if (elapsed(this.closingSince, now) >= this.settings.closeTimeout) this.transport.destroy();

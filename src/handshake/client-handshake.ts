@@ -84,8 +84,17 @@ export function upgradeRequestHeaders(options: UpgradeRequestHeadersOptions): Re
     Upgrade: 'websocket',
     Connection: 'Upgrade',
     'Sec-WebSocket-Key': options.key,
-    'Sec-WebSocket-Version': '13',
+    ...webSocketFields(options),
   };
+  return withExtraHeaders(fields, options.headers, []);
+}
+
+/**
+ * Sec-WebSocket-Version, -Protocol, -Extensions and Origin (RFC 6455 §4.1 items 8–11): the fields
+ * an HTTP/1.1 upgrade and an HTTP/2 extended CONNECT (RFC 8441 §5) both send.
+ */
+export function webSocketFields(options: Omit<UpgradeRequestHeadersOptions, 'key' | 'url' | 'headers'>): Record<string, string> {
+  const fields: Record<string, string> = { 'Sec-WebSocket-Version': '13' };
   const protocols = options.protocols ?? [];
   if (protocols.length > 0) {
     checkSubprotocols(protocols);
@@ -95,11 +104,24 @@ export function upgradeRequestHeaders(options: UpgradeRequestHeadersOptions): Re
     fields['Sec-WebSocket-Extensions'] = formatExtensionList(options.extensions);
   }
   if (options.origin !== undefined) fields['Origin'] = options.origin;
-  for (const [name, value] of Object.entries(fields)) checkHeaderField(name, value);
-  checkExtraHeaders(options.headers, Object.keys(fields).map((name) => name.toLowerCase()));
+  return fields;
+}
 
+/**
+ * The handshake's own fields plus the caller's, checked: values writable, and no caller header
+ * that repeats one of the handshake's or is in `reservedNames` (lower case).
+ */
+export function withExtraHeaders(
+  fields: Record<string, string>,
+  extra: ExtraHeaders | undefined,
+  reservedNames: readonly string[],
+): Record<string, string | string[]> {
+  for (const [name, value] of Object.entries(fields)) {
+    if (!name.startsWith(':')) checkHeaderField(name, value);
+  }
+  checkExtraHeaders(extra, [...Object.keys(fields).map((name) => name.toLowerCase()), ...reservedNames]);
   const headers: Record<string, string | string[]> = { ...fields };
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
+  for (const [name, value] of Object.entries(extra ?? {})) {
     headers[name] = typeof value === 'string' ? value : [...value];
   }
   return headers;
@@ -150,15 +172,7 @@ export type UpgradeResponseValidation =
 /** Checks the server's answer in the order of RFC 6455 §4.1 ("the client MUST validate"). */
 export function validateUpgradeResponse(response: UpgradeResponse, offer: UpgradeOffer): UpgradeResponseValidation {
   // Item 1: anything but 101 is handled per HTTP, i.e. it is not a WebSocket connection.
-  if (response.statusCode !== 101) {
-    return {
-      ok: false,
-      code: 'WS_ERR_HANDSHAKE_BAD_STATUS',
-      message: `Unexpected server response: ${response.statusCode}`,
-      statusCode: response.statusCode,
-      headers: response.headers,
-    };
-  }
+  if (response.statusCode !== 101) return badStatus(response.statusCode, response.headers);
   const headers = response.headers;
 
   // Item 2: Upgrade is "websocket", ASCII case-insensitively.
@@ -174,6 +188,14 @@ export function validateUpgradeResponse(response: UpgradeResponse, offer: Upgrad
     return fail('WS_ERR_HANDSHAKE_BAD_ACCEPT', 'Sec-WebSocket-Accept is missing or does not match the key');
   }
 
+  return validateNegotiation(headers, offer);
+}
+
+/**
+ * Items 5 and 6 of RFC 6455 §4.1: extensions and a subprotocol only from those offered. An
+ * HTTP/2 answer (RFC 8441 §5) carries the same fields, checked the same way.
+ */
+export function validateNegotiation(headers: IncomingHttpHeaders, offer: Omit<UpgradeOffer, 'key'>): UpgradeResponseValidation {
   // Item 5: only extensions we offered, each at most once.
   let extensions: Extension[] = [];
   const extensionHeader = headerText(headers['sec-websocket-extensions']);
@@ -200,6 +222,11 @@ export function validateUpgradeResponse(response: UpgradeResponse, offer: Upgrad
   }
 
   return { ok: true, protocol, extensions };
+}
+
+/** An answer with a status that does not open a WebSocket: its status and headers go with the error. */
+export function badStatus(statusCode: number | undefined, headers: IncomingHttpHeaders): UpgradeResponseValidation {
+  return { ok: false, code: 'WS_ERR_HANDSHAKE_BAD_STATUS', message: `Unexpected server response: ${statusCode}`, statusCode, headers };
 }
 
 function fail(code: WebSocketErrorCode, message: string): UpgradeResponseValidation {

@@ -10,7 +10,7 @@ export {
   type ParseResult,
 } from './header-values.js';
 export type { ExtraHeaders } from './header-fields.js';
-export { normalizeOrigin } from './origin.js';
+export { AllowedOrigins, parseOrigin } from './origin.js';
 export { selectSubprotocol, type SubprotocolSelector } from './subprotocol.js';
 export {
   negotiateExtensions,
@@ -45,3 +45,17 @@ export {
   type UpgradeResponseValidation,
   type WebSocketUrl,
 } from './client-handshake.js';
+export {
+  connectAcceptResponse,
+  connectRefusalResponse,
+  connectRequestHeaders,
+  isWebSocketConnect,
+  validateConnectRequest,
+  validateConnectResponse,
+  type ConnectAcceptOptions,
+  type ConnectAnswer,
+  type ConnectRequest,
+  type ConnectRequestHeadersOptions,
+  type ConnectRequestValidation,
+  type ConnectResponse,
+} from './extended-connect.js';

@@ -7,7 +7,7 @@ import {
   parseTokenList,
   type Extension,
 } from './header-values.js';
-import { isOriginAllowed } from './origin.js';
+import type { AllowedOrigins } from './origin.js';
 
 /**
  * The parts of an upgrade request this module reads; a node:http `IncomingMessage` fits. Headers
@@ -23,11 +23,12 @@ export interface UpgradeRequest {
 
 export interface UpgradeRequestOptions {
   /**
-   * Origins allowed to connect, compared after normalisation (see `normalizeOrigin`). When set,
-   * a request without an Origin header is refused too: the list is meant to be the complete set
-   * of pages that may connect. Unset (the default): any origin, or none, is accepted.
+   * Origins allowed to connect, compared by scheme, host and port (RFC 6454; see origin.ts). When
+   * set, a request without an Origin header, or with one that is not a serialised origin, is
+   * refused too: the list is meant to be the complete set of pages that may connect. Unset (the
+   * default): any origin, or none, is accepted.
    */
-  readonly origins?: readonly string[];
+  readonly origins?: AllowedOrigins;
 }
 
 export interface AcceptableUpgrade {
@@ -99,6 +100,25 @@ export function validateUpgradeRequest(
     return refuse('WS_ERR_HANDSHAKE_BAD_KEY', 400, 'Sec-WebSocket-Key must be one base64-encoded 16-byte value');
   }
 
+  const fields = validateWebSocketFields(headers, options);
+  if (!fields.ok) return fields;
+  return { ...fields, key };
+}
+
+/** What the request offers once its WebSocket fields (items 6–9) checked out. */
+export interface WebSocketFields {
+  readonly ok: true;
+  readonly protocols: string[];
+  readonly extensions: Extension[];
+  readonly origin: string | undefined;
+}
+
+/**
+ * Items 6–9 of RFC 6455 §4.2.1: Sec-WebSocket-Version, Origin, Sec-WebSocket-Protocol and
+ * Sec-WebSocket-Extensions. HTTP/2's extended CONNECT uses these fields as they are (RFC 8441 §5),
+ * so both handshakes check them here.
+ */
+export function validateWebSocketFields(headers: RequestHeaders, options: UpgradeRequestOptions): WebSocketFields | RefusedUpgrade {
   // Item 6: Sec-WebSocket-Version 13; otherwise §4.4 says to answer with the versions we speak.
   if (headers.count('sec-websocket-version') > 1) {
     return refuse('WS_ERR_HANDSHAKE_BAD_VERSION', 400, 'Sec-WebSocket-Version must appear once');
@@ -116,7 +136,7 @@ export function validateUpgradeRequest(
     return refuse('WS_ERR_HANDSHAKE_BAD_ORIGIN', 400, 'Origin must appear once');
   }
   const origin = headers.single('origin');
-  if (options.origins !== undefined && (origin === undefined || !isOriginAllowed(origin, options.origins))) {
+  if (options.origins !== undefined && (origin === undefined || !options.origins.allows(origin))) {
     return refuse('WS_ERR_HANDSHAKE_BAD_ORIGIN', 403, 'Origin not allowed');
   }
 
@@ -144,10 +164,10 @@ export function validateUpgradeRequest(
     extensions = parsed.value;
   }
 
-  return { ok: true, key, protocols, extensions, origin };
+  return { ok: true, protocols, extensions, origin };
 }
 
-function refuse(
+export function refuse(
   code: WebSocketErrorCode,
   status: number,
   reason: string,
@@ -164,7 +184,7 @@ function isHttp11OrLater(httpVersion: string): boolean {
 }
 
 /** Header lookups over `rawHeaders`, by lower-cased name, keeping every line. */
-class RequestHeaders {
+export class RequestHeaders {
   private readonly valuesByName = new Map<string, string[]>();
 
   constructor(rawHeaders: readonly string[]) {

@@ -41,11 +41,21 @@ import type { WebSocketErrorCode } from './errors.js';
 import { OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_TEXT, isControlOpcode, isKnownOpcode } from './opcodes.js';
 
 /**
- * What a data frame costs against maxMessageSize on top of its payload, for every frame of a
- * message after the first: the bookkeeping a fragment costs, so that a flood of empty or 1-byte
- * fragments is bounded like a large payload is (with the 4 MiB default, at most 65536 of them).
+ * maxMessageSize bounds a message's payload bytes only, so a message of exactly the limit is
+ * accepted however it is fragmented. What its frames cost besides (the work of each, and in
+ * 'fragments' delivery an object per piece handed out) is bounded by a separate allowance
+ * derived from the same limit: one frame per FRAGMENT_ALLOWANCE_BYTES bytes of it, and never
+ * fewer than MIN_FRAGMENT_ALLOWANCE frames (with the 4 MiB default, 65536 frames; with a limit
+ * of 64 KiB or less, 1024). A message that spans more frames — a flood of empty or 1-byte
+ * fragments — fails with 1009 like one that is too long.
  */
-export const FRAGMENT_OVERHEAD = 64;
+export const FRAGMENT_ALLOWANCE_BYTES = 64;
+export const MIN_FRAGMENT_ALLOWANCE = 1024;
+
+/** The most frames one message may span under `maxMessageSize` (see FRAGMENT_ALLOWANCE_BYTES). */
+export function fragmentAllowance(maxMessageSize: number): number {
+  return Math.max(MIN_FRAGMENT_ALLOWANCE, Math.floor(maxMessageSize / FRAGMENT_ALLOWANCE_BYTES));
+}
 
 /** How far ahead of the bytes in hand a message buffer is reserved for what a frame declares. */
 const RESERVE_AHEAD = 1024 * 1024;
@@ -90,8 +100,10 @@ export interface MessageTransform {
 export interface FrameParserSettings {
   /** true for a server: frames must be masked; false for a client: they must not be (§5.1). */
   readonly requireMask: boolean;
-  /** Bytes a message may pin in memory, counted as described at FRAGMENT_OVERHEAD. */
+  /** Payload bytes a message may have (after a transform), however many frames it spans. */
   readonly maxMessageSize: number;
+  /** Frames a message may span: fragmentAllowance(maxMessageSize). */
+  readonly maxMessageFrames: number;
   /** true: hand out payload pieces as they arrive; false: whole messages. */
   readonly deliverFragments: boolean;
   /**
@@ -144,7 +156,8 @@ export abstract class FrameParser {
   // The data message in progress (§5.4).
   private messageOpcode = 0; // 0 none, OPCODE_TEXT or OPCODE_BINARY
   private utf8State = 0; // streaming UTF-8 state of its text (native/README.md)
-  private messagePinned = 0; // what it costs against maxMessageSize so far
+  private messagePinned = 0; // its payload bytes so far, against maxMessageSize
+  private messageFrames = 0; // its frames so far, against maxMessageFrames
 
   private partial: PartialInput | null = null;
   /**
@@ -222,6 +235,20 @@ export abstract class FrameParser {
     if (this.partial !== null) this.partial.queued = null;
   }
 
+  /**
+   * Bytes of received data the parser holds between chunks: the buffer of a message being
+   * assembled (its capacity), a header or control payload split across chunks, chunks pushed
+   * from inside an event. Whatever a peer sends, the first is at most maxMessageSize and the
+   * others at most 14 and 125 bytes (a diagnostic of the memory bound; tests read it).
+   */
+  get heldBytes(): number {
+    const partial = this.partial;
+    if (partial === null) return 0;
+    let held = (partial.messageBuffer?.length ?? 0) + (partial.pendingHeader?.length ?? 0) + (partial.controlBuffer?.length ?? 0);
+    for (const chunk of partial.queued ?? []) held += chunk.length;
+    return held;
+  }
+
   /** The partial input, made on first need. */
   private partialInput(): PartialInput {
     return (this.partial ??= new PartialInput());
@@ -249,7 +276,6 @@ export abstract class FrameParser {
   private scan(chunk: Uint8Array, position: number): number {
     // The parser's state goes into the shared array for the call and comes back through the
     // records: each record is applied below exactly as the slow path would apply that frame.
-    const nextFrameCost = this.messageOpcode === 0 ? 0 : FRAGMENT_OVERHEAD;
     scanState[SCAN_MESSAGE] =
       this.messageOpcode === 0 ? 0 : this.transforming ? SCAN_MESSAGE_TRANSFORMED : this.messageOpcode;
     scanState[SCAN_UTF8] = this.utf8State;
@@ -257,7 +283,7 @@ export abstract class FrameParser {
     scanState[SCAN_CONFIG] = settings.requireMask ? SCAN_CONFIG_REQUIRE_MASK : SCAN_CONFIG_FORBID_MASK;
     scanState[SCAN_MAX_PAYLOAD] = Math.max(
       0,
-      Math.min(settings.maxMessageSize - this.messagePinned - nextFrameCost, MAX_SCAN_PAYLOAD),
+      Math.min(settings.maxMessageSize - this.messagePinned, MAX_SCAN_PAYLOAD),
     );
     scanInUse = true;
     try {
@@ -385,19 +411,23 @@ export abstract class FrameParser {
   }
 
   /**
-   * A data frame's header is complete: the message state moves, and its declared length is
-   * charged against the limit, so a frame too big fails here, before any of it is buffered.
+   * A data frame's header is complete: the message state moves, the frame is counted against the
+   * fragment allowance and its declared length against the limit, so a frame too big fails
+   * here, before any of it is buffered.
    */
   private beginDataFrame(head: number, length: number): boolean {
     const opcode = head & 0x0f;
-    let cost = FRAGMENT_OVERHEAD;
     if (opcode !== OPCODE_CONTINUATION) {
       this.messageOpcode = opcode;
       this.transforming = (head & 0x40) !== 0;
-      cost = 0;
+    }
+    const frames = this.settings.maxMessageFrames;
+    if (++this.messageFrames > frames) {
+      this.reject('WS_ERR_MESSAGE_TOO_BIG', `a message spans more than ${frames} frames`);
+      return false;
     }
     // A transformed message is charged for its output instead (dataPiece), as it comes.
-    return this.charge(this.transforming ? cost : cost + length);
+    return this.transforming || this.charge(length);
   }
 
   // ---- slow path: payloads -------------------------------------------------------------
@@ -522,6 +552,7 @@ export abstract class FrameParser {
     this.transforming = false;
     this.utf8State = 0;
     this.messagePinned = 0;
+    this.messageFrames = 0;
     const partial = this.partial;
     if (partial !== null) {
       partial.messageBuffer = null;

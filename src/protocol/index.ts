@@ -19,7 +19,7 @@ export {
   isValidWireCloseCode,
 } from './close-codes.js';
 export type { CloseStatus } from './close-codes.js';
-export { FRAGMENT_OVERHEAD } from './frame-parser.js';
+export { fragmentAllowance } from './frame-parser.js';
 export type { MessageTransform } from './frame-parser.js';
 export { frameHead, serializeFrame } from './frame-serializer.js';
 export {

@@ -18,7 +18,7 @@ import {
 } from './close-codes.js';
 import type { CloseStatus } from './close-codes.js';
 import { WebSocketError } from './errors.js';
-import { FrameParser, PROTOCOL_FIRST_FLAG } from './frame-parser.js';
+import { FrameParser, PROTOCOL_FIRST_FLAG, fragmentAllowance } from './frame-parser.js';
 import type { FrameParserSettings, MessageTransform } from './frame-parser.js';
 import type { PreparedFrames, PreparedMessage, SharedCompressor } from './prepared-message.js';
 import { frameHead, serializeFrame } from './frame-serializer.js';
@@ -57,8 +57,18 @@ export interface ProtocolListener {
    * echo of the code, §5.5.1) is already queued unless we had sent one. Later bytes are ignored.
    */
   close(code: number, reason: string): void;
-  /** A violation by the peer: the close frame with `error.closeCode` is already queued; state is CLOSING. */
+  /**
+   * A violation by the peer: parsing stopped, and the close frame with `error.closeCode` is
+   * already queued (state CLOSING) — unless `holdFailClose` held it back.
+   */
   error(error: WebSocketError): void;
+  /**
+   * Asked at a violation, before `error`: true keeps our close frame back until
+   * `sendFailClose()`, so that what the application sends in answer to the messages delivered
+   * before the violation goes out first (§7.1.7 asks for a close frame, not for nothing before
+   * it). Meanwhile the state stays OPEN for sending; nothing more is parsed. Absent: false.
+   */
+  holdFailClose?(error: WebSocketError): boolean;
 }
 
 /**
@@ -78,8 +88,10 @@ export interface ProtocolOptions {
   /** 'server' requires masked frames from the peer and sends unmasked ones; 'client' the opposite (§5.1). */
   role: 'server' | 'client';
   /**
-   * Bytes a received message may pin in memory: its payload plus FRAGMENT_OVERHEAD (64) per
-   * frame after the first; over it → close 1009. Default 4194304 (IIS receiveBufferLimit).
+   * Payload bytes a received message may have, however it is fragmented; over it → close 1009.
+   * A message may also span at most fragmentAllowance(maxMessageSize) frames (1 per 64 bytes of
+   * the limit, at least 1024), so a flood of tiny fragments closes with 1009 too. Default
+   * 4194304 (IIS receiveBufferLimit).
    */
   maxMessageSize?: number;
   /** 'messages' (default): whole messages to `listener.message`; 'fragments': pieces to `listener.fragment`. */
@@ -105,9 +117,11 @@ export function protocolSettings(options: ProtocolOptions): ProtocolSettings {
   if (options.allowRsv1 === true && options.messageTransform === undefined) {
     throw new TypeError('allowRsv1 needs a messageTransform for the messages that set it');
   }
+  const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   return {
     requireMask: options.role === 'server',
-    maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+    maxMessageSize,
+    maxMessageFrames: fragmentAllowance(maxMessageSize),
     deliverFragments: options.deliver === 'fragments',
     transform: options.allowRsv1 === true ? options.messageTransform : undefined,
     compressor: options.messageCompressor,
@@ -129,6 +143,7 @@ export class Protocol extends FrameParser {
   declare protected readonly settings: ProtocolSettings;
   private readonly listener: ProtocolListener;
   private outgoing: Uint8Array[] | null = null;
+  private heldFailure: WebSocketError | undefined; // a violation whose close frame the listener holds back
 
   constructor(settings: ProtocolSettings, listener: ProtocolListener) {
     super(settings);
@@ -200,10 +215,25 @@ export class Protocol extends FrameParser {
   }
 
   protected override onViolation(error: WebSocketError): void {
-    // §7.1.7: _Fail the WebSocket Connection_ — send a close frame (unless ours is already out).
-    // An error without a close code (a transform returning a caller-mistake code) is our fault: 1011.
-    if (this.closeSent === undefined) this.queueClose(error.closeCode ?? CLOSE_INTERNAL_ERROR, '');
+    // §7.1.7: _Fail the WebSocket Connection_ — send a close frame (unless ours is already out),
+    // now or, when the listener holds it back, at sendFailClose().
+    if (this.closeSent === undefined) {
+      if (this.listener.holdFailClose?.(error) === true) this.heldFailure = error;
+      else this.queueFailClose(error);
+    }
     this.listener.error(error);
+  }
+
+  /** Queues the close frame of a violation that holdFailClose held back (nothing if none, or ours went out). */
+  sendFailClose(): void {
+    const error = this.heldFailure;
+    this.heldFailure = undefined;
+    if (error !== undefined && this.closeSent === undefined) this.queueFailClose(error);
+  }
+
+  /** An error without a close code (a transform returning a caller-mistake code) is our fault: 1011. */
+  private queueFailClose(error: WebSocketError): void {
+    this.queueClose(error.closeCode ?? CLOSE_INTERNAL_ERROR, '');
   }
 
   private receiveClose(payload: Uint8Array): void {

@@ -21,6 +21,12 @@ import type { Transport, TransportListener, WriteCallback } from './transport.js
 /** The addon's transport functions, or undefined when the addon (or its transport) did not load. */
 export const nativeTransport: NativeTransportFunctions | undefined = nativeAddon?.transport;
 
+/**
+ * The transports a standalone server can be given here (`transport` option, `--transport`): the
+ * native one where the addon loaded with it, and `net.Socket` always.
+ */
+export const transports: readonly ('native' | 'node')[] = nativeTransport !== undefined ? ['native', 'node'] : ['node'];
+
 // The events (native/transport/transport_binding.cc, Event).
 const ACCEPTED = 0; // (listener index, connection handle)
 const DATA = 1; // (index, Buffer)

@@ -37,6 +37,7 @@ describe('usage', () => {
     ['--receive-buffer-limit 0', echoArgs(['--receive-buffer-limit', '0']), /--receive-buffer-limit .*'0'/],
     ['--receive-buffer-limit 1.5', echoArgs(['--receive-buffer-limit', '1.5']), /--receive-buffer-limit .*'1\.5'/],
     ['--max-connections=-3', echoArgs(['--max-connections=-3']), /--max-connections .*'-3'/],
+    ['--origins with a trailing slash', echoArgs(['--origins', 'http://a.example/']), /--origins: .*"http:\/\/a\.example\/" is not an origin/],
     ['--transport uring', echoArgs(['--transport', 'uring']), /--transport .*'uring'/],
   ])('%s exits 2 with a message naming it on stderr, and does not listen', async (_name, args, message) => {
     const { code, stdout, stderr } = await runCli(args);
@@ -154,8 +155,8 @@ describe('each flag is wired', () => {
     refused.write(upgradeRequest(cli.port, { 'Sec-WebSocket-Version': '8' }));
     expect((await refused.response()).status).toBe(426);
     await cli.waitFor(/ 426 /);
-    expect(cli.stdout).toContain('#Fields: date time c-ip cs-method cs-uri-stem sc-status time-taken cs(User-Agent)');
-    expect(cli.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 127\.0\.0\.1 GET \/here 101 \d+ cli-test\/1$/m);
+    expect(cli.stdout).toContain('#Fields: date time c-ip cs-method cs-uri-stem cs-version sc-status time-taken cs(User-Agent)');
+    expect(cli.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 127\.0\.0\.1 GET \/here HTTP\/1\.1 101 \d+ cli-test\/1$/m);
   });
 
   it('without --log nothing but the listening line is printed', async () => {

@@ -13,6 +13,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
 import type { WebSocket } from '../../src/websocket.js';
 import { WebSocket as WsCompatWebSocket } from '../../src/ws/index.js';
+import { WebSocket as WhatwgWebSocket } from '../../src/web/index.js';
 import { echo, startSecureEchoServer, startServer } from '../helpers/servers.js';
 import { freePort } from '../helpers/redis-server.js';
 import { Tinyproxy } from '../helpers/tinyproxy.js';
@@ -150,6 +151,22 @@ describe('wsframe/ws takes the same path', () => {
     await echoOnce(new WsCompatWebSocket(url));
     await echoOnce(new WsCompatWebSocket(url, { proxy: false }));
     expect(proxy.connects()).toEqual([`127.0.0.1:${port}`, `127.0.0.1:${port}`]);
+  });
+});
+
+describe('wsframe/web takes the same path', () => {
+  it("the browser's WebSocket tunnels through the environment's proxy, as connect() does", async () => {
+    const { port } = await startServer({}, echo);
+    const proxy = await Tinyproxy.start({ connectPorts: [port] });
+    process.env.HTTP_PROXY = proxy.url;
+    const client = new WhatwgWebSocket(`ws://127.0.0.1:${port}/`);
+    await once(client, 'open');
+    client.send('via web');
+    const [message] = (await once(client, 'message')) as [MessageEvent];
+    expect(message.data).toBe('via web');
+    client.close(1000);
+    await once(client, 'close');
+    expect(proxy.connects()).toEqual([`127.0.0.1:${port}`]);
   });
 });
 

@@ -60,7 +60,7 @@ function seenBy(role: string): Published[] {
 describe('a session', () => {
   it('publishes open, ping/pong with the round trip, and close on both sides, in order', async () => {
     let serverSide: WebSocket | undefined;
-    const { port } = await startServer({ pingInterval: 100 }, (ws) => {
+    const { server: wss, port } = await startServer({ pingInterval: 100 }, (ws) => {
       serverSide = ws;
       echo(ws);
     });
@@ -81,7 +81,7 @@ describe('a session', () => {
       'wsframe:connection:close',
     ]);
     expect(server[0]).toMatchObject({
-      transport: 'node',
+      transport: wss.transport, // the standalone server's: native where the addon loaded
       tls: false,
       webSocket: serverSide,
       request: { url: '/room?x=1', headers: { 'x-trace': 't1', host: `127.0.0.1:${port}` } },

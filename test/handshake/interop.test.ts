@@ -10,6 +10,7 @@ import {
   validateUpgradeResponse,
   type UpgradeResponseValidation,
 } from '../../src/handshake/client-handshake.js';
+import { AllowedOrigins } from '../../src/handshake/origin.js';
 import { acceptResponse, refusalResponse } from '../../src/handshake/responses.js';
 import { validateUpgradeRequest } from '../../src/handshake/server-handshake.js';
 import { selectSubprotocol } from '../../src/handshake/subprotocol.js';
@@ -34,7 +35,7 @@ describe('interop with ws', () => {
   it('a ws client opens a connection through validateUpgradeRequest and acceptResponse', async () => {
     const server = http.createServer();
     server.on('upgrade', (request: http.IncomingMessage, socket: Socket) => {
-      const verdict = validateUpgradeRequest(request, { origins: ['http://app.example'] });
+      const verdict = validateUpgradeRequest(request, { origins: new AllowedOrigins(['http://app.example']) });
       if (!verdict.ok) {
         socket.end(refusalResponse(verdict.status, verdict.reason, verdict.headers));
         return;

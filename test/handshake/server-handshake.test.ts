@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AllowedOrigins } from '../../src/handshake/origin.js';
 import { validateUpgradeRequest, type UpgradeRequest } from '../../src/handshake/server-handshake.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
@@ -130,7 +131,7 @@ describe('validateUpgradeRequest accepts', () => {
 });
 
 describe('validateUpgradeRequest origins', () => {
-  const origins = ['https://app.example', 'http://localhost:8080'];
+  const origins = new AllowedOrigins(['https://app.example', 'http://localhost:8080']);
 
   it.each([
     ['an exact match', 'https://app.example'],

@@ -18,11 +18,11 @@ export function browserSuiteRuns(suite: string): boolean {
   return false;
 }
 
-/** Headless, sandbox off (root), and none of the background traffic this closed network refuses. */
-export function launchChromium(): Promise<Browser> {
+/** Headless, sandbox off (root), and none of the background traffic this closed network refuses; plus `extraArgs`. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', ...extraArgs],
   });
 }

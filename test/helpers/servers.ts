@@ -3,10 +3,11 @@ import { once } from 'node:events';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocketServerOptions } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
+import { binaryPayload, textPayload } from './payloads.js';
 
 const running = new Set<WebSocketServer>();
 const runningHttps = new Set<https.Server>();
@@ -36,6 +37,18 @@ export async function startServer(
 
 export function echo(ws: WebSocket): void {
   ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
+}
+
+/** Sends the text and the binary test payload of each size through an echo peer and checks what comes back. */
+export async function expectEchoes(ws: WebSocket, sizes: readonly number[]): Promise<void> {
+  for (const size of sizes) {
+    ws.send(textPayload(size));
+    const text = await ws.receive();
+    expect(text.type === 'text' && text.data === textPayload(size)).toBe(true);
+    ws.send(binaryPayload(size));
+    const binary = await ws.receive();
+    expect(binary.type === 'binary' && Buffer.compare(binary.data, binaryPayload(size))).toBe(0);
+  }
 }
 
 /**

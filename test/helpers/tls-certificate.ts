@@ -3,7 +3,7 @@
  * the wss:// tests serve and trust with `ca`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,4 +19,24 @@ export function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The certificate and its key also as PEM files, for peers that read files (Hypercorn, the CLI's --tls-cert). */
+export interface CertificateFiles {
+  readonly key: Buffer;
+  readonly cert: Buffer;
+  readonly keyFile: string;
+  readonly certFile: string;
+  /** Delete the files. */
+  remove(): void;
+}
+
+export function certificateFiles(): CertificateFiles {
+  const { key, cert } = selfSignedCertificate();
+  const dir = mkdtempSync(join(tmpdir(), 'wsframe-cert-files-'));
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  writeFileSync(keyFile, key);
+  writeFileSync(certFile, cert);
+  return { key, cert, keyFile, certFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,5 +1,6 @@
 // The close frame (RFC 6455 §5.5.1, §7.1.5, §7.4) received and sent, and the states it moves through.
 import { describe, expect, it } from 'vitest';
+import { Protocol, protocolSettings } from '../../src/protocol/protocol.js';
 import { feed, recordedProtocol, sentHex } from './recorder.js';
 
 /** A masked close frame (key 00000000) with this payload, as the server receives it. */
@@ -149,5 +150,30 @@ describe('sending a close frame', () => {
     sentHex(protocol);
     feed(protocol, '8981 00000000 2a');
     expect(sentHex(protocol)).toBe('8a012a');
+  });
+});
+
+describe('a violation whose close frame the listener holds back (holdFailClose)', () => {
+  it('queues nothing at the violation, lets an answer be sent, then sendFailClose queues the close after it', () => {
+    const events: string[] = [];
+    const protocol = new Protocol(protocolSettings({ role: 'server' }), {
+      message: (data) => events.push(`message ${Buffer.from(data).toString()}`),
+      fragment: () => {},
+      ping: () => {},
+      pong: () => {},
+      close: () => {},
+      error: (error) => events.push(`error ${error.code}`),
+      holdFailClose: () => true,
+    });
+    feed(protocol, '8181 00000000 61' + '8380 00000000'); // "a", then a reserved opcode
+    expect(events).toEqual(['message a', 'error WS_ERR_INVALID_OPCODE']);
+    expect(sentHex(protocol)).toBe('');
+    expect(protocol.state).toBe('OPEN');
+    protocol.sendText('b');
+    protocol.sendFailClose();
+    expect(sentHex(protocol)).toBe('810162' + '880203ea');
+    expect(protocol.state).toBe('CLOSING');
+    protocol.sendFailClose(); // once only
+    expect(sentHex(protocol)).toBe('');
   });
 });

@@ -1,7 +1,7 @@
-// maxMessageSize (receiveBufferLimit): what a message pins — payload plus FRAGMENT_OVERHEAD per
-// frame after the first — fails with 1009 at the frame header that would exceed it.
+// maxMessageSize (receiveBufferLimit): a message's payload bytes, across fragments, fail with 1009
+// at the frame header that would exceed it. The frame count's own allowance:
+// fragment-allowance.cases.ts.
 import { describe, expect, it } from 'vitest';
-import { FRAGMENT_OVERHEAD } from '../../src/protocol/frame-parser.js';
 import { clientEvents, feed, recordedProtocol, sentHex } from './recorder.js';
 
 const TOO_BIG: ['error', string, number] = ['error', 'WS_ERR_MESSAGE_TOO_BIG', 1009];
@@ -27,26 +27,10 @@ describe('maxMessageSize', () => {
     expect(clientEvents('827f0000000080000000', { maxMessageSize: 0x7fffffff })).toEqual([TOO_BIG]);
   });
 
-  it(`counts ${FRAGMENT_OVERHEAD} bytes per fragment after the first`, () => {
+  it('counts the payload across fragments, and nothing for the fragments themselves', () => {
     const twoFragments = '0232' + 'aa'.repeat(50) + '8032' + 'bb'.repeat(50);
-    expect(clientEvents(twoFragments, { maxMessageSize: 100 + FRAGMENT_OVERHEAD })).toEqual([
-      ['message', 'aa'.repeat(50) + 'bb'.repeat(50), false],
-    ]);
-    expect(clientEvents(twoFragments, { maxMessageSize: 100 + FRAGMENT_OVERHEAD - 1 })).toEqual([TOO_BIG]);
-  });
-
-  it('bounds a flood of 1-byte fragments', () => {
-    // 1 + 15 × 65 = 976 bytes fit in 1000; a 17th fragment would pin 1041.
-    const { protocol, events } = recordedProtocol({ role: 'client', maxMessageSize: 1000, deliver: 'fragments' });
-    feed(protocol, '010101' + '000101'.repeat(100));
-    expect(events.length).toBe(17);
-    expect(events.slice(0, 16).every((event) => event[0] === 'fragment')).toBe(true);
-    expect(events[16]).toEqual(TOO_BIG);
-  });
-
-  it('bounds a flood of empty fragments', () => {
-    const events = clientEvents('0100' + '0000'.repeat(20), { maxMessageSize: 10 * FRAGMENT_OVERHEAD });
-    expect(events).toEqual([TOO_BIG]);
+    expect(clientEvents(twoFragments, { maxMessageSize: 100 })).toEqual([['message', 'aa'.repeat(50) + 'bb'.repeat(50), false]]);
+    expect(clientEvents(twoFragments, { maxMessageSize: 99 })).toEqual([TOO_BIG]);
   });
 
   it('counts each message afresh', () => {
@@ -58,7 +42,7 @@ describe('maxMessageSize', () => {
   });
 
   it('does not count control frames interleaved in a message', () => {
-    const events = clientEvents('0104 41424344 897d' + '00'.repeat(125) + '8000', { maxMessageSize: 4 + FRAGMENT_OVERHEAD });
+    const events = clientEvents('0104 41424344 897d' + '00'.repeat(125) + '8000', { maxMessageSize: 4 });
     expect(events).toEqual([
       ['ping', '00'.repeat(125)],
       ['message', '41424344', true],

@@ -252,12 +252,28 @@ describe('limits', () => {
     expect(await client.closeCode()).toBe(1009);
   });
 
-  it('a flood of 1-byte fragments is bounded too', async () => {
+  it('a message of exactly receiveBufferLimit is echoed whole as 1, 4 and 64 fragments', async () => {
+    const { port } = await startServer({ receiveBufferLimit: 4096 }, echo);
+    const client = await RawClient.upgraded(port);
+    for (const count of [1, 4, 64]) {
+      const payload = Buffer.alloc(4096, count);
+      const size = 4096 / count;
+      for (let i = 0; i < count; i++) client.send(i === 0 ? BINARY : CONT, payload.subarray(i * size, (i + 1) * size), { fin: i === count - 1 });
+      const frame = await client.frame();
+      expect(frame.payload.equals(payload), `${count} fragments`).toBe(true);
+    }
+    client.destroy();
+  });
+
+  it.each([
+    ['1-byte', 'x', 'by the payload limit'],
+    ['empty', '', 'by the fragment allowance'],
+  ])('a flood of %s fragments is bounded (%s is reached first): 1009', async (_name, piece) => {
     const { port } = await startServer({ receiveBufferLimit: 4096 }, echo);
     const client = await RawClient.upgraded(port);
     const { clientFrame } = await import('../helpers/raw-client.js');
-    const frames = [clientFrame(BINARY, 'x', { fin: false })];
-    for (let i = 0; i < 5000; i++) frames.push(clientFrame(CONT, 'x', { fin: false }));
+    const frames = [clientFrame(BINARY, piece, { fin: false })];
+    for (let i = 0; i < 5000; i++) frames.push(clientFrame(CONT, piece, { fin: false }));
     client.write(Buffer.concat(frames));
     expect(await client.closeCode()).toBe(1009);
   });

@@ -4,6 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from '../../src/server.js';
 import type { UpgradeRequestInfo } from '../../src/server.js';
 import { RawClient, clientFrame, upgradeRequest } from '../helpers/raw-client.js';
 import { echo, startServer } from '../helpers/servers.js';
@@ -63,6 +64,21 @@ describe('refusals', () => {
     expect((await answer(port, upgradeRequest(port, { Origin: 'https://evil.example' }))).status).toBe(403);
     const ok = await RawClient.upgraded(port, { Origin: 'https://GOOD.example:443' });
     ok.destroy();
+  });
+
+  it('refuses look-alikes of an allowed origin with 403 (RFC 6454: scheme, host, port; no path)', async () => {
+    const { port } = await startServer({ origins: ['http://app.example:8080'] }, echo);
+    for (const lookAlike of ['http://app.example:8080/', 'http://app.example:8080/chat', 'http://app.example', 'https://app.example:8080', 'null']) {
+      expect((await answer(port, upgradeRequest(port, { Origin: lookAlike }))).status, lookAlike).toBe(403);
+    }
+    const ok = await RawClient.upgraded(port, { Origin: 'HTTP://APP.example:8080' });
+    ok.destroy();
+  });
+
+  it('an allowed origin with a path or trailing slash is a configuration error at construction', () => {
+    expect(() => new WebSocketServer({ origins: ['http://app.example/'] })).toThrow(
+      expect.objectContaining({ code: 'WS_ERR_INVALID_ORIGIN' }),
+    );
   });
 
   it('enabled: false refuses with 503', async () => {
@@ -321,10 +337,10 @@ describe('upgrades', () => {
     await answer(port, upgradeRequest(port, { 'Sec-WebSocket-Version': '8' }));
     ok.destroy();
     expect(lines[0]).toBe('#Software: wsframe');
-    expect(lines).toContain('#Fields: date time c-ip cs-method cs-uri-stem sc-status time-taken cs(User-Agent)');
+    expect(lines).toContain('#Fields: date time c-ip cs-method cs-uri-stem cs-version sc-status time-taken cs(User-Agent)');
     const entries = lines.filter((line) => !line.startsWith('#')).map((line) => line.split(' '));
-    expect(entries.map((e) => e[5])).toEqual(['101', '426']);
-    expect(entries[0]!.slice(2, 5)).toEqual(['127.0.0.1', 'GET', '/chat']);
-    expect(entries[0]![7]).toBe('test+agent/1.0');
+    expect(entries.map((e) => e[6])).toEqual(['101', '426']);
+    expect(entries[0]!.slice(2, 6)).toEqual(['127.0.0.1', 'GET', '/chat', 'HTTP/1.1']);
+    expect(entries[0]![8]).toBe('test+agent/1.0');
   });
 });

@@ -1,6 +1,8 @@
+/** What a benchmark reads about another process from /proc. */
+
 import { readFileSync } from 'node:fs';
 
-/** utime + stime of a process in seconds, from /proc/PID/stat (all threads); NaN once it is gone. */
+/** utime + stime of a process in seconds, from /proc/PID/stat (all threads). */
 export function procCpuSeconds(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

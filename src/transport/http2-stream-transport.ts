@@ -1,0 +1,116 @@
+/**
+ * A transport over an HTTP/2 stream (RFC 8441): after the extended CONNECT is answered with a
+ * 2xx, the stream is the WebSocket's "TCP connection" (RFC 8441 §5), on either side.
+ *
+ * - Backpressure is HTTP/2 flow control (RFC 9113 §5.2): a paused stream stops taking DATA, so
+ *   node:http2 stops returning window to the peer, which must stop sending on this stream; the
+ *   session and the other streams go on. Our writes wait in the stream (`writableLength`) while the
+ *   peer's window for it is shut.
+ * - `end()` is END_STREAM, the FIN of RFC 6455's closing handshake (then RST_STREAM NO_ERROR if the
+ *   peer's half is still open); `destroy()` resets the stream
+ *   with CANCEL (RFC 9113 §7: "the stream is no longer needed"), the counterpart of dropping TCP.
+ * - A peer's END_STREAM is `onEnd`; a reset with an error code (anything but NO_ERROR or CANCEL,
+ *   which node:http2 reports as an 'error') is `onError`; either way `onClose` follows.
+ */
+import { constants, type Http2Stream } from 'node:http2';
+import type { Transport, TransportListener, WriteCallback } from './transport.js';
+
+const kTransport = Symbol('wsframe.transport');
+type StreamWithTransport = Http2Stream & { [kTransport]: Http2StreamTransport };
+
+export class Http2StreamTransport implements Transport {
+  get kind(): 'http2' {
+    return 'http2';
+  }
+
+  /** @internal Read by the shared stream listeners below. */
+  listener: TransportListener | undefined;
+
+  /** The stream must have its response (server) or have received it (client); it starts paused. */
+  constructor(readonly stream: Http2Stream) {
+    (stream as StreamWithTransport)[kTransport] = this;
+    stream.setTimeout(0);
+    // Paused before the 'data' listener goes on, so adding it does not start the flow.
+    stream.pause();
+    stream.on('data', onStreamData);
+    stream.on('end', onStreamEnd);
+    stream.on('error', onStreamError);
+    stream.on('close', onStreamClose);
+    stream.on('drain', onStreamDrain);
+  }
+
+  setListener(listener: TransportListener): void {
+    this.listener = listener;
+  }
+
+  resume(): void {
+    this.stream.resume();
+  }
+
+  pause(): void {
+    this.stream.pause();
+  }
+
+  write(chunks: readonly Uint8Array[], callback?: WriteCallback): void {
+    const stream = this.stream;
+    const last = chunks.length - 1;
+    if (last < 0) {
+      if (callback !== undefined) queueMicrotask(callback);
+      return;
+    }
+    // Corked, the chunks go to nghttp2 together (Http2Stream has _writev) and leave in as few DATA frames as fit.
+    if (last > 0) stream.cork();
+    for (let i = 0; i < last; i++) stream.write(chunks[i]!);
+    stream.write(chunks[last]!, callback);
+    if (last > 0) stream.uncork();
+  }
+
+  get bufferedAmount(): number {
+    return this.stream.writableLength;
+  }
+
+  get writable(): boolean {
+    return !this.stream.destroyed && this.stream.writable;
+  }
+
+  end(callback?: () => void): void {
+    const stream = this.stream;
+    stream.end(() => {
+      // A WebSocket ends its side once the close handshake is done or the connection failed: the
+      // peer's half carries nothing more we would read. RST_STREAM(NO_ERROR) after our END_STREAM
+      // says so (RFC 9113 §8.1) instead of waiting closeTimeout for a peer that never ends its half.
+      if (!stream.destroyed && !stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
+      callback?.();
+    });
+  }
+
+  destroy(): void {
+    if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_CANCEL);
+  }
+
+  remoteAddress(): string {
+    return this.stream.session?.socket?.remoteAddress ?? '';
+  }
+}
+
+// Shared stream listeners: `this` is the stream, its transport hangs off a symbol. Events that
+// come before the server handed the transport to a connection have no listener yet and are dropped:
+// the server learns of a reset from `stream.destroyed`.
+function listenerOf(stream: Http2Stream): TransportListener | undefined {
+  return (stream as StreamWithTransport)[kTransport].listener;
+}
+function onStreamData(this: Http2Stream, chunk: Buffer): void {
+  listenerOf(this)?.onData(chunk);
+}
+function onStreamEnd(this: Http2Stream): void {
+  listenerOf(this)?.onEnd();
+}
+function onStreamError(this: Http2Stream, error: Error): void {
+  listenerOf(this)?.onError(error);
+}
+function onStreamClose(this: Http2Stream): void {
+  listenerOf(this)?.onClose();
+}
+function onStreamDrain(this: Http2Stream): void {
+  listenerOf(this)?.onDrain();
+}
