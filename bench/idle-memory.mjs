@@ -28,6 +28,7 @@ import { ask, killServer } from './lib/hooked-server.mjs';
 import { markdownTable } from './lib/results-file.mjs';
 import { median } from './lib/stats.mjs';
 import { uwsCommand } from './lib/uws.mjs';
+import { procCpuSeconds } from './lib/proc.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -118,7 +119,9 @@ async function measure(binary, name, conns) {
   try {
     await sleep(200);
     const before = await ask(server, { cmd: 'measure' });
+    const cpuBefore = procCpuSeconds(server.pid);
     const client = await openIdle(binary, server.port, conns);
+    const openCpu = procCpuSeconds(server.pid) - cpuBefore; // the server's CPU for the accepts and handshakes
     await sleep(Number(args.settle) * 1000);
     const after = await ask(server, { cmd: 'measure' });
     await closeIdle(client);
@@ -129,6 +132,7 @@ async function measure(binary, name, conns) {
       connected: client.ready.connected,
       failed: client.ready.failed,
       connectSeconds: client.ready.connect_s,
+      openCpu,
       rss: per('rss'),
       heapUsed: per('heapUsed'),
       external: per('external'),
@@ -219,7 +223,7 @@ async function main() {
         results.push(r);
         console.error(
           `round ${round + 1}/${rounds} ${String(conns).padStart(6)} ${name.padEnd(8)} connected ${r.connected} ` +
-            `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s; ` +
+            `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s, server CPU ${r.openCpu.toFixed(2)} s; ` +
             `RSS ${round0(r.rssBefore / 1024)} → ${round0(r.rssAfter / 1024)} KiB)`,
         );
       }
