@@ -14,6 +14,7 @@
  */
 import { constants, type Http2Stream } from 'node:http2';
 import type { Transport, TransportListener, WriteCallback } from './transport.js';
+import { writeBatch } from './write-batch.js';
 
 const kTransport = Symbol('wsframe.transport');
 type StreamWithTransport = Http2Stream & { [kTransport]: Http2StreamTransport };
@@ -52,17 +53,7 @@ export class Http2StreamTransport implements Transport {
   }
 
   write(chunks: readonly Uint8Array[], callback?: WriteCallback): void {
-    const stream = this.stream;
-    const last = chunks.length - 1;
-    if (last < 0) {
-      if (callback !== undefined) queueMicrotask(callback);
-      return;
-    }
-    // Corked, the chunks go to nghttp2 together (Http2Stream has _writev) and leave in as few DATA frames as fit.
-    if (last > 0) stream.cork();
-    for (let i = 0; i < last; i++) stream.write(chunks[i]!);
-    stream.write(chunks[last]!, callback);
-    if (last > 0) stream.uncork();
+    writeBatch(this.stream, chunks, callback);
   }
 
   get bufferedAmount(): number {

@@ -8,6 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Transport, TransportListener, WriteCallback } from './transport.js';
+import { writeBatch } from './write-batch.js';
 
 const kTransport = Symbol('wsframe.transport');
 type SocketWithTransport = Socket & { [kTransport]: NodeSocketTransport };
@@ -58,16 +59,7 @@ export class NodeSocketTransport implements Transport {
   }
 
   write(chunks: readonly Uint8Array[], callback?: WriteCallback): void {
-    const socket = this.socket;
-    const last = chunks.length - 1;
-    if (last < 0) {
-      if (callback !== undefined) queueMicrotask(callback);
-      return;
-    }
-    if (last > 0) socket.cork();
-    for (let i = 0; i < last; i++) socket.write(chunks[i]!);
-    socket.write(chunks[last]!, callback);
-    if (last > 0) socket.uncork();
+    writeBatch(this.socket, chunks, callback);
   }
 
   get bufferedAmount(): number {
