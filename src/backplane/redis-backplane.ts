@@ -31,8 +31,13 @@ export interface RedisBackplaneOptions {
   onError?: (error: Error) => void;
   /** Called when `status` changes. */
   onStatusChange?: (status: RedisBackplaneStatus) => void;
-  /** More ioredis options (both connections); the ones this backplane relies on win over them. */
-  redisOptions?: RedisOptions;
+  /**
+   * More ioredis options (its RedisOptions, for both connections); the ones this backplane relies
+   * on win over them. Typed loosely on purpose: naming ioredis's type here would pull ioredis's
+   * declarations into every consumer's type check, and ioredis 6.1's do not compile under
+   * `strict` without skipLibCheck (they import the untyped 'redis-errors').
+   */
+  redisOptions?: Readonly<Record<string, unknown>>;
 }
 
 type Role = 'publisher' | 'subscriber';
@@ -66,7 +71,7 @@ export class RedisBackplane implements Backplane {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const RedisClass = (require('ioredis') as typeof import('ioredis')).Redis;
     const common: RedisOptions = {
-      ...options.redisOptions,
+      ...(options.redisOptions as RedisOptions | undefined),
       // Forever, with backoff: the caller's processes keep serving their local members meanwhile.
       retryStrategy: (times: number) => Math.min(first * 2 ** Math.min(times - 1, 30), max),
       lazyConnect: false,
