@@ -7,7 +7,7 @@
 #   bench/.work/glibc/usr/lib64/ld-linux-x86-64.so.2 --library-path bench/.work/glibc/usr/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu node …
 # (bench/lib/uws.mjs). Downloads only from npm and deb.debian.org.
 set -euo pipefail
-cd "$(dirname "$0")/.work"
+mkdir -p "$(dirname "$0")/.work" && cd "$(dirname "$0")/.work"
 version=${UWS_VERSION:-20.57.0}
 
 if [ ! -f uws/node_modules/@btc-vision/uwebsockets.js/package.json ]; then
