@@ -121,6 +121,14 @@ Transport::~Transport() = default;
 
 size_t Transport::connection_size() { return sizeof(Connection); }
 
+char* Transport::read_buffer() {
+  // libuv asks for memory right before each read and passes it back to on_read, one read at a
+  // time on this loop: lent_ is what that read filled.
+  char* lent = sink_ != nullptr ? sink_->read_buffer() : nullptr;
+  lent_ = lent;
+  return lent != nullptr ? lent : read_buffer_.get();
+}
+
 int64_t Transport::listen(const char* ip, int port, int backlog, bool ipv6_only) {
   sockaddr_storage address;
   if (uv_ip6_addr(ip, port, reinterpret_cast<sockaddr_in6*>(&address)) != 0 &&
@@ -310,8 +318,10 @@ int Transport::resume(Handle handle) {
 }
 
 void Transport::on_read(Connection* connection, ssize_t nread) {
+  char* bytes = lent_ != nullptr ? lent_ : read_buffer_.get();
+  lent_ = nullptr;
   if (nread > 0) {
-    if (sink_ != nullptr) sink_->data(connection->index, read_buffer_.get(), static_cast<size_t>(nread));
+    if (sink_ != nullptr) sink_->data(connection->index, bytes, static_cast<size_t>(nread));
     return;
   }
   if (nread == 0) return;  // EAGAIN

@@ -22,9 +22,8 @@ constexpr unsigned kIndexBits = 24;
 constexpr uint32_t kIndexMask = (uint32_t{1} << kIndexBits) - 1;
 constexpr uint32_t kGenerationMask = (uint32_t{1} << 28) - 1;
 
-// The one read buffer of the loop: every connection reads into it and its bytes are copied out
-// (into a JavaScript-owned Buffer) before the next read, so an idle connection holds none.
-// 64 KiB: what Node reads at once too; a 1 MiB message then costs 16 crossings.
+// The read buffer of the loop: every connection reads into the one the EventSink lends
+// (read_buffer()), so an idle connection holds none. 64 KiB: what Node reads at once too.
 constexpr size_t kReadBufferSize = 64 * 1024;
 
 // What the transport reports. Every event is called from a libuv callback (never from inside a
@@ -35,8 +34,13 @@ class EventSink {
   virtual ~EventSink() = default;
   // A listener accepted a connection (reading is paused until resume()).
   virtual void accepted(uint32_t listener_index, Handle connection) = 0;
-  // Bytes arrived; they are only valid during the call.
-  virtual void data(uint32_t index, const char* bytes, size_t length) = 0;
+  // The memory the next read goes into (kReadBufferSize bytes), or null to use the transport's
+  // own. data() follows with the bytes read into it, before any other read.
+  virtual char* read_buffer() = 0;
+  // Bytes arrived, at the start of the buffer read_buffer() lent (the sink may then keep it, and
+  // lend another next time: the transport does not touch it again) or of the transport's own,
+  // valid only during the call.
+  virtual void data(uint32_t index, char* bytes, size_t length) = 0;
   // The peer ended its side (TCP FIN).
   virtual void ended(uint32_t index) = 0;
   // `bytes` of queued output (one write() remainder) were handed to the kernel.
@@ -148,7 +152,7 @@ class Transport {
   void on_shutdown(Connection* connection, int status);
   void on_closed(Connection* connection);
   void on_listener_closed(Listener* listener);
-  char* read_buffer() { return read_buffer_.get(); }
+  char* read_buffer();
 
  private:
   void close(Connection* connection, int error);
@@ -157,7 +161,8 @@ class Transport {
 
   uv_loop_t* loop_;
   EventSink* sink_;  // null once the environment is being torn down
-  std::unique_ptr<char[]> read_buffer_;
+  std::unique_ptr<char[]> read_buffer_;  // used when the sink lends none (teardown, out of memory)
+  char* lent_ = nullptr;  // what the last on_alloc handed libuv
   Table<Connection> connections_;
   Table<Listener> listeners_;
   size_t open_handles_ = 0;  // initialised and not yet through their close callback

@@ -17,9 +17,13 @@ namespace transport {
 namespace {
 
 // The event numbers JavaScript dispatches on (src/transport/native-transport.ts, NativeEvent).
+// A read this long or longer is handed to JavaScript in the read buffer itself (Binding::data).
+// A quarter of the buffer: what a retained view keeps alive is at most 4x its read.
+constexpr size_t kHandOverBytes = kReadBufferSize / 4;
+
 enum Event : int32_t {
   kAccepted = 0,        // (listener index, connection handle)
-  kData = 1,            // (index, Buffer)
+  kData = 1,            // (index, Buffer, length): the bytes are the Buffer's first `length`
   kEnded = 2,           // (index, undefined)
   kWritten = 3,         // (index, bytes)
   kClosed = 4,          // (index, libuv error or 0)
@@ -60,9 +64,35 @@ class Binding final : public EventSink {
       return napi_create_double(env_, static_cast<double>(connection), value);
     });
   }
-  void data(uint32_t index, const char* bytes, size_t length) override {
-    // A copy JavaScript owns: it never sees memory the transport reuses (the shared read buffer).
-    emit(kData, index, [&](napi_value* value) { return napi_create_buffer_copy(env_, length, bytes, nullptr, value); });
+  // The loop's read buffer is a JavaScript Buffer. A read of kHandOverBytes or more is handed to
+  // JavaScript as it is (no copy) and the next read gets a new buffer; a smaller one is copied
+  // out, so a connection that reads a few bytes does not keep 64 KiB alive in what it holds on
+  // to. Either way JavaScript owns what it gets: it never sees memory the transport reuses.
+  char* read_buffer() override {
+    if (lent_ == nullptr) {
+      napi_handle_scope scope;
+      if (napi_open_handle_scope(env_, &scope) != napi_ok) return nullptr;
+      napi_value buffer;
+      void* memory;
+      if (napi_create_buffer(env_, kReadBufferSize, &memory, &buffer) == napi_ok &&
+          napi_create_reference(env_, buffer, 1, &lent_buffer_) == napi_ok) {
+        lent_ = static_cast<char*>(memory);
+      }
+      napi_close_handle_scope(env_, scope);
+    }
+    return lent_;
+  }
+  void data(uint32_t index, char* bytes, size_t length) override {
+    if (bytes != lent_ || length < kHandOverBytes) {
+      emit(kData, index, [&](napi_value* value) { return napi_create_buffer_copy(env_, length, bytes, nullptr, value); },
+           length);
+      return;
+    }
+    napi_ref handed = lent_buffer_;
+    lent_buffer_ = nullptr;
+    lent_ = nullptr;
+    emit(kData, index, [&](napi_value* value) { return napi_get_reference_value(env_, handed, value); }, length);
+    napi_delete_reference(env_, handed);
   }
   void ended(uint32_t index) override {
     emit(kEnded, index, [&](napi_value* value) { return napi_get_undefined(env_, value); });
@@ -85,6 +115,7 @@ class Binding final : public EventSink {
     auto* binding = static_cast<Binding*>(arg);
     napi_remove_async_cleanup_hook(binding->cleanup_);
     if (binding->callback_ != nullptr) napi_delete_reference(binding->env_, binding->callback_);
+    if (binding->lent_buffer_ != nullptr) napi_delete_reference(binding->env_, binding->lent_buffer_);
     if (binding->context_ != nullptr) napi_async_destroy(binding->env_, binding->context_);
     delete binding;
   }
@@ -93,17 +124,19 @@ class Binding final : public EventSink {
   // napi_make_callback, so process.nextTick callbacks and promise jobs run after it as after any
   // Node I/O callback. An exception thrown by the callback is not swallowed: it goes to
   // process 'uncaughtException' (napi_fatal_exception), as one thrown by a net.Socket listener.
+  // `length`: a data event's byte count (its Buffer may be longer: the whole read buffer).
   template <typename MakeValue>
-  void emit(int32_t event, uint32_t index, MakeValue make_value) {
+  void emit(int32_t event, uint32_t index, MakeValue make_value, size_t length = 0) {
     if (callback_ == nullptr) return;
     napi_handle_scope scope;
     if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
     // napi_make_callback wants an object as `this` (undefined throws): the global, as for Node callbacks.
-    napi_value function, receiver, argv[3], result;
+    napi_value function, receiver, argv[4], result;
     if (napi_get_reference_value(env_, callback_, &function) == napi_ok && function != nullptr &&
         napi_get_global(env_, &receiver) == napi_ok && napi_create_int32(env_, event, &argv[0]) == napi_ok &&
-        napi_create_uint32(env_, index, &argv[1]) == napi_ok && make_value(&argv[2]) == napi_ok) {
-      if (napi_make_callback(env_, context_, receiver, function, 3, argv, &result) == napi_pending_exception) {
+        napi_create_uint32(env_, index, &argv[1]) == napi_ok && make_value(&argv[2]) == napi_ok &&
+        napi_create_double(env_, static_cast<double>(length), &argv[3]) == napi_ok) {
+      if (napi_make_callback(env_, context_, receiver, function, 4, argv, &result) == napi_pending_exception) {
         napi_value error;
         if (napi_get_and_clear_last_exception(env_, &error) == napi_ok) napi_fatal_exception(env_, error);
       }
@@ -116,6 +149,9 @@ class Binding final : public EventSink {
   napi_ref callback_ = nullptr;
   napi_async_context context_ = nullptr;
   napi_async_cleanup_hook_handle cleanup_ = nullptr;
+  // The read buffer lent to the transport (a JavaScript Buffer kept alive by the reference).
+  char* lent_ = nullptr;
+  napi_ref lent_buffer_ = nullptr;
 };
 
 // ---- arguments -----------------------------------------------------------------------------

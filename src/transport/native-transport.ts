@@ -29,7 +29,7 @@ export const transports: readonly ('native' | 'node')[] = nativeTransport !== un
 
 // The events (native/transport/transport_binding.cc, Event).
 const ACCEPTED = 0; // (listener index, connection handle)
-const DATA = 1; // (index, Buffer)
+const DATA = 1; // (index, Buffer, length)
 const ENDED = 2; // (index)
 const WRITTEN = 3; // (index, bytes)
 const CLOSED = 4; // (index, libuv error or 0)
@@ -53,11 +53,14 @@ function addon(): NativeTransportFunctions {
   return nativeTransport;
 }
 
-function onEvent(event: number, index: number, value: unknown): void {
+function onEvent(event: number, index: number, value: unknown, length: number): void {
   switch (event) {
-    case DATA:
-      connections[index]?.listener?.onData(value as Buffer);
+    case DATA: {
+      // A long read comes in the addon's whole read buffer (no copy): its first `length` bytes.
+      const bytes = value as Buffer;
+      connections[index]?.listener?.onData(length === bytes.length ? bytes : bytes.subarray(0, length));
       return;
+    }
     case WRITTEN:
       connections[index]?.written(value as number);
       return;

@@ -192,6 +192,28 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     expect(nativeTransport!.stats().connections).toBe(0);
   });
 
+  it('a long read is handed over in the read buffer itself, a short one copied: the bytes JavaScript holds are never overwritten', async () => {
+    const views: Uint8Array[] = []; // what onData got, kept as given (no copy)
+    const { port, next } = await listen({ onBytes: (_recorder, chunk) => views.push(chunk) });
+    const socket = await client(port);
+    const recorder = await next(0);
+    const payload = Buffer.from(Array.from({ length: 4 * 1024 * 1024 }, (_, i) => (i * 2654435761) >>> 24));
+    socket.write(payload);
+    await expect.poll(() => recorder.received.length, { timeout: 20_000 }).toBe(payload.length);
+    socket.write('tail');
+    await expect.poll(() => recorder.received.length).toBe(payload.length + 4);
+    // Every view still holds what was read into it, however many reads came after it.
+    expect(Buffer.concat(views).equals(Buffer.concat([payload, Buffer.from('tail')]))).toBe(true);
+    const readBufferSize = nativeTransport!.stats().readBufferSize;
+    const long = views.filter((view) => view.length >= readBufferSize / 4);
+    expect(long.length).toBeGreaterThan(0);
+    for (const view of long) expect(view.buffer.byteLength).toBe(readBufferSize); // the read buffer, handed over
+    const short = views.filter((view) => view.length < readBufferSize / 4);
+    expect(short.length).toBeGreaterThan(0);
+    for (const view of short) expect(view.buffer.byteLength).toBeLessThan(readBufferSize); // a copy of its own
+    socket.destroy();
+  });
+
   it('pause() stops reading (TCP pushes back on the peer), resume() goes on with nothing lost', async () => {
     const { port, next } = await listen();
     const socket = await client(port);
