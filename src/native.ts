@@ -38,6 +38,8 @@ export interface NativeTransportFunctions {
   closeListener(handle: number): number;
   /** Bytes left queued (0: all handed to the kernel now), or an error. */
   write(handle: number, chunks: Uint8Array | readonly Uint8Array[]): number;
+  /** The next `target.length` bytes read go into `target` (the filled event reports them); 0 or an error. */
+  readInto(handle: number, target: Uint8Array): number;
   end(handle: number): number;
   destroy(handle: number): number;
   pause(handle: number): number;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace wsframe {
@@ -26,6 +27,9 @@ constexpr uint32_t kGenerationMask = (uint32_t{1} << 28) - 1;
 // (read_buffer()), so an idle connection holds none. 64 KiB: what Node reads at once too.
 constexpr size_t kReadBufferSize = 64 * 1024;
 
+// How often a read_into() target that is still filling is reported (filled(), done false).
+constexpr uint64_t kTargetReportMs = 1000;
+
 // What the transport reports. Every event is called from a libuv callback (never from inside a
 // call into the transport), with the connection's slot index; the connection's memory stays
 // valid until after `closed`, and `closed` is the last event of a connection, exactly once.
@@ -41,6 +45,13 @@ class EventSink {
   // lend another next time: the transport does not touch it again) or of the transport's own,
   // valid only during the call.
   virtual void data(uint32_t index, char* bytes, size_t length) = 0;
+  // `bytes` more were read into the connection's read_into() target (`done`: it is full, and
+  // reads go to read_buffer() again). Reported when the target is full, and at most every
+  // kTargetReportMs while it fills, so a slow peer's bytes still count as activity.
+  virtual void filled(uint32_t index, size_t bytes, bool done) = 0;
+  // Whether the connection's read_into() target may still be written: asked before every read
+  // into it (JavaScript can detach an ArrayBuffer; its memory may then be gone).
+  virtual bool target_alive(uint32_t index) = 0;
   // The peer ended its side (TCP FIN).
   virtual void ended(uint32_t index) = 0;
   // `bytes` of queued output (one write() remainder) were handed to the kernel.
@@ -131,6 +142,10 @@ class Transport {
   int end(Handle handle);
   // Closes now, dropping what is queued.
   int destroy(Handle handle);
+  // The next `length` bytes read go to `base` (memory the caller keeps valid until the target is
+  // done or the connection closed), not to the read buffer: a large payload straight into the
+  // message it belongs to. One target at a time; UV_EBUSY while one is filling.
+  int read_into(Handle handle, char* base, size_t length);
   int pause(Handle handle);
   int resume(Handle handle);
   // The address of either end of a connection or listener (`peer`: the remote end).
@@ -147,12 +162,12 @@ class Transport {
   // libuv callbacks' way back in (they are plain functions).
   static Transport* of(const uv_handle_t* handle) { return static_cast<Transport*>(handle->data); }
   void on_connection(Listener* listener, int status);
+  void on_alloc(Connection* connection, uv_buf_t* buffer);
   void on_read(Connection* connection, ssize_t nread);
   void on_written(Connection* connection, size_t bytes, int status);
   void on_shutdown(Connection* connection, int status);
   void on_closed(Connection* connection);
   void on_listener_closed(Listener* listener);
-  char* read_buffer();
 
  private:
   void close(Connection* connection, int error);
@@ -163,6 +178,15 @@ class Transport {
   EventSink* sink_;  // null once the environment is being torn down
   std::unique_ptr<char[]> read_buffer_;  // used when the sink lends none (teardown, out of memory)
   char* lent_ = nullptr;  // what the last on_alloc handed libuv
+  // read_into() targets by connection index: only while one fills (an idle connection has none).
+  struct Target {
+    char* base;
+    size_t length;
+    size_t filled;
+    size_t reported;
+    uint64_t reported_at;  // uv_now of the last report (or of the start)
+  };
+  std::unordered_map<uint32_t, Target> targets_;
   Table<Connection> connections_;
   Table<Listener> listeners_;
   size_t open_handles_ = 0;  // initialised and not yet through their close callback

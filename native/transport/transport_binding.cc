@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <cmath>
+#include <unordered_map>
 #include <vector>
 
 #include "../napi_args.h"
@@ -29,6 +30,7 @@ enum Event : int32_t {
   kClosed = 4,          // (index, libuv error or 0)
   kListenerClosed = 5,  // (listener index, undefined)
   kFinished = 6,        // (index, undefined): our FIN is out
+  kFilled = 7,          // (index, bytes, done 1 or 0): bytes read into the readInto() target
 };
 
 // One per Node environment (main thread, each worker): the transport, and the JavaScript
@@ -94,6 +96,38 @@ class Binding final : public EventSink {
     emit(kData, index, [&](napi_value* value) { return napi_get_reference_value(env_, handed, value); }, length);
     napi_delete_reference(env_, handed);
   }
+  // readInto(): the target stays alive (a reference) until it is full or its connection closed.
+  int read_into(Handle handle, napi_value target, char* base, size_t length) {
+    const auto index = static_cast<uint32_t>(handle & kIndexMask);
+    napi_ref keep;
+    if (napi_create_reference(env_, target, 1, &keep) != napi_ok) return UV_ENOMEM;
+    const int error = transport_.read_into(handle, base, length);
+    if (error != 0) {
+      napi_delete_reference(env_, keep);
+      return error;
+    }
+    targets_[index] = keep;
+    return 0;
+  }
+  void filled(uint32_t index, size_t bytes, bool done) override {
+    if (done) release_target(index);
+    emit(kFilled, index, [&](napi_value* value) { return napi_create_double(env_, static_cast<double>(bytes), value); },
+         done ? 1 : 0);
+  }
+  bool target_alive(uint32_t index) override {
+    const auto found = targets_.find(index);
+    if (found == targets_.end()) return false;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
+    napi_value view, buffer;
+    bool detached = true;
+    if (napi_get_reference_value(env_, found->second, &view) == napi_ok && view != nullptr &&
+        napi_get_typedarray_info(env_, view, nullptr, nullptr, nullptr, &buffer, nullptr) == napi_ok) {
+      napi_is_detached_arraybuffer(env_, buffer, &detached);
+    }
+    napi_close_handle_scope(env_, scope);
+    return !detached;
+  }
   void ended(uint32_t index) override {
     emit(kEnded, index, [&](napi_value* value) { return napi_get_undefined(env_, value); });
   }
@@ -104,6 +138,7 @@ class Binding final : public EventSink {
     emit(kFinished, index, [&](napi_value* value) { return napi_get_undefined(env_, value); });
   }
   void closed(uint32_t index, int error) override {
+    release_target(index);
     emit(kClosed, index, [&](napi_value* value) { return napi_create_int32(env_, error, value); });
   }
   void listener_closed(uint32_t index) override {
@@ -116,6 +151,7 @@ class Binding final : public EventSink {
     napi_remove_async_cleanup_hook(binding->cleanup_);
     if (binding->callback_ != nullptr) napi_delete_reference(binding->env_, binding->callback_);
     if (binding->lent_buffer_ != nullptr) napi_delete_reference(binding->env_, binding->lent_buffer_);
+    for (const auto& target : binding->targets_) napi_delete_reference(binding->env_, target.second);
     if (binding->context_ != nullptr) napi_async_destroy(binding->env_, binding->context_);
     delete binding;
   }
@@ -124,9 +160,17 @@ class Binding final : public EventSink {
   // napi_make_callback, so process.nextTick callbacks and promise jobs run after it as after any
   // Node I/O callback. An exception thrown by the callback is not swallowed: it goes to
   // process 'uncaughtException' (napi_fatal_exception), as one thrown by a net.Socket listener.
-  // `length`: a data event's byte count (its Buffer may be longer: the whole read buffer).
+  void release_target(uint32_t index) {
+    const auto found = targets_.find(index);
+    if (found == targets_.end()) return;
+    napi_delete_reference(env_, found->second);
+    targets_.erase(found);
+  }
+
+  // `extra`: a data event's byte count (its Buffer may be longer: the whole read buffer), a
+  // filled event's `done`.
   template <typename MakeValue>
-  void emit(int32_t event, uint32_t index, MakeValue make_value, size_t length = 0) {
+  void emit(int32_t event, uint32_t index, MakeValue make_value, size_t extra = 0) {
     if (callback_ == nullptr) return;
     napi_handle_scope scope;
     if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
@@ -135,7 +179,7 @@ class Binding final : public EventSink {
     if (napi_get_reference_value(env_, callback_, &function) == napi_ok && function != nullptr &&
         napi_get_global(env_, &receiver) == napi_ok && napi_create_int32(env_, event, &argv[0]) == napi_ok &&
         napi_create_uint32(env_, index, &argv[1]) == napi_ok && make_value(&argv[2]) == napi_ok &&
-        napi_create_double(env_, static_cast<double>(length), &argv[3]) == napi_ok) {
+        napi_create_double(env_, static_cast<double>(extra), &argv[3]) == napi_ok) {
       if (napi_make_callback(env_, context_, receiver, function, 4, argv, &result) == napi_pending_exception) {
         napi_value error;
         if (napi_get_and_clear_last_exception(env_, &error) == napi_ok) napi_fatal_exception(env_, error);
@@ -152,6 +196,8 @@ class Binding final : public EventSink {
   // The read buffer lent to the transport (a JavaScript Buffer kept alive by the reference).
   char* lent_ = nullptr;
   napi_ref lent_buffer_ = nullptr;
+  // The readInto() targets filling, by connection index.
+  std::unordered_map<uint32_t, napi_ref> targets_;
 };
 
 // ---- arguments -----------------------------------------------------------------------------
@@ -273,6 +319,19 @@ napi_value Write(napi_env env, napi_callback_info info) {
   return number(env, static_cast<double>(call.binding->transport().write(handle, buffers, count)));
 }
 
+// readInto(handle, target: Uint8Array) → 0, or a libuv error (UV_EBUSY: a target is filling;
+// UV_EOF: the peer ended or the connection is closing)
+napi_value ReadInto(napi_env env, napi_callback_info info) {
+  Call<2> call;
+  Handle handle;
+  Bytes target;
+  if (!call.read(env, info) || !read_handle(env, call.argv[0], &handle) ||
+      !read_bytes(env, call.argv[1], "The target must be a Uint8Array or Buffer", &target)) {
+    return nullptr;
+  }
+  return number(env, call.binding->read_into(handle, call.argv[1], reinterpret_cast<char*>(target.data), target.length));
+}
+
 // address(handle, which) with which 0: a connection's local end, 1: its peer, 2: a listener's
 // local end → [address, port, family], or a libuv error.
 napi_value Address(napi_env env, napi_callback_info info) {
@@ -348,6 +407,7 @@ bool register_transport(napi_env env, napi_value exports) {
       {"write", Write},
       {"end", HandleCall<&Transport::end>},
       {"destroy", HandleCall<&Transport::destroy>},
+      {"readInto", ReadInto},
       {"pause", HandleCall<&Transport::pause>},
       {"resume", HandleCall<&Transport::resume>},
       {"address", Address},

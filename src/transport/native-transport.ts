@@ -35,6 +35,7 @@ const WRITTEN = 3; // (index, bytes)
 const CLOSED = 4; // (index, libuv error or 0)
 const LISTENER_CLOSED = 5; // (listener index)
 const FINISHED = 6; // (index): our FIN is out
+const FILLED = 7; // (index, bytes, done): bytes read into the readInto() target
 
 /** Handles are (generation << 24) | index: the slot is the low 24 bits. */
 const INDEX_SPACE = 2 ** 24;
@@ -61,6 +62,9 @@ function onEvent(event: number, index: number, value: unknown, length: number): 
       connections[index]?.listener?.onData(length === bytes.length ? bytes : bytes.subarray(0, length));
       return;
     }
+    case FILLED:
+      connections[index]?.listener?.onFilled?.(value as number);
+      return;
     case WRITTEN:
       connections[index]?.written(value as number);
       return;
@@ -139,6 +143,10 @@ export class NativeTransport implements Transport {
 
   pause(): void {
     addon().pause(this.handle);
+  }
+
+  readInto(target: Uint8Array): boolean {
+    return addon().readInto(this.handle, target) === 0;
   }
 
   get bufferedAmount(): number {
