@@ -11,7 +11,7 @@ fi
 
 # The addon: a local node-gyp build (offline: npm's nodedir points at the installed headers).
 # Incremental when build/ exists. A failed build is not fatal: wsframe falls back to TypeScript.
-if [ ! -f build/config.gypi ]; then
+if [ ! -f build/config.gypi ] || [ native/sources.json -nt build/config.gypi ]; then
   npx --no-install node-gyp configure >/dev/null || echo "ensure-build: node-gyp configure failed; the TypeScript fallback will be used" >&2
 fi
 if [ -f build/config.gypi ]; then
