@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WS from 'ws';
 import { startChatServer } from '../../src/chat/chat-server.js';
 import type { ChatServer } from '../../src/chat/chat-server.js';
+import { nativeTransport, transports } from '../../src/transport/native-transport.js';
+import { defaultTransport } from '../helpers/servers.js';
 
 const servers: ChatServer[] = [];
 const clients: WS[] = [];
@@ -17,8 +19,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function chat(): Promise<ChatServer> {
-  const server = await startChatServer({ host: '127.0.0.1', port: 0 });
+async function chat(transport?: 'native' | 'node'): Promise<ChatServer> {
+  const server = await startChatServer({ host: '127.0.0.1', port: 0, transport });
   servers.push(server);
   return server;
 }
@@ -40,6 +42,24 @@ async function closeCode(client: WS): Promise<number> {
 }
 
 describe('the chat over WebSocket', () => {
+  it(`plain HTTP runs on the default transport of the standalone server (here ${defaultTransport})`, async () => {
+    expect((await chat()).transport).toBe(defaultTransport);
+  });
+
+  it.each(transports)('transport: %s holds page and members that way; closed, it leaves no connection behind', async (transport) => {
+    const server = await chat(transport);
+    expect(server.transport).toBe(transport);
+    expect((await fetch(server.url)).status).toBe(200);
+    const ann = await join(server, 'Ann');
+    await expect.poll(() => ann.got).toEqual(['Ann joined.', 'Welcome Ann.']);
+    if (transport === 'native') expect(nativeTransport!.stats().connections).toBeGreaterThan(0);
+    const closed = closeCode(ann.client);
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    expect(await closed).toBe(1001);
+    await expect.poll(() => nativeTransport?.stats().connections ?? 0).toBe(0);
+  });
+
   it('three members: joined/Welcome, says, left — each member sees exactly its part, in order', async () => {
     const server = await chat();
     const john = await join(server, 'John');
@@ -146,6 +166,14 @@ describe('the page and other HTTP requests', () => {
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(await response.text()).not.toContain('<');
+  });
+
+  it('GET /chat without an upgrade: 426 naming the protocol to upgrade to', async () => {
+    const server = await chat();
+    const response = await fetch(`http://127.0.0.1:${server.port}/chat?name=Ann`);
+    expect(response.status).toBe(426);
+    expect(response.headers.get('upgrade')).toBe('websocket');
+    expect(response.headers.get('sec-websocket-version')).toBe('13');
   });
 
   it('HEAD / → 200 text/html with no body', async () => {
