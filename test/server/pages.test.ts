@@ -156,7 +156,8 @@ describe('pages beside the WebSocket endpoint', () => {
   });
 
   it('a page header that cannot be sent throws WS_ERR_INVALID_HEADER before anything listens', () => {
-    for (const headers of [{ 'Content-Length': '3' }, { Connection: 'keep-alive' }, { 'X-Bad': 'a\r\nInjected: yes' }, { 'bad name': 'x' }]) {
+    const invalid: Record<string, string>[] = [{ 'Content-Length': '3' }, { Connection: 'keep-alive' }, { 'X-Bad': 'a\r\nInjected: yes' }, { 'bad name': 'x' }];
+    for (const headers of invalid) {
       expect(() => new WebSocketServer({ port: 0, pages: { '/': { headers, body: 'x' } } })).toThrow(expect.objectContaining({ code: 'WS_ERR_INVALID_HEADER' }));
     }
   });
