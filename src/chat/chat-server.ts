@@ -16,6 +16,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 import { createPageServer } from '../hosting/page-server.js';
+import type { PageServerOptions } from '../hosting/page-server.js';
 import { StaticPages, pagesListener } from '../hosting/static-pages.js';
 import type { Backplane } from '../backplane/backplane.js';
 import { WebSocketCollection, serveHandlers } from '../handler.js';
@@ -74,7 +75,9 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   let wss: WebSocketServer;
   let address: AddressInfo;
   let stopListening: () => Promise<void>;
-  if (options.tls === undefined && !options.http2) {
+  const { tls, http2 } = options;
+  const overNodeHttp: PageServerOptions | undefined = tls !== undefined ? { tls, http2 } : http2 ? { http2 } : undefined;
+  if (overNodeHttp === undefined) {
     // Plain HTTP/1.1: the standalone server serves the page too, on its transport (native by default).
     wss = new WebSocketServer({ ...endpoint, host, port, transport: options.transport, pages });
     try {
@@ -87,7 +90,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     stopListening = async () => {};
   } else {
     // TLS or HTTP/2: node:https / node:http2 serve the page (net.Socket), the WebSocketServer attaches.
-    const { listener, server: http, closeConnections } = createPageServer(pagesListener(new StaticPages(pages, CHAT_PATH)), options);
+    const { listener, server: http, closeConnections } = createPageServer(pagesListener(new StaticPages(pages, CHAT_PATH)), overNodeHttp);
     wss = new WebSocketServer({ ...endpoint, server: http });
     // Upgrades for other paths: wss leaves them alone, so they get their 404 here.
     http.on('upgrade', (request: IncomingMessage, socket: Socket) => {

@@ -4,12 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import * as https from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import WS from 'ws';
 import { startChatServer } from '../../src/chat/chat-server.js';
 import type { ChatServer } from '../../src/chat/chat-server.js';
 import { nativeTransport, transports } from '../../src/transport/native-transport.js';
 import { defaultTransport } from '../helpers/servers.js';
+import { selfSignedCertificate } from '../helpers/tls-certificate.js';
 
 const servers: ChatServer[] = [];
 const clients: WS[] = [];
@@ -130,6 +132,24 @@ describe('the chat over WebSocket', () => {
     expect(again.url).toBe(`http://127.0.0.1:${server.port}/`);
     const mary = await join(again, 'Mary');
     await expect.poll(() => mary.got).toEqual(['Mary joined.', 'Welcome Mary.']);
+  });
+
+  it('with tls: the page over https and the endpoint as wss:// on one port, on net.Socket (node:https serves the page)', async () => {
+    const certificate = selfSignedCertificate();
+    const server = await startChatServer({ host: '127.0.0.1', port: 0, tls: certificate });
+    servers.push(server);
+    expect([server.url, server.transport]).toEqual([`https://127.0.0.1:${server.port}/`, 'node']);
+    const page = await new Promise<{ status: number; type: string }>((resolve, reject) => {
+      https.get(server.url, { ca: certificate.cert }, (response) => {
+        response.resume();
+        resolve({ status: response.statusCode!, type: String(response.headers['content-type']) });
+      }).on('error', reject);
+    });
+    expect(page).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
+    const client = new WS(`wss://127.0.0.1:${server.port}/chat?name=Ann`, { ca: certificate.cert });
+    clients.push(client);
+    const [welcome] = (await once(client, 'message')) as [Buffer];
+    expect(String(welcome)).toBe('Ann joined.');
   });
 
   it('a port in use: startChatServer rejects with EADDRINUSE', async () => {
