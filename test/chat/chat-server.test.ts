@@ -10,6 +10,7 @@ import WS from 'ws';
 import { startChatServer } from '../../src/chat/chat-server.js';
 import type { ChatServer } from '../../src/chat/chat-server.js';
 import { nativeTransport, transports } from '../../src/transport/native-transport.js';
+import { accessLogRecorder } from '../helpers/access-log.js';
 import { defaultTransport } from '../helpers/servers.js';
 import { selfSignedCertificate } from '../helpers/tls-certificate.js';
 
@@ -150,6 +151,15 @@ describe('the chat over WebSocket', () => {
     clients.push(client);
     const [welcome] = (await once(client, 'message')) as [Buffer];
     expect(String(welcome)).toBe('Ann joined.');
+  });
+
+  it('the access log has a line per WebSocket attempt, none for the page', async () => {
+    const log = accessLogRecorder();
+    const server = await startChatServer({ host: '127.0.0.1', port: 0, accessLog: log.stream });
+    servers.push(server);
+    expect((await fetch(server.url)).status).toBe(200);
+    await join(server, 'Ann');
+    await expect.poll(log.requests).toEqual([['GET', '/chat', 'HTTP/1.1', '101']]);
   });
 
   it('a port in use: startChatServer rejects with EADDRINUSE', async () => {

@@ -7,12 +7,12 @@
  */
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import WS from 'ws';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocketServerOptions } from '../../src/server.js';
 import { nativeTransport } from '../../src/transport/native-transport.js';
+import { accessLogRecorder } from '../helpers/access-log.js';
 import { activeResources } from '../helpers/active-resources.js';
 import { RawClient, answer, upgradeRequest } from '../helpers/raw-client.js';
 import { defaultTransport, echo, startServer } from '../helpers/servers.js';
@@ -135,14 +135,12 @@ describe('pages beside the WebSocket endpoint', () => {
   });
 
   it('the access log has the upgrades, not the pages', async () => {
-    const log = new PassThrough();
-    const lines: string[] = [];
-    log.on('data', (chunk: Buffer) => lines.push(...String(chunk).split('\n').filter((line) => line !== '' && !line.startsWith('#'))));
-    const { port } = await startPageServer({ accessLog: log });
+    const log = accessLogRecorder();
+    const { port } = await startPageServer({ accessLog: log.stream });
     await answer(port, get('/'));
     await answer(port, get('/missing'));
     await answer(port, upgradeRequest(port, {}, '/elsewhere'));
-    await expect.poll(() => lines.map((line) => line.split(' ').slice(3, 7))).toEqual([['GET', '/elsewhere', 'HTTP/1.1', '404']]);
+    await expect.poll(log.requests).toEqual([['GET', '/elsewhere', 'HTTP/1.1', '404']]);
   });
 
   it('after 50 page requests no connection is left, in the addon or in Node', async () => {
