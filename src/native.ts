@@ -31,13 +31,15 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
  * call a no-op that returns UV_EBADF. Results below 0 are libuv error numbers.
  */
 export interface NativeTransportFunctions {
-  /** The one function every event is delivered to: (event, slot index, value). */
-  init(callback: (event: number, index: number, value: unknown) => void): void;
+  /** The one function every event is delivered to: (event, slot index, value, and for data the byte count). */
+  init(callback: (event: number, index: number, value: unknown, length: number) => void): void;
   /** Listens on an IP address; the listener's handle, or an error. */
   listen(ip: string, port: number, backlog: number, ipv6Only: boolean): number;
   closeListener(handle: number): number;
   /** Bytes left queued (0: all handed to the kernel now), or an error. */
   write(handle: number, chunks: Uint8Array | readonly Uint8Array[]): number;
+  /** The next `target.length` bytes read go into `target` (the filled event reports them); 0 or an error. */
+  readInto(handle: number, target: Uint8Array): number;
   end(handle: number): number;
   destroy(handle: number): number;
   pause(handle: number): number;

@@ -16,6 +16,7 @@ enum : uint16_t {
   kEnded = 8,          // uv_shutdown completed: our FIN is out
   kClosing = 16,       // uv_close called
   kAnnounced = 32,     // JavaScript was told of it (so it is told of its close)
+  kTarget = 64,        // reads go to its entry in targets_ (read_into)
 };
 
 // One write()'s remainder: the request and its own copy of the bytes, freed in the write callback.
@@ -28,7 +29,7 @@ struct WriteRequest {
 Connection* connection_of(uv_handle_t* handle) { return reinterpret_cast<Connection*>(handle); }
 
 void on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buffer) {
-  *buffer = uv_buf_init(Transport::of(handle)->read_buffer(), kReadBufferSize);
+  Transport::of(handle)->on_alloc(connection_of(handle), buffer);
 }
 
 void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
@@ -120,6 +121,36 @@ Transport::Transport(uv_loop_t* loop, EventSink* sink)
 Transport::~Transport() = default;
 
 size_t Transport::connection_size() { return sizeof(Connection); }
+
+void Transport::on_alloc(Connection* connection, uv_buf_t* buffer) {
+  // libuv asks for memory right before each read and passes it back to on_read, one read at a
+  // time on this loop: lent_ is what that read fills.
+  lent_ = nullptr;
+  if (connection->flags & kTarget) {
+    if (sink_ == nullptr || !sink_->target_alive(connection->index)) {
+      // No memory to read into: libuv reports UV_ENOBUFS to on_read, which closes the connection.
+      *buffer = uv_buf_init(nullptr, 0);
+      return;
+    }
+    Target& target = targets_.at(connection->index);
+    const size_t left = target.length - target.filled;
+    *buffer = uv_buf_init(target.base + target.filled, static_cast<unsigned>(left < UINT32_MAX ? left : UINT32_MAX));
+    return;
+  }
+  lent_ = sink_ != nullptr ? sink_->read_buffer() : nullptr;
+  *buffer = uv_buf_init(lent_ != nullptr ? lent_ : read_buffer_.get(), kReadBufferSize);
+}
+
+int Transport::read_into(Handle handle, char* base, size_t length) {
+  Connection* connection = connections_.find(handle);
+  if (connection == nullptr) return UV_EBADF;
+  if (connection->flags & (kPeerEnded | kClosing)) return UV_EOF;
+  if (connection->flags & kTarget) return UV_EBUSY;
+  if (length == 0) return UV_EINVAL;
+  targets_[connection->index] = Target{base, length, 0, 0, uv_now(loop_)};
+  connection->flags |= kTarget;
+  return 0;
+}
 
 int64_t Transport::listen(const char* ip, int port, int backlog, bool ipv6_only) {
   sockaddr_storage address;
@@ -300,7 +331,7 @@ int Transport::resume(Handle handle) {
   Connection* connection = connections_.find(handle);
   if (connection == nullptr) return UV_EBADF;
   if (connection->flags & (kReading | kPeerEnded | kClosing)) return 0;
-  const int error = uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp), on_alloc, wsframe::transport::on_read);
+  const int error = uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp), wsframe::transport::on_alloc, wsframe::transport::on_read);
   if (error != 0) {
     close(connection, error);
     return error;
@@ -310,8 +341,26 @@ int Transport::resume(Handle handle) {
 }
 
 void Transport::on_read(Connection* connection, ssize_t nread) {
+  char* bytes = lent_ != nullptr ? lent_ : read_buffer_.get();
+  lent_ = nullptr;
+  if (nread > 0 && (connection->flags & kTarget)) {
+    Target& target = targets_.at(connection->index);
+    target.filled += static_cast<size_t>(nread);
+    const bool done = target.filled == target.length;
+    const uint64_t now = uv_now(loop_);
+    if (!done && now - target.reported_at < kTargetReportMs) return;
+    const size_t bytes_now = target.filled - target.reported;
+    target.reported = target.filled;
+    target.reported_at = now;
+    if (done) {
+      targets_.erase(connection->index);
+      connection->flags &= ~kTarget;
+    }
+    if (sink_ != nullptr) sink_->filled(connection->index, bytes_now, done);
+    return;
+  }
   if (nread > 0) {
-    if (sink_ != nullptr) sink_->data(connection->index, read_buffer_.get(), static_cast<size_t>(nread));
+    if (sink_ != nullptr) sink_->data(connection->index, bytes, static_cast<size_t>(nread));
     return;
   }
   if (nread == 0) return;  // EAGAIN
@@ -342,6 +391,7 @@ void Transport::on_closed(Connection* connection) {
   const uint32_t index = connection->index;
   const int error = connection->error;
   const bool announced = connection->flags & kAnnounced;
+  if (connection->flags & kTarget) targets_.erase(index);
   // The slot is free (stale handles name nothing) before JavaScript hears of it.
   connections_.remove(index);
   if (sink_ != nullptr && announced) sink_->closed(index, error);

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace wsframe {
@@ -22,10 +23,12 @@ constexpr unsigned kIndexBits = 24;
 constexpr uint32_t kIndexMask = (uint32_t{1} << kIndexBits) - 1;
 constexpr uint32_t kGenerationMask = (uint32_t{1} << 28) - 1;
 
-// The one read buffer of the loop: every connection reads into it and its bytes are copied out
-// (into a JavaScript-owned Buffer) before the next read, so an idle connection holds none.
-// 64 KiB: what Node reads at once too; a 1 MiB message then costs 16 crossings.
+// The read buffer of the loop: every connection reads into the one the EventSink lends
+// (read_buffer()), so an idle connection holds none. 64 KiB: what Node reads at once too.
 constexpr size_t kReadBufferSize = 64 * 1024;
+
+// How often a read_into() target that is still filling is reported (filled(), done false).
+constexpr uint64_t kTargetReportMs = 1000;
 
 // What the transport reports. Every event is called from a libuv callback (never from inside a
 // call into the transport), with the connection's slot index; the connection's memory stays
@@ -35,8 +38,20 @@ class EventSink {
   virtual ~EventSink() = default;
   // A listener accepted a connection (reading is paused until resume()).
   virtual void accepted(uint32_t listener_index, Handle connection) = 0;
-  // Bytes arrived; they are only valid during the call.
-  virtual void data(uint32_t index, const char* bytes, size_t length) = 0;
+  // The memory the next read goes into (kReadBufferSize bytes), or null to use the transport's
+  // own. data() follows with the bytes read into it, before any other read.
+  virtual char* read_buffer() = 0;
+  // Bytes arrived, at the start of the buffer read_buffer() lent (the sink may then keep it, and
+  // lend another next time: the transport does not touch it again) or of the transport's own,
+  // valid only during the call.
+  virtual void data(uint32_t index, char* bytes, size_t length) = 0;
+  // `bytes` more were read into the connection's read_into() target (`done`: it is full, and
+  // reads go to read_buffer() again). Reported when the target is full, and at most every
+  // kTargetReportMs while it fills, so a slow peer's bytes still count as activity.
+  virtual void filled(uint32_t index, size_t bytes, bool done) = 0;
+  // Whether the connection's read_into() target may still be written: asked before every read
+  // into it (JavaScript can detach an ArrayBuffer; its memory may then be gone).
+  virtual bool target_alive(uint32_t index) = 0;
   // The peer ended its side (TCP FIN).
   virtual void ended(uint32_t index) = 0;
   // `bytes` of queued output (one write() remainder) were handed to the kernel.
@@ -127,6 +142,10 @@ class Transport {
   int end(Handle handle);
   // Closes now, dropping what is queued.
   int destroy(Handle handle);
+  // The next `length` bytes read go to `base` (memory the caller keeps valid until the target is
+  // done or the connection closed), not to the read buffer: a large payload straight into the
+  // message it belongs to. One target at a time; UV_EBUSY while one is filling.
+  int read_into(Handle handle, char* base, size_t length);
   int pause(Handle handle);
   int resume(Handle handle);
   // The address of either end of a connection or listener (`peer`: the remote end).
@@ -143,12 +162,12 @@ class Transport {
   // libuv callbacks' way back in (they are plain functions).
   static Transport* of(const uv_handle_t* handle) { return static_cast<Transport*>(handle->data); }
   void on_connection(Listener* listener, int status);
+  void on_alloc(Connection* connection, uv_buf_t* buffer);
   void on_read(Connection* connection, ssize_t nread);
   void on_written(Connection* connection, size_t bytes, int status);
   void on_shutdown(Connection* connection, int status);
   void on_closed(Connection* connection);
   void on_listener_closed(Listener* listener);
-  char* read_buffer() { return read_buffer_.get(); }
 
  private:
   void close(Connection* connection, int error);
@@ -157,7 +176,17 @@ class Transport {
 
   uv_loop_t* loop_;
   EventSink* sink_;  // null once the environment is being torn down
-  std::unique_ptr<char[]> read_buffer_;
+  std::unique_ptr<char[]> read_buffer_;  // used when the sink lends none (teardown, out of memory)
+  char* lent_ = nullptr;  // what the last on_alloc handed libuv
+  // read_into() targets by connection index: only while one fills (an idle connection has none).
+  struct Target {
+    char* base;
+    size_t length;
+    size_t filled;
+    size_t reported;
+    uint64_t reported_at;  // uv_now of the last report (or of the start)
+  };
+  std::unordered_map<uint32_t, Target> targets_;
   Table<Connection> connections_;
   Table<Listener> listeners_;
   size_t open_handles_ = 0;  // initialised and not yet through their close callback

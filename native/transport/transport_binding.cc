@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <cmath>
+#include <unordered_map>
 #include <vector>
 
 #include "../napi_args.h"
@@ -17,14 +18,19 @@ namespace transport {
 namespace {
 
 // The event numbers JavaScript dispatches on (src/transport/native-transport.ts, NativeEvent).
+// A read this long or longer is handed to JavaScript in the read buffer itself (Binding::data).
+// A quarter of the buffer: what a retained view keeps alive is at most 4x its read.
+constexpr size_t kHandOverBytes = kReadBufferSize / 4;
+
 enum Event : int32_t {
   kAccepted = 0,        // (listener index, connection handle)
-  kData = 1,            // (index, Buffer)
+  kData = 1,            // (index, Buffer, length): the bytes are the Buffer's first `length`
   kEnded = 2,           // (index, undefined)
   kWritten = 3,         // (index, bytes)
   kClosed = 4,          // (index, libuv error or 0)
   kListenerClosed = 5,  // (listener index, undefined)
   kFinished = 6,        // (index, undefined): our FIN is out
+  kFilled = 7,          // (index, bytes, done 1 or 0): bytes read into the readInto() target
 };
 
 // One per Node environment (main thread, each worker): the transport, and the JavaScript
@@ -60,9 +66,67 @@ class Binding final : public EventSink {
       return napi_create_double(env_, static_cast<double>(connection), value);
     });
   }
-  void data(uint32_t index, const char* bytes, size_t length) override {
-    // A copy JavaScript owns: it never sees memory the transport reuses (the shared read buffer).
-    emit(kData, index, [&](napi_value* value) { return napi_create_buffer_copy(env_, length, bytes, nullptr, value); });
+  // The loop's read buffer is a JavaScript Buffer. A read of kHandOverBytes or more is handed to
+  // JavaScript as it is (no copy) and the next read gets a new buffer; a smaller one is copied
+  // out, so a connection that reads a few bytes does not keep 64 KiB alive in what it holds on
+  // to. Either way JavaScript owns what it gets: it never sees memory the transport reuses.
+  char* read_buffer() override {
+    if (lent_ == nullptr) {
+      napi_handle_scope scope;
+      if (napi_open_handle_scope(env_, &scope) != napi_ok) return nullptr;
+      napi_value buffer;
+      void* memory;
+      if (napi_create_buffer(env_, kReadBufferSize, &memory, &buffer) == napi_ok &&
+          napi_create_reference(env_, buffer, 1, &lent_buffer_) == napi_ok) {
+        lent_ = static_cast<char*>(memory);
+      }
+      napi_close_handle_scope(env_, scope);
+    }
+    return lent_;
+  }
+  void data(uint32_t index, char* bytes, size_t length) override {
+    if (bytes != lent_ || length < kHandOverBytes) {
+      emit(kData, index, [&](napi_value* value) { return napi_create_buffer_copy(env_, length, bytes, nullptr, value); },
+           length);
+      return;
+    }
+    napi_ref handed = lent_buffer_;
+    lent_buffer_ = nullptr;
+    lent_ = nullptr;
+    emit(kData, index, [&](napi_value* value) { return napi_get_reference_value(env_, handed, value); }, length);
+    napi_delete_reference(env_, handed);
+  }
+  // readInto(): the target stays alive (a reference) until it is full or its connection closed.
+  int read_into(Handle handle, napi_value target, char* base, size_t length) {
+    const auto index = static_cast<uint32_t>(handle & kIndexMask);
+    napi_ref keep;
+    if (napi_create_reference(env_, target, 1, &keep) != napi_ok) return UV_ENOMEM;
+    const int error = transport_.read_into(handle, base, length);
+    if (error != 0) {
+      napi_delete_reference(env_, keep);
+      return error;
+    }
+    targets_[index] = keep;
+    return 0;
+  }
+  void filled(uint32_t index, size_t bytes, bool done) override {
+    if (done) release_target(index);
+    emit(kFilled, index, [&](napi_value* value) { return napi_create_double(env_, static_cast<double>(bytes), value); },
+         done ? 1 : 0);
+  }
+  bool target_alive(uint32_t index) override {
+    const auto found = targets_.find(index);
+    if (found == targets_.end()) return false;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
+    napi_value view, buffer;
+    bool detached = true;
+    if (napi_get_reference_value(env_, found->second, &view) == napi_ok && view != nullptr &&
+        napi_get_typedarray_info(env_, view, nullptr, nullptr, nullptr, &buffer, nullptr) == napi_ok) {
+      napi_is_detached_arraybuffer(env_, buffer, &detached);
+    }
+    napi_close_handle_scope(env_, scope);
+    return !detached;
   }
   void ended(uint32_t index) override {
     emit(kEnded, index, [&](napi_value* value) { return napi_get_undefined(env_, value); });
@@ -74,6 +138,7 @@ class Binding final : public EventSink {
     emit(kFinished, index, [&](napi_value* value) { return napi_get_undefined(env_, value); });
   }
   void closed(uint32_t index, int error) override {
+    release_target(index);
     emit(kClosed, index, [&](napi_value* value) { return napi_create_int32(env_, error, value); });
   }
   void listener_closed(uint32_t index) override {
@@ -85,6 +150,8 @@ class Binding final : public EventSink {
     auto* binding = static_cast<Binding*>(arg);
     napi_remove_async_cleanup_hook(binding->cleanup_);
     if (binding->callback_ != nullptr) napi_delete_reference(binding->env_, binding->callback_);
+    if (binding->lent_buffer_ != nullptr) napi_delete_reference(binding->env_, binding->lent_buffer_);
+    for (const auto& target : binding->targets_) napi_delete_reference(binding->env_, target.second);
     if (binding->context_ != nullptr) napi_async_destroy(binding->env_, binding->context_);
     delete binding;
   }
@@ -93,17 +160,27 @@ class Binding final : public EventSink {
   // napi_make_callback, so process.nextTick callbacks and promise jobs run after it as after any
   // Node I/O callback. An exception thrown by the callback is not swallowed: it goes to
   // process 'uncaughtException' (napi_fatal_exception), as one thrown by a net.Socket listener.
+  void release_target(uint32_t index) {
+    const auto found = targets_.find(index);
+    if (found == targets_.end()) return;
+    napi_delete_reference(env_, found->second);
+    targets_.erase(found);
+  }
+
+  // `extra`: a data event's byte count (its Buffer may be longer: the whole read buffer), a
+  // filled event's `done`.
   template <typename MakeValue>
-  void emit(int32_t event, uint32_t index, MakeValue make_value) {
+  void emit(int32_t event, uint32_t index, MakeValue make_value, size_t extra = 0) {
     if (callback_ == nullptr) return;
     napi_handle_scope scope;
     if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
     // napi_make_callback wants an object as `this` (undefined throws): the global, as for Node callbacks.
-    napi_value function, receiver, argv[3], result;
+    napi_value function, receiver, argv[4], result;
     if (napi_get_reference_value(env_, callback_, &function) == napi_ok && function != nullptr &&
         napi_get_global(env_, &receiver) == napi_ok && napi_create_int32(env_, event, &argv[0]) == napi_ok &&
-        napi_create_uint32(env_, index, &argv[1]) == napi_ok && make_value(&argv[2]) == napi_ok) {
-      if (napi_make_callback(env_, context_, receiver, function, 3, argv, &result) == napi_pending_exception) {
+        napi_create_uint32(env_, index, &argv[1]) == napi_ok && make_value(&argv[2]) == napi_ok &&
+        napi_create_double(env_, static_cast<double>(extra), &argv[3]) == napi_ok) {
+      if (napi_make_callback(env_, context_, receiver, function, 4, argv, &result) == napi_pending_exception) {
         napi_value error;
         if (napi_get_and_clear_last_exception(env_, &error) == napi_ok) napi_fatal_exception(env_, error);
       }
@@ -116,6 +193,11 @@ class Binding final : public EventSink {
   napi_ref callback_ = nullptr;
   napi_async_context context_ = nullptr;
   napi_async_cleanup_hook_handle cleanup_ = nullptr;
+  // The read buffer lent to the transport (a JavaScript Buffer kept alive by the reference).
+  char* lent_ = nullptr;
+  napi_ref lent_buffer_ = nullptr;
+  // The readInto() targets filling, by connection index.
+  std::unordered_map<uint32_t, napi_ref> targets_;
 };
 
 // ---- arguments -----------------------------------------------------------------------------
@@ -237,6 +319,19 @@ napi_value Write(napi_env env, napi_callback_info info) {
   return number(env, static_cast<double>(call.binding->transport().write(handle, buffers, count)));
 }
 
+// readInto(handle, target: Uint8Array) → 0, or a libuv error (UV_EBUSY: a target is filling;
+// UV_EOF: the peer ended or the connection is closing)
+napi_value ReadInto(napi_env env, napi_callback_info info) {
+  Call<2> call;
+  Handle handle;
+  Bytes target;
+  if (!call.read(env, info) || !read_handle(env, call.argv[0], &handle) ||
+      !read_bytes(env, call.argv[1], "The target must be a Uint8Array or Buffer", &target)) {
+    return nullptr;
+  }
+  return number(env, call.binding->read_into(handle, call.argv[1], reinterpret_cast<char*>(target.data), target.length));
+}
+
 // address(handle, which) with which 0: a connection's local end, 1: its peer, 2: a listener's
 // local end → [address, port, family], or a libuv error.
 napi_value Address(napi_env env, napi_callback_info info) {
@@ -312,6 +407,7 @@ bool register_transport(napi_env env, napi_value exports) {
       {"write", Write},
       {"end", HandleCall<&Transport::end>},
       {"destroy", HandleCall<&Transport::destroy>},
+      {"readInto", ReadInto},
       {"pause", HandleCall<&Transport::pause>},
       {"resume", HandleCall<&Transport::resume>},
       {"address", Address},

@@ -182,7 +182,29 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     } finally {
       this.flags &= ~RECEIVING;
     }
+    this.offerPayloadTarget();
     this.flush();
+  }
+
+  /** TransportListener: `bytes` more were read into the payload target (offerPayloadTarget). */
+  onFilled(bytes: number): void {
+    this.lastActivity = this.settings.sweeper.now;
+    this.flags |= RECEIVING;
+    try {
+      this.protocol.receiveDataInPlace(bytes);
+    } finally {
+      this.flags &= ~RECEIVING;
+    }
+    this.offerPayloadTarget();
+    this.flush();
+  }
+
+  /** A large binary payload still to come is read by the carrier straight into its message, where it can. */
+  private offerPayloadTarget(): void {
+    const transport = this.transport;
+    if (transport.readInto === undefined) return;
+    const target = this.protocol.payloadTarget();
+    if (target !== undefined) transport.readInto(target);
   }
 
   /** Stop reading (the application is not keeping up); the carrier's flow control does the rest. */

@@ -38,7 +38,7 @@ import {
 import { kernels } from '../native.js';
 import { WebSocketError } from './errors.js';
 import type { WebSocketErrorCode } from './errors.js';
-import { OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_TEXT, isControlOpcode, isKnownOpcode } from './opcodes.js';
+import { OPCODE_BINARY, OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_TEXT, isControlOpcode, isKnownOpcode } from './opcodes.js';
 
 /**
  * maxMessageSize bounds a message's payload bytes only, so a message of exactly the limit is
@@ -59,6 +59,13 @@ export function fragmentAllowance(maxMessageSize: number): number {
 
 /** How far ahead of the bytes in hand a message buffer is reserved for what a frame declares. */
 const RESERVE_AHEAD = 1024 * 1024;
+
+/**
+ * The least payload still to come of a binary frame for which the parser offers the carrier its
+ * message buffer to read into (takePayloadTarget). Below a read buffer's size (64 KiB) copying
+ * the bytes out of the reads costs less than the reads of their own that a target takes.
+ */
+export const MIN_PAYLOAD_TARGET = 64 * 1024;
 
 /** scanFrames takes a 31-bit maximum (native/README.md). */
 const MAX_SCAN_PAYLOAD = 0x7fffffff;
@@ -131,6 +138,7 @@ class PartialInput {
   messageLength = 0;
 
   queued: Uint8Array[] | null = null; // pushed while a chunk is parsed, parsed after it
+  targetOffered = 0; // bytes of messageBuffer offered to be read into and not yet pushed (takePayloadTarget)
 
   /** Nothing is held: the parser can drop this object. (A control buffer implies a frame in progress.) */
   get empty(): boolean {
@@ -200,8 +208,11 @@ export abstract class FrameParser {
   /** A violation: the parser ignores all further bytes. */
   protected abstract onViolation(error: WebSocketError): void;
 
-  /** Parses `chunk` (which the parser now owns). Never throws, except what an `on…` method throws. */
-  protected push(chunk: Uint8Array): void {
+  /**
+   * Parses `chunk` (which the parser now owns) from `position`. Never throws, except what an
+   * `on…` method throws.
+   */
+  protected push(chunk: Uint8Array, position = 0): void {
     if (this.stopped) return;
     if (this.busy) {
       // Called again from inside an event: parse it after the current chunk, in order.
@@ -212,7 +223,8 @@ export abstract class FrameParser {
     try {
       let next: Uint8Array | undefined = chunk;
       while (next !== undefined) {
-        this.consume(next);
+        this.consume(next, position);
+        position = 0;
         next = this.stopped ? undefined : this.partial?.queued?.shift();
       }
       const partial = this.partial;
@@ -227,6 +239,44 @@ export abstract class FrameParser {
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * Where the carrier may put the next bytes it reads, so a large binary payload lands in the
+   * message it belongs to rather than being copied there from the reads: the rest of the current
+   * frame's payload (at least MIN_PAYLOAD_TARGET bytes), in the message buffer already reserved
+   * for it (append). Undefined when there is no such frame, or an offer is still being filled.
+   * The caller reports what it wrote there, in order, with pushInPlace — and pushes nothing
+   * else until the offer is filled. Text is not offered: its UTF-8 is checked as each read
+   * arrives (fail fast, §8.1), and neither are messages an extension transforms or that are
+   * delivered as fragments.
+   */
+  protected takePayloadTarget(): Uint8Array | undefined {
+    const partial = this.partial;
+    if (partial === null || partial.targetOffered > 0 || partial.frameHead < 0 || partial.queued !== null) return undefined;
+    let buffer = partial.messageBuffer;
+    if (buffer === null || this.stopped || this.busy || this.messageOpcode !== OPCODE_BINARY || this.transforming) return undefined;
+    // (A control frame's payload, at most 125 bytes, never reaches the minimum.)
+    if (partial.frameRemaining < MIN_PAYLOAD_TARGET) return undefined;
+    // A full buffer (a frame longer than the reservation ahead) grows now, as the next bytes would make it.
+    if (buffer.length - partial.messageLength < MIN_PAYLOAD_TARGET) buffer = this.reserve(partial, partial.messageLength);
+    const length = Math.min(partial.frameRemaining, buffer.length - partial.messageLength);
+    if (length < MIN_PAYLOAD_TARGET) return undefined;
+    partial.targetOffered = length;
+    return buffer.subarray(partial.messageLength, partial.messageLength + length);
+  }
+
+  /**
+   * `length` bytes were written where takePayloadTarget pointed (after what was pushed before):
+   * they are parsed where they are, unmasked in place, with no copy. Never called from inside an
+   * `on…` method (a carrier reports reads from its own callbacks).
+   */
+  protected pushInPlace(length: number): void {
+    const partial = this.partial;
+    if (partial === null || partial.messageBuffer === null || partial.targetOffered < length) return; // stopped: let go
+    partial.targetOffered -= length;
+    const start = partial.messageLength;
+    this.push(partial.messageBuffer.subarray(0, start + length), start);
   }
 
   /** Ignore every further byte (end of stream, or the connection is gone). */
@@ -254,9 +304,8 @@ export abstract class FrameParser {
     return (this.partial ??= new PartialInput());
   }
 
-  private consume(chunk: Uint8Array): void {
+  private consume(chunk: Uint8Array, position: number): void {
     const end = chunk.length;
-    let position = 0;
     while (position < end && !this.stopped) {
       const partial = this.partial;
       if (partial !== null && partial.frameHead >= 0) {
@@ -535,16 +584,23 @@ export abstract class FrameParser {
     // second does not get 4 MiB of memory per connection for it; past that bound the buffer
     // doubles as the bytes come (a 16 MiB frame: four regrowths, a second copy of 15 MiB).
     const inHand = partial.messageLength + data.length;
-    const declared = inHand + (this.transforming ? 0 : partial.frameRemaining);
     let buffer = partial.messageBuffer;
-    if (buffer === null || buffer.length < inHand) {
-      const wanted = Math.max(declared, Math.min(2 * (buffer === null ? 0 : buffer.length), this.settings.maxMessageSize));
-      const grown = Buffer.allocUnsafe(Math.max(inHand, Math.min(wanted, Math.max(2 * inHand, inHand + RESERVE_AHEAD))));
-      if (buffer !== null) grown.set(buffer.subarray(0, partial.messageLength));
-      partial.messageBuffer = buffer = grown;
+    if (buffer === null || buffer.length < inHand) buffer = this.reserve(partial, inHand);
+    // A piece read in place (pushInPlace) is already where it belongs.
+    if (data.buffer !== buffer.buffer || data.byteOffset !== buffer.byteOffset + partial.messageLength) {
+      buffer.set(data, partial.messageLength);
     }
-    buffer.set(data, partial.messageLength);
     partial.messageLength += data.length;
+  }
+
+  /** Grows the message buffer to hold at least `inHand` bytes, and room for what is declared (see append). */
+  private reserve(partial: PartialInput, inHand: number): Uint8Array {
+    const buffer = partial.messageBuffer;
+    const declared = inHand + (this.transforming ? 0 : partial.frameRemaining);
+    const wanted = Math.max(declared, Math.min(2 * (buffer === null ? 0 : buffer.length), this.settings.maxMessageSize));
+    const grown = Buffer.allocUnsafe(Math.max(inHand, Math.min(wanted, Math.max(2 * inHand, inHand + RESERVE_AHEAD))));
+    if (buffer !== null) grown.set(buffer.subarray(0, partial.messageLength));
+    return (partial.messageBuffer = grown);
   }
 
   private endMessage(): void {
@@ -557,6 +613,7 @@ export abstract class FrameParser {
     if (partial !== null) {
       partial.messageBuffer = null;
       partial.messageLength = 0;
+      partial.targetOffered = 0;
     }
   }
 

@@ -184,6 +184,20 @@ export class Protocol extends FrameParser {
   }
 
   /**
+   * Memory the carrier may read the next bytes into: the rest of a large binary frame, in the
+   * buffer of the message it belongs to (FrameParser.takePayloadTarget). Report what was written
+   * there with receiveDataInPlace, and nothing else until it is full.
+   */
+  payloadTarget(): Uint8Array | undefined {
+    return this.ended ? undefined : this.takePayloadTarget();
+  }
+
+  /** `length` more bytes were read into the payloadTarget(). */
+  receiveDataInPlace(length: number): void {
+    if (!this.ended) this.pushInPlace(length);
+  }
+
+  /**
    * TCP ended. Without a close frame received the closure is abnormal: closeReceived stays
    * undefined and the status to report is 1006 (§7.1.5), which the connection layer does; no
    * event is emitted here. A partial message is dropped.

@@ -29,12 +29,13 @@ export const transports: readonly ('native' | 'node')[] = nativeTransport !== un
 
 // The events (native/transport/transport_binding.cc, Event).
 const ACCEPTED = 0; // (listener index, connection handle)
-const DATA = 1; // (index, Buffer)
+const DATA = 1; // (index, Buffer, length)
 const ENDED = 2; // (index)
 const WRITTEN = 3; // (index, bytes)
 const CLOSED = 4; // (index, libuv error or 0)
 const LISTENER_CLOSED = 5; // (listener index)
 const FINISHED = 6; // (index): our FIN is out
+const FILLED = 7; // (index, bytes, done): bytes read into the readInto() target
 
 /** Handles are (generation << 24) | index: the slot is the low 24 bits. */
 const INDEX_SPACE = 2 ** 24;
@@ -53,10 +54,16 @@ function addon(): NativeTransportFunctions {
   return nativeTransport;
 }
 
-function onEvent(event: number, index: number, value: unknown): void {
+function onEvent(event: number, index: number, value: unknown, length: number): void {
   switch (event) {
-    case DATA:
-      connections[index]?.listener?.onData(value as Buffer);
+    case DATA: {
+      // A long read comes in the addon's whole read buffer (no copy): its first `length` bytes.
+      const bytes = value as Buffer;
+      connections[index]?.listener?.onData(length === bytes.length ? bytes : bytes.subarray(0, length));
+      return;
+    }
+    case FILLED:
+      connections[index]?.listener?.onFilled?.(value as number);
       return;
     case WRITTEN:
       connections[index]?.written(value as number);
@@ -136,6 +143,10 @@ export class NativeTransport implements Transport {
 
   pause(): void {
     addon().pause(this.handle);
+  }
+
+  readInto(target: Uint8Array): boolean {
+    return addon().readInto(this.handle, target) === 0;
   }
 
   get bufferedAmount(): number {

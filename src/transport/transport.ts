@@ -23,6 +23,8 @@ export interface TransportListener {
   onClose(): void;
   /** Everything queued was handed to the kernel (after `bufferedAmount` was above 0). */
   onDrain(): void;
+  /** `bytes` more were read into the target given to `readInto` (only listeners that call it get this). */
+  onFilled?(bytes: number): void;
 }
 
 /** Which carrier a transport is (for diagnostics and tests; a Connection never branches on it). */
@@ -36,6 +38,15 @@ export interface Transport {
   resume(): void;
   /** Stop reading; the carrier's own flow control (TCP window, HTTP/2 window) pushes back on the peer. */
   pause(): void;
+  /**
+   * Where the carrier can, read the next `target.length` bytes straight into `target` (a large
+   * payload into its message: no copy) and report them with `onFilled` — at the latest when
+   * `target` is full, and at least once a second while it fills — instead of `onData`. The
+   * caller keeps `target` as it is until then. False when the carrier cannot (then `onData`
+   * goes on). Only the native transport can: a net.Socket or an HTTP/2 stream reads into
+   * buffers of its own.
+   */
+  readInto?(target: Uint8Array): boolean;
   /**
    * Write a batch in order, as one write where the carrier can (writev, cork). `callback` runs
    * once all of it was handed to the kernel, or with an error when it never will be.

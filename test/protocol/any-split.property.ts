@@ -7,7 +7,7 @@ import type { ProtocolOptions } from '../../src/protocol/protocol.js';
 import type { Event } from './recorder.js';
 import { recordedProtocol } from './recorder.js';
 
-interface FrameSpec {
+export interface FrameSpec {
   head: number;
   payload: Uint8Array;
   key: number; // masking key, used when the frame is masked
@@ -15,7 +15,7 @@ interface FrameSpec {
 }
 
 /** RFC 6455 §5.2, written independently of src/protocol/frame-serializer.ts. */
-function encodeFrame(frame: FrameSpec, masked: boolean): Buffer {
+export function encodeFrame(frame: FrameSpec, masked: boolean): Buffer {
   const length = frame.payload.length;
   const form = length > 0xffff ? 64 : length > 125 ? Math.max(16, frame.wideLength) : frame.wideLength;
   const header = [frame.head];

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { RawClient, closePayload } from '../helpers/raw-client.js';
+import { RawClient, clientFrame, closePayload } from '../helpers/raw-client.js';
 import { echo, startServer } from '../helpers/servers.js';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
@@ -28,6 +28,27 @@ describe('echo', () => {
       const b = await client.frame();
       expect([b.opcode, b.payload.equals(bytes)]).toEqual([BINARY, true]);
     }
+    client.destroy();
+  });
+
+  it('echoes large binary messages byte for byte: 1 MiB and 4 MiB in one frame, 3 MiB in three', async () => {
+    const { port } = await startServer({}, echo);
+    const client = await RawClient.upgraded(port);
+    const bytes = (length: number) => Buffer.from(Array.from({ length }, (_, i) => (i * 2654435761) >>> 24));
+    for (const size of [1024 * 1024, 4 * 1024 * 1024]) {
+      const payload = bytes(size);
+      client.send(BINARY, payload);
+      const echoed = await client.frame(20_000);
+      expect([echoed.opcode, echoed.payload.length, echoed.payload.equals(payload)]).toEqual([BINARY, size, true]);
+    }
+    const payload = bytes(3 * 1024 * 1024);
+    client.send(BINARY, payload.subarray(0, 1024 * 1024), { fin: false });
+    client.send(PING, 'between');
+    client.send(CONT, payload.subarray(1024 * 1024, 2 * 1024 * 1024), { fin: false });
+    client.send(CONT, payload.subarray(2 * 1024 * 1024));
+    expect((await client.frame()).opcode).toBe(PONG);
+    const echoed = await client.frame(20_000);
+    expect([echoed.opcode, echoed.payload.equals(payload)]).toEqual([BINARY, true]);
     client.destroy();
   });
 
@@ -326,6 +347,22 @@ describe('heartbeats and timeouts', () => {
     const client = await RawClient.upgraded(port);
     expect(await client.closeCode(3000)).toBe(1001);
     await client.waitClosed();
+  });
+
+  it('idleTimeout is reset by the bytes of one large frame that trickles in for longer than the timeout', async () => {
+    const { port } = await startServer({ idleTimeout: 2000 }, echo);
+    const client = await RawClient.upgraded(port);
+    const payload = Buffer.from(Array.from({ length: 200 * 1024 }, (_, i) => i & 0xff));
+    const frame = clientFrame(BINARY, payload);
+    client.write(frame.subarray(0, 72 * 1024)); // then 8 KiB every 250 ms: 4 s for the rest
+    for (let at = 72 * 1024; at < frame.length; at += 8 * 1024) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(client.closed).toBe(false);
+      client.write(frame.subarray(at, at + 8 * 1024));
+    }
+    const echoed = await client.frame();
+    expect([echoed.opcode, echoed.payload.equals(payload)]).toEqual([BINARY, true]);
+    client.destroy();
   });
 
   it('idleTimeout is reset by traffic', async () => {

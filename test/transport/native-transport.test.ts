@@ -13,7 +13,7 @@ import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NativeListener, NativeSocketAddresses, nativeTransport } from '../../src/transport/native-transport.js';
+import { NativeListener, NativeSocketAddresses, NativeTransport as NativeTransportClass, nativeTransport } from '../../src/transport/native-transport.js';
 import type { NativeTransport } from '../../src/transport/native-transport.js';
 import type { TransportListener } from '../../src/transport/transport.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -47,6 +47,10 @@ class Recorder implements TransportListener {
   }
   onDrain(): void {
     this.events.push('drain');
+  }
+  readonly filled: number[] = [];
+  onFilled(bytes: number): void {
+    this.filled.push(bytes);
   }
   get received(): Buffer {
     return Buffer.concat(this.chunks);
@@ -190,6 +194,85 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     await expect.poll(() => errors.length).toBe(16);
     expect(errors.some((error) => error instanceof Error)).toBe(true);
     expect(nativeTransport!.stats().connections).toBe(0);
+  });
+
+  it('a long read is handed over in the read buffer itself, a short one copied: the bytes JavaScript holds are never overwritten', async () => {
+    const views: Uint8Array[] = []; // what onData got, kept as given (no copy)
+    const { port, next } = await listen({ onBytes: (_recorder, chunk) => views.push(chunk) });
+    const socket = await client(port);
+    const recorder = await next(0);
+    const payload = Buffer.from(Array.from({ length: 4 * 1024 * 1024 }, (_, i) => (i * 2654435761) >>> 24));
+    socket.write(payload);
+    await expect.poll(() => recorder.received.length, { timeout: 20_000 }).toBe(payload.length);
+    socket.write('tail');
+    await expect.poll(() => recorder.received.length).toBe(payload.length + 4);
+    // Every view still holds what was read into it, however many reads came after it.
+    expect(Buffer.concat(views).equals(Buffer.concat([payload, Buffer.from('tail')]))).toBe(true);
+    const readBufferSize = nativeTransport!.stats().readBufferSize;
+    const long = views.filter((view) => view.length >= readBufferSize / 4);
+    expect(long.length).toBeGreaterThan(0);
+    for (const view of long) expect(view.buffer.byteLength).toBe(readBufferSize); // the read buffer, handed over
+    const short = views.filter((view) => view.length < readBufferSize / 4);
+    expect(short.length).toBeGreaterThan(0);
+    for (const view of short) expect(view.buffer.byteLength).toBeLessThan(readBufferSize); // a copy of its own
+    socket.destroy();
+  });
+
+  it('readInto(): the next bytes go into the target, reported once it is full; then reads come as data again', async () => {
+    const { port, next } = await listen();
+    const socket = await client(port);
+    const recorder = await next(0);
+    const target = new Uint8Array(300 * 1024);
+    expect(recorder.transport.readInto(target)).toBe(true);
+    expect(recorder.transport.readInto(new Uint8Array(10))).toBe(false); // one target at a time (EBUSY)
+    const payload = Buffer.from(Array.from({ length: target.length }, (_, i) => (i * 7) & 0xff));
+    socket.write(Buffer.concat([payload, Buffer.from('after')]));
+    await expect.poll(() => recorder.received.toString()).toBe('after');
+    expect(recorder.filled).toEqual([target.length]); // fast: one report, when full
+    expect(Buffer.from(target).equals(payload)).toBe(true);
+    socket.destroy();
+  });
+
+  it('a target whose ArrayBuffer was detached is never written: the connection closes with an error, the process goes on', async () => {
+    const { port, next } = await listen();
+    const socket = await client(port);
+    const recorder = await next(0);
+    const target = new Uint8Array(128 * 1024);
+    expect(recorder.transport.readInto(target)).toBe(true);
+    socket.on('error', () => {}); // the close with unread bytes resets the client's side
+    const moved = new Uint8Array(structuredClone(target.buffer, { transfer: [target.buffer] }));
+    expect(target.byteLength).toBe(0); // detached
+    socket.write(Buffer.alloc(1000, 1));
+    await expect.poll(() => recorder.events).toEqual(['error', 'close']);
+    expect((recorder.errors[0] as NodeJS.ErrnoException).code).toBe('ENOBUFS');
+    expect(moved.every((byte) => byte === 0)).toBe(true); // nothing was written to the memory it moved to
+    expect(nativeTransport!.stats().connections).toBe(0);
+    socket.destroy();
+  });
+
+  it('a large binary message to the server is read straight into its own buffer (readInto), byte for byte', async () => {
+    const { port } = await startServer({}, (ws) => ws.on('message', (data: Buffer) => ws.send(data)));
+    const targets: number[] = [];
+    const readInto = NativeTransportClass.prototype.readInto;
+    NativeTransportClass.prototype.readInto = function (this: NativeTransport, target: Uint8Array) {
+      targets.push(target.length);
+      return readInto.call(this, target);
+    };
+    try {
+      const raw = await RawClient.upgraded(port);
+      const payload = Buffer.from(Array.from({ length: 2 * 1024 * 1024 }, (_, i) => (i * 2654435761) >>> 24));
+      raw.send(2, payload);
+      const echoed = await raw.frame(20_000);
+      expect(echoed.payload.equals(payload)).toBe(true);
+      // All but the first read, in two targets: the message buffer is reserved at most 1 MiB
+      // ahead of what has arrived (a peer that only declares a large frame gets no memory for it).
+      expect(targets.length).toBe(2);
+      expect(targets[0]! + targets[1]!).toBeGreaterThan(payload.length - 64 * 1024);
+      expect(targets[0]! + targets[1]!).toBeLessThan(payload.length);
+      raw.destroy();
+    } finally {
+      NativeTransportClass.prototype.readInto = readInto;
+    }
   });
 
   it('pause() stops reading (TCP pushes back on the peer), resume() goes on with nothing lost', async () => {
