@@ -49,7 +49,7 @@ import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
 import { NativeListener, NativeSocketAddresses, nativeTransport } from './transport/native-transport.js';
-import { StaticPages } from './hosting/static-pages.js';
+import { StaticPages, endpointOnly } from './hosting/static-pages.js';
 import type { PageAnswer, StaticPage } from './hosting/static-pages.js';
 import { pageResponse } from './handshake/index.js';
 
@@ -370,8 +370,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     } else if (isPlainRequest(request.headers)) {
       // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
       // tries to be a handshake goes on to upgrade() for the specific reason it fails.
-      const headers = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
-      this.refuse(request, pending, Date.now(), 426, 'WS_ERR_HANDSHAKE_BAD_UPGRADE', 'this endpoint only accepts WebSocket upgrades', headers);
+      this.refuse(request, pending, Date.now(), 426, 'WS_ERR_HANDSHAKE_BAD_UPGRADE', endpointOnly.reason, endpointOnly.headers);
     } else {
       void this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
     }

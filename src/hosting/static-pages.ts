@@ -43,6 +43,15 @@ export interface PageRequest {
   readonly httpVersion: string;
 }
 
+/**
+ * What a WebSocket endpoint answers a plain HTTP/1.1 request with, pages or not: 426 and the
+ * protocol to upgrade to (RFC 9110 §15.5.22, RFC 6455 §4.2.2).
+ */
+export const endpointOnly = {
+  reason: 'this endpoint only accepts WebSocket upgrades',
+  headers: { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' },
+} as const;
+
 export class StaticPages {
   private readonly pages = new Map<string, PageAnswer>();
 
@@ -65,8 +74,8 @@ export class StaticPages {
       return request.method === 'GET' || request.method === 'HEAD' ? page : plain(405, 'only GET and HEAD here', { Allow: 'GET, HEAD' });
     }
     if (this.endpoint === undefined || path === this.endpoint) {
-      const overHttp1 = request.httpVersion.startsWith('1.');
-      return plain(426, 'this endpoint only accepts WebSocket upgrades', overHttp1 ? { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' } : { 'Sec-WebSocket-Version': '13' });
+      const { Upgrade, ...overHttp2 } = endpointOnly.headers;
+      return plain(426, endpointOnly.reason, request.httpVersion.startsWith('1.') ? { Upgrade, ...overHttp2 } : overHttp2);
     }
     return plain(404, 'not found');
   }
