@@ -67,10 +67,12 @@ Options of chat:
   --http2                        also serve HTTP/2 (browsers then open the WebSocket on the page's
                                  own HTTP/2 connection, RFC 8441); with TLS, h2 and http/1.1 by ALPN
   --log                          write a W3C access log line per WebSocket attempt to stdout
+  --transport native|node        who owns the connections: the addon (default where it loaded) or
+                                 net.Socket; TLS, --http2 and --workers N > 1 use net.Socket
   --help                         show this text
 
-chat prints 'wsframe chat listening on http://HOST:PORT/' (https:// with TLS) once it serves: open that address in
-a browser. The page is at /, the WebSocket endpoint at /chat?name=NAME (no name: close 1008).
+chat prints 'wsframe chat listening on http://HOST:PORT/ (transport T; …)' (https:// with TLS) once it serves:
+open that address in a browser. The page is at /, the WebSocket endpoint at /chat?name=NAME (no name: close 1008).
 
 connect prints 'connected (protocol P)' (or 'none') once open, then each message received on
 its own line: text as it is, binary as '<binary N bytes> HEX' (HEX: the first 32 bytes). Each
@@ -247,6 +249,7 @@ const chatOptions = {
   redis: { type: 'string' },
   workers: { type: 'string', default: '1' },
   log: { type: 'boolean', default: false },
+  transport: { type: 'string' },
   ...tlsOptions(),
   help: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
@@ -261,6 +264,11 @@ export function parseChatArgs(args: string[]): ChatServerOptions & { help: boole
   if (workers > 1 && values.redis === undefined && !values.help) {
     throw new UsageError(`--workers ${workers} needs --redis URL: without a backplane each process has its own room, and messages would be split between processes`);
   }
+  const transport = optional(values.transport, transportKind);
+  if (workers > 1 && transport === 'native') {
+    // node:cluster shares the one port by handing its workers net.Sockets; the addon's listener cannot take part.
+    throw new UsageError(`--workers ${workers} runs on net.Socket (node:cluster shares the port that way): leave out --transport native`);
+  }
   return {
     help: values.help,
     host: values.host,
@@ -270,6 +278,7 @@ export function parseChatArgs(args: string[]): ChatServerOptions & { help: boole
     log: values.log,
     tls: tlsFiles(values),
     http2: values.http2,
+    transport,
   };
 }
 
@@ -293,13 +302,15 @@ async function chat(args: string[]): Promise<number> {
           onStatusChange: (status) => process.stderr.write(`${who}: redis ${status}\n`),
         });
   try {
-    const server = await startChatServer({ ...options, backplane, accessLog: log ? process.stdout : undefined });
+    // A worker's listen goes through node:cluster, which only shares a port with net.Sockets.
+    const transport = worker ? 'node' : options.transport;
+    const server = await startChatServer({ ...options, transport, backplane, accessLog: log ? process.stdout : undefined });
     // Announce once broadcasts cross processes; a Redis that is not there yet does not stop the chat.
     if (backplane !== undefined && !(await backplane.whenReady(3000))) {
       process.stderr.write(`${who}: redis not reachable yet at start; serving local members and retrying\n`);
     }
-    if (worker) reportListening(server.url);
-    else process.stdout.write(`wsframe chat listening on ${server.url} (open it in a browser)\n`);
+    if (worker) reportListening(server.url, server.transport);
+    else process.stdout.write(`wsframe chat listening on ${server.url} (transport ${server.transport}; open it in a browser)\n`);
     await stopped;
     await server.close();
   } finally {

@@ -49,6 +49,9 @@ import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
 import { NativeListener, NativeSocketAddresses, nativeTransport } from './transport/native-transport.js';
+import { StaticPages, endpointOnly } from './hosting/static-pages.js';
+import type { PageAnswer, StaticPage } from './hosting/static-pages.js';
+import { pageResponse } from './handshake/index.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
 export type VerifyResult =
@@ -106,8 +109,21 @@ export interface WebSocketServerOptions {
    * RFC 8441 streams (`:protocol websocket`) are taken too (and its HTTP/1.1 upgrades with `allowHTTP1`).
    */
   server?: http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer;
-  /** Only upgrade requests for this path (query ignored); others are left alone (attached) or refused 400 (standalone). */
+  /** Only upgrade requests for this path (query ignored); others are left alone (attached) or refused 400 (standalone; 404 with `pages`). */
   path?: string;
+  /**
+   * Standalone: pages served on the same port, by path (query ignored), e.g.
+   * `{ '/': { headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: html } }`. Every
+   * request that is not a WebSocket upgrade (no Upgrade, no Sec-WebSocket-Key) is then answered
+   * by src/hosting/static-pages.ts: a page to GET and HEAD (HEAD: headers only), 405 with
+   * `Allow: GET, HEAD` to other methods on a page's path, 426 on the endpoint's `path`, 404
+   * elsewhere, 413 to a request with a body; upgrades for another path get 404 instead of 400.
+   * Each answer carries `Connection: close` and the connection closes after it (no keep-alive:
+   * a browser loads the page, then opens the WebSocket on a connection of its own). The request
+   * head is read under the same handshakeTimeout and maxHeaderSize as an upgrade's; page requests
+   * are not upgrade attempts: not in `stats.statuses` nor the access log. Default: none.
+   */
+  pages?: Readonly<Record<string, StaticPage>>;
 
   /** `<webSocket enabled>`: false refuses every upgrade with 503. Default true. */
   enabled?: boolean;
@@ -197,6 +213,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly negotiators: ExtensionNegotiator[];
   private readonly deflate: DeflateSettings | undefined;
   private readonly origins: AllowedOrigins | undefined;
+  /** Standalone with `pages`: what answers requests that are not upgrades. */
+  private readonly pages: StaticPages | undefined;
   /** Standalone: the listening socket (a net.Server with the node transport). */
   private readonly listener: net.Server | NativeListener | undefined;
   /** Which transport standalone connections use ('node' too in attached mode and for handleUpgrade). */
@@ -222,6 +240,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const standalone = o.server === undefined && o.port !== undefined;
     this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0]);
     this.origins = o.origins === undefined ? undefined : new AllowedOrigins(o.origins); // throws before anything listens
+    this.pages = o.pages === undefined ? undefined : new StaticPages(o.pages, o.path); // so do bad page headers
     this.settings = connectionSettings('server', o, this.sweeper);
     this.accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
     const deflateOptions = o.perMessageDeflate === true ? {} : o.perMessageDeflate || undefined;
@@ -247,7 +266,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         (error) => this.emit('error', error),
       );
     } else if (standalone && tlsOrHttp2) {
-      this.standaloneHttp = listenStandalone(this, { ...o, path: o.path }, this.onSocket, this.onUpgrade);
+      this.standaloneHttp = listenStandalone(this, { ...o, path: o.path, pages: this.pages }, this.onSocket, this.onUpgrade);
       const server = this.standaloneHttp.server;
       this.listener = server;
       server.on('error', (error) => this.emit('error', error));
@@ -330,6 +349,11 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (result.state === 'incomplete') return;
     this.stopReadingHead(pending);
     if (result.state === 'refused') {
+      const head = result.refusal.head; // complete, but announcing a body
+      if (this.pages !== undefined && head !== undefined && isPlainRequest(headersFromRaw(head.rawHeaders))) {
+        this.answerPage(pending, head.method, this.pages.bodyRefused());
+        return;
+      }
       this.refuseConnection(pending, result.refusal.status, 'WS_ERR_HANDSHAKE_BAD_REQUEST', result.refusal.reason);
       return;
     }
@@ -338,16 +362,23 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const { method, url, httpVersion, rawHeaders } = result.head;
     const socket = pending.socket!;
     const request: UpgradeRequestInfo = { method, url, httpVersion, headers: headersFromRaw(rawHeaders), rawHeaders, socket };
-    if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
-      this.refuse(request, pending, Date.now(), 400, 'WS_ERR_HANDSHAKE_BAD_PATH', 'no WebSocket endpoint at this path');
-    } else if (request.headers.upgrade === undefined && request.headers['sec-websocket-key'] === undefined) {
+    if (this.pages !== undefined && isPlainRequest(request.headers)) {
+      this.answerPage(pending, method, this.pages.answer(request));
+    } else if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
+      const status = this.pages !== undefined ? 404 : 400; // beside pages, a path is a resource that is not there
+      this.refuse(request, pending, Date.now(), status, 'WS_ERR_HANDSHAKE_BAD_PATH', 'no WebSocket endpoint at this path');
+    } else if (isPlainRequest(request.headers)) {
       // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
       // tries to be a handshake goes on to upgrade() for the specific reason it fails.
-      const headers = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
-      this.refuse(request, pending, Date.now(), 426, 'WS_ERR_HANDSHAKE_BAD_UPGRADE', 'this endpoint only accepts WebSocket upgrades', headers);
+      this.refuse(request, pending, Date.now(), 426, 'WS_ERR_HANDSHAKE_BAD_UPGRADE', endpointOnly.reason, endpointOnly.headers);
     } else {
       void this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
     }
+  }
+
+  /** `pages`: a plain request's answer, then close (page requests are not upgrade attempts: not counted, not logged). */
+  private answerPage(pending: PendingUpgrade, method: string, answer: PageAnswer): void {
+    endAndDestroy(pending.transport, pageResponse(answer.status, answer.headers, answer.body, { head: method === 'HEAD' }));
   }
 
   /** @internal The head is complete, refused or timed out, or the transport closed: this phase is over. */
@@ -495,6 +526,11 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const forwarded = request.headers['x-forwarded-for'];
     return (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() || undefined;
   }
+}
+
+/** A request that does not try to be a WebSocket handshake (no Upgrade, no Sec-WebSocket-Key): plain HTTP. */
+function isPlainRequest(headers: http.IncomingHttpHeaders): boolean {
+  return headers.upgrade === undefined && headers['sec-websocket-key'] === undefined;
 }
 
 /** The path of a request target, without its query (what the `path` option is compared with). */

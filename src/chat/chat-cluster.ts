@@ -13,6 +13,7 @@ import type { Worker } from 'node:cluster';
 interface ListeningMessage {
   type: 'wsframe-chat-listening';
   url: string;
+  transport: 'native' | 'node';
 }
 /** What the primary tells a worker to stop it (a signal could also hit it straight from a terminal). */
 const STOP = { type: 'wsframe-chat-stop' } as const;
@@ -20,7 +21,7 @@ const STOP = { type: 'wsframe-chat-stop' } as const;
 export async function runChatPrimary(workers: number, stopped: Promise<void>): Promise<number> {
   let stopping = false;
   const alive = new Set<Worker>();
-  const listening = new Map<Worker, string>();
+  const listening = new Map<Worker, ListeningMessage>();
   const allGone = new Promise<void>((resolve) => {
     cluster.on('exit', (worker, code, signal) => {
       alive.delete(worker);
@@ -32,11 +33,12 @@ export async function runChatPrimary(workers: number, stopped: Promise<void>): P
   });
   cluster.on('message', (worker, message: ListeningMessage) => {
     if (message?.type !== 'wsframe-chat-listening') return;
-    listening.set(worker, message.url);
+    listening.set(worker, message);
     if (listening.size === workers) {
       const pids = [...listening.keys()].map((w) => w.process.pid).join(', ');
-      const urls = [...new Set(listening.values())].join(' and '); // one address: the workers share the port
-      process.stdout.write(`wsframe chat listening on ${urls} (open it in a browser; ${workers} workers, pids ${pids})\n`);
+      const urls = [...new Set([...listening.values()].map((m) => m.url))].join(' and '); // one address: the workers share the port
+      const transports = [...new Set([...listening.values()].map((m) => m.transport))].join(' and ');
+      process.stdout.write(`wsframe chat listening on ${urls} (transport ${transports}; open it in a browser; ${workers} workers, pids ${pids})\n`);
     }
   });
   for (let i = 0; i < workers; i++) alive.add(cluster.fork());
@@ -57,8 +59,8 @@ export async function runChatPrimary(workers: number, stopped: Promise<void>): P
 }
 
 /** In a worker: tell the primary where it listens. */
-export function reportListening(url: string): void {
-  const message: ListeningMessage = { type: 'wsframe-chat-listening', url };
+export function reportListening(url: string, transport: 'native' | 'node'): void {
+  const message: ListeningMessage = { type: 'wsframe-chat-listening', url, transport };
   process.send?.(message);
 }
 

@@ -1,7 +1,9 @@
 /**
  * The chat server: one port serves the page (GET / → text/html) and the WebSocket endpoint
- * (`/chat?name=…`), with wsframe attached to a node:http server and every member in one
- * WebSocketCollection.
+ * (`/chat?name=…`), every member in one WebSocketCollection. Over plain HTTP/1.1 the standalone
+ * WebSocketServer serves both (its `pages` option), on the native transport where the addon
+ * loaded; with TLS or HTTP/2 a node:https / node:http2 server serves the page and wsframe is
+ * attached to it. Either way the page's routing (200/405/426/404) is src/hosting/static-pages.ts.
  *
  * A missing or blank name is refused after the upgrade with close code 1008 (serveHandlers finds
  * no handler), not with an HTTP 400 before it: a browser shows its scripts neither the status nor
@@ -9,12 +11,13 @@
  * and reason reach the page's `onclose`.
  */
 import { once } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 import { createPageServer } from '../hosting/page-server.js';
+import type { PageServerOptions } from '../hosting/page-server.js';
+import { StaticPages, pagesListener } from '../hosting/static-pages.js';
 import type { Backplane } from '../backplane/backplane.js';
 import { WebSocketCollection, serveHandlers } from '../handler.js';
 import { refusalResponse } from '../handshake/index.js';
@@ -44,68 +47,78 @@ export interface ChatServerOptions {
   http2?: boolean;
   /** A W3C access log line per WebSocket attempt (`--log`). */
   accessLog?: Writable;
+  /**
+   * Plain HTTP/1.1 (no `tls`, no `http2`): who owns the connections, as the WebSocketServer
+   * option (`--transport`): 'native' by default where the addon loaded, 'node' for net.Socket.
+   * TLS and HTTP/2 are served by node:https / node:http2: always 'node'.
+   */
+  transport?: 'native' | 'node';
 }
 
 export interface ChatServer {
   /** The page's address, e.g. `http://127.0.0.1:8080/`. */
   readonly url: string;
   readonly port: number;
+  /** Which transport holds the connections ('node' with TLS or HTTP/2). */
+  readonly transport: 'native' | 'node';
   /** Close every member with 1001 and stop listening; resolves when all is closed. */
   close(): Promise<void>;
 }
 
 /** Start the chat server; resolves once it listens (rejects if it cannot, e.g. EADDRINUSE). */
 export async function startChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
-  const room = new WebSocketCollection({ backplane: options.backplane, channel: options.channel ?? 'wsframe:chat' });
-  const { listener, server: http, closeConnections } = createPageServer(servePage, options);
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8080;
+  const pages = { '/': { headers: CHAT_PAGE_HEADERS, body: CHAT_PAGE } };
   // Heartbeats let a member whose network vanished (no close frame) leave within a minute.
-  const wss = new WebSocketServer({ server: http, path: CHAT_PATH, pingInterval: 30_000, accessLog: options.accessLog });
+  const endpoint = { path: CHAT_PATH, pingInterval: 30_000, accessLog: options.accessLog };
+  let wss: WebSocketServer;
+  let address: AddressInfo;
+  let stopListening: () => Promise<void>;
+  const { tls, http2 } = options;
+  const overNodeHttp: PageServerOptions | undefined = tls !== undefined ? { tls, http2 } : http2 ? { http2 } : undefined;
+  if (overNodeHttp === undefined) {
+    // Plain HTTP/1.1: the standalone server serves the page too, on its transport (native by default).
+    wss = new WebSocketServer({ ...endpoint, host, port, transport: options.transport, pages });
+    try {
+      await Promise.race([once(wss, 'listening'), once(wss, 'error').then(([error]) => Promise.reject(error))]);
+    } catch (error) {
+      await wss.close();
+      throw error;
+    }
+    address = wss.address() as AddressInfo;
+    stopListening = async () => {};
+  } else {
+    // TLS or HTTP/2: node:https / node:http2 serve the page (net.Socket), the WebSocketServer attaches.
+    const { listener, server: http, closeConnections } = createPageServer(pagesListener(new StaticPages(pages, CHAT_PATH)), overNodeHttp);
+    wss = new WebSocketServer({ ...endpoint, server: http });
+    // Upgrades for other paths: wss leaves them alone, so they get their 404 here.
+    http.on('upgrade', (request: IncomingMessage, socket: Socket) => {
+      if (pathOf(request.url) !== CHAT_PATH) socket.end(refusalResponse(404, 'no WebSocket endpoint at this path'));
+    });
+    listener.listen(port, host);
+    await Promise.race([once(listener, 'listening'), once(listener, 'error').then(([error]) => Promise.reject(error))]);
+    address = listener.address() as AddressInfo;
+    stopListening = async () => {
+      const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
+      closeConnections();
+      await stopped;
+    };
+  }
+  const room = new WebSocketCollection({ backplane: options.backplane, channel: options.channel ?? 'wsframe:chat' });
   serveHandlers(wss, (request) => {
     const name = chatName(request.url);
     return name === undefined ? undefined : new ChatHandler(name, room);
   });
-  // Upgrades for other paths: wss leaves them alone, so they get their 404 here.
-  http.on('upgrade', (request: IncomingMessage, socket: Socket) => {
-    if (pathOf(request.url) !== CHAT_PATH) socket.end(refusalResponse(404, 'no WebSocket endpoint at this path'));
-  });
-
-  listener.listen(options.port ?? 8080, options.host ?? '127.0.0.1');
-  await Promise.race([once(listener, 'listening'), once(listener, 'error').then(([error]) => Promise.reject(error))]);
-  const address = listener.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `${options.tls !== undefined ? 'https' : 'http'}://${host}:${address.port}/`,
+    url: `${options.tls !== undefined ? 'https' : 'http'}://${hostname}:${address.port}/`,
     port: address.port,
+    transport: wss.transport,
     async close() {
-      const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
       await wss.close();
       room.close();
-      closeConnections();
-      await stopped;
+      await stopListening();
     },
   };
-}
-
-type PageRequest = IncomingMessage | Http2ServerRequest;
-type PageResponse = ServerResponse | Http2ServerResponse;
-
-/** GET or HEAD / (any query) → the page; /chat without an upgrade → 426; anything else → 404. */
-function servePage(request: PageRequest, response: PageResponse): void {
-  const path = pathOf(request.url);
-  if (path === '/') {
-    if (request.method === 'GET' || request.method === 'HEAD') {
-      response.writeHead(200, CHAT_PAGE_HEADERS).end(CHAT_PAGE);
-    } else {
-      plain(response, 405, 'only GET and HEAD here', { Allow: 'GET, HEAD' });
-    }
-  } else if (path === CHAT_PATH) {
-    // HTTP/2 has no Upgrade header (RFC 9113 §8.2.2): there a WebSocket comes as an extended CONNECT.
-    plain(response, 426, 'this is the WebSocket endpoint: connect with ws://…/chat?name=…', request.httpVersionMajor === 1 ? { Upgrade: 'websocket' } : {});
-  } else {
-    plain(response, 404, 'not found');
-  }
-}
-
-function plain(response: PageResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  (response as ServerResponse).writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
 }

@@ -34,7 +34,7 @@ export {
   type RequestHeadRefusal,
   type RequestHeadResult,
 } from './request-head.js';
-export { acceptResponse, refusalResponse, type AcceptResponseOptions } from './responses.js';
+export { acceptResponse, pageResponse, refusalResponse, type AcceptResponseOptions } from './responses.js';
 export {
   parseWebSocketUrl,
   upgradeRequestHeaders,

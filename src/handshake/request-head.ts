@@ -45,6 +45,12 @@ export interface RequestHeadRefusal {
   readonly status: 400 | 431 | 501 | 505;
   /** One line for the refusal's body. */
   readonly reason: string;
+  /**
+   * Set when the head itself is complete and well formed and only the body it announces is
+   * refused (a Content-Length that is not 0, or Transfer-Encoding): a server that also serves
+   * pages answers such a request in its own way (src/hosting/static-pages.ts, 413).
+   */
+  readonly head?: RequestHead;
 }
 
 export type RequestHeadResult =
@@ -161,7 +167,7 @@ export class RequestHeadParser {
       const name = this.rawHeaders[i]!.toLowerCase();
       const value = this.rawHeaders[i + 1]!;
       if (name === 'transfer-encoding') {
-        return this.refuse(501, 'request bodies are not accepted: no transfer coding is implemented (RFC 7230 §3.3.1)');
+        return this.refuse(501, 'request bodies are not accepted: no transfer coding is implemented (RFC 7230 §3.3.1)', this.head());
       }
       if (name === 'content-length') {
         if (!/^\d+$/.test(value) || (contentLength !== undefined && contentLength !== value)) {
@@ -171,17 +177,21 @@ export class RequestHeadParser {
       }
     }
     if (contentLength !== undefined && !/^0+$/.test(contentLength)) {
-      return this.refuse(400, 'request bodies are not accepted: what follows the head must be WebSocket frames');
+      return this.refuse(400, 'request bodies are not accepted: what follows the head must be WebSocket frames', this.head());
     }
     this.done = true;
     this.partial = undefined;
+    return this.head();
+  }
+
+  private head(): RequestHead {
     return { method: this.method, url: this.url, httpVersion: this.httpVersion, rawHeaders: this.rawHeaders };
   }
 
-  private refuse(status: RequestHeadRefusal['status'], reason: string): Refused {
+  private refuse(status: RequestHeadRefusal['status'], reason: string, head?: RequestHead): Refused {
     this.done = true;
     this.partial = undefined;
-    return { state: 'refused', refusal: { status, reason } };
+    return { state: 'refused', refusal: head === undefined ? { status, reason } : { status, reason, head } };
   }
 
   /** Keeps the start of an unfinished line; the caller has checked it fits the limit. */

@@ -47,13 +47,36 @@ export function refusalResponse(status: number, reason: string, headers?: ExtraH
   if (!Number.isInteger(status) || status < 400 || status > 599) {
     throw new WebSocketError('WS_ERR_INVALID_STATUS', `${status} is not a 4xx or 5xx status`);
   }
-  const body = Buffer.from(`${reason}\n`, 'utf8');
-  const fields: Array<[string, string]> = [
-    ['Connection', hasHeader(headers, 'upgrade') ? 'Upgrade, close' : 'close'],
-    ['Content-Type', 'text/plain; charset=utf-8'],
-    ['Content-Length', String(body.length)],
-  ];
-  return Buffer.concat([Buffer.from(responseHead(status, fields, headers), 'latin1'), body]);
+  return closingResponse(status, [['Content-Type', 'text/plain; charset=utf-8']], headers, Buffer.from(`${reason}\n`, 'utf8'), true);
+}
+
+/**
+ * The complete bytes of a response to a plain HTTP/1.1 request (a page, or a refusal of one) with
+ * `headers` (Content-Type among them) and `body`, then the connection closes: `Connection: close`,
+ * since the standalone server does not keep connections alive. For a HEAD request (`head: true`)
+ * the body is left out and Content-Length stays the GET's (RFC 9110 §9.3.2, §8.6).
+ */
+export function pageResponse(status: number, headers: ExtraHeaders, body: Uint8Array, options: { readonly head?: boolean } = {}): Buffer {
+  return closingResponse(status, [], headers, body, options.head !== true);
+}
+
+/**
+ * Status line, Connection (listing "Upgrade" too when `headers` has Upgrade, as RFC 7230 §6.7
+ * requires), `fields`, Content-Length, the caller's headers, and the body unless left out.
+ */
+function closingResponse(
+  status: number,
+  fields: ReadonlyArray<[string, string]>,
+  headers: ExtraHeaders | undefined,
+  body: Uint8Array,
+  withBody: boolean,
+): Buffer {
+  const head = responseHead(
+    status,
+    [['Connection', hasHeader(headers, 'upgrade') ? 'Upgrade, close' : 'close'], ...fields, ['Content-Length', String(body.length)]],
+    headers,
+  );
+  return withBody ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
 }
 
 /**

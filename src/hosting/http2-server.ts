@@ -25,6 +25,8 @@ import { pathOf } from '../server.js';
 import type { UpgradeRequestInfo, WebSocketServer } from '../server.js';
 import { Http2StreamTransport } from '../transport/http2-stream-transport.js';
 import type { HandshakeDialect } from './handshake-dialect.js';
+import { pagesListener } from './static-pages.js';
+import type { StaticPages } from './static-pages.js';
 
 /** The HTTP/2 connection preface (RFC 9113 §3.4): how a cleartext port tells HTTP/2 from HTTP/1.1. */
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -101,6 +103,8 @@ export interface StandaloneOptions {
   readonly http2?: boolean | undefined;
   readonly maxHeaderSize: number;
   readonly path: string | undefined;
+  /** The `pages` option: what answers requests that are not WebSockets, instead of 426/400. */
+  readonly pages?: StaticPages | undefined;
 }
 
 /** What the standalone server listens with when it serves TLS or HTTP/2. */
@@ -117,7 +121,8 @@ export interface StandaloneListener {
  *   HTTP/1.1 upgrades reach `onUpgrade` through node:http (allowHTTP1).
  * - Cleartext HTTP/2: prior knowledge (RFC 9113 §3.3) beside HTTP/1.1 on one port, told apart by
  *   the first bytes: the connection preface goes to HTTP/2, anything else to `onSocket`.
- * Requests that are not WebSockets get 426 over HTTP/1.1 and 400 over HTTP/2 (which has no Upgrade).
+ * Requests that are not WebSockets get 426 over HTTP/1.1 and 400 over HTTP/2 (which has no Upgrade),
+ * or with `pages` their page or its refusal.
  */
 export function listenStandalone(
   wss: WebSocketServer,
@@ -138,7 +143,7 @@ export function listenStandalone(
     session.once('close', () => sessions.delete(session));
   });
   h2.on('upgrade', onUpgrade);
-  h2.on('request', refusePlainRequest);
+  h2.on('request', options.pages !== undefined ? pagesListener(options.pages) : refusePlainRequest);
   h2.on('sessionError', ignore);
   attachHttp2(h2, wss, options.path);
   const closeSessions = (): void => {

@@ -1,7 +1,8 @@
 /**
- * A server for pages and their WebSocket endpoint (the chat): node:http, node:https, or with
- * HTTP/2 node:http2 — over TLS with ALPN h2 and http/1.1 (allowHTTP1), in cleartext with HTTP/2
- * by prior knowledge beside HTTP/1.1 on one port (routeByPreface). Whatever the kind, `server`
+ * A server for pages and their WebSocket endpoint (the chat) over TLS or HTTP/2: node:https, or
+ * node:http2 — over TLS with ALPN h2 and http/1.1 (allowHTTP1), in cleartext with HTTP/2 by prior
+ * knowledge beside HTTP/1.1 on one port (routeByPreface). Plain HTTP/1.1 needs none of this: the
+ * standalone WebSocketServer serves pages itself (its `pages` option). Whatever the kind, `server`
  * emits 'request' for pages, 'upgrade' for HTTP/1.1 upgrades and 'stream' for HTTP/2 streams, so a
  * WebSocketServer attached to it takes WebSockets both ways. SETTINGS_ENABLE_CONNECT_PROTOCOL is on
  * whenever HTTP/2 is.
@@ -16,12 +17,15 @@ import { routeByPreface } from './http2-server.js';
 
 export type PageHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
 
-export interface PageServerOptions {
-  /** Serve https (and wss) with this certificate and key. */
-  readonly tls?: SecureContextOptions | undefined;
-  /** Also serve HTTP/2, with WebSockets over it (RFC 8441). */
-  readonly http2?: boolean | undefined;
-}
+/** TLS, HTTP/2, or both. */
+export type PageServerOptions =
+  | {
+      /** Serve https (and wss) with this certificate and key. */
+      readonly tls: SecureContextOptions;
+      /** Also serve HTTP/2, with WebSockets over it (RFC 8441). */
+      readonly http2?: boolean | undefined;
+    }
+  | { readonly tls?: undefined; readonly http2: true };
 
 export interface PageServer {
   /** What listens on the port. */
@@ -37,7 +41,7 @@ export function createPageServer(handler: PageHandler, options: PageServerOption
   let listener: net.Server;
   let server: PageServer['server'];
   if (!options.http2) {
-    listener = server = options.tls !== undefined ? https.createServer({ ...options.tls }, handler) : http.createServer(handler);
+    listener = server = https.createServer({ ...options.tls }, handler);
   } else if (options.tls !== undefined) {
     listener = server = http2.createSecureServer({ ...options.tls, ...h2Settings, allowHTTP1: true }, handler);
   } else {

@@ -45,7 +45,7 @@ export const WEBSOCKET_ERRORS = {
   WS_ERR_HANDSHAKE_BAD_ACCEPT: { closeCode: undefined, meaning: 'Sec-WebSocket-Accept is missing or does not match the key that was sent.' },
   WS_ERR_HANDSHAKE_TIMEOUT: { closeCode: undefined, meaning: 'The opening handshake did not complete within handshakeTimeout (client: no valid answer in time; server: the request head did not arrive in time, HTTP 408).' },
   WS_ERR_HANDSHAKE_BAD_REQUEST: { closeCode: undefined, meaning: 'The request head is malformed, too large, or announces a body (standalone server: HTTP 400, 431, 501, 505).' },
-  WS_ERR_HANDSHAKE_BAD_PATH: { closeCode: undefined, meaning: 'There is no WebSocket endpoint at the request path (standalone server with `path`: HTTP 400).' },
+  WS_ERR_HANDSHAKE_BAD_PATH: { closeCode: undefined, meaning: 'There is no WebSocket endpoint at the request path (standalone server with `path`: HTTP 400; 404 when it serves `pages`).' },
   WS_ERR_HANDSHAKE_UNAVAILABLE: { closeCode: undefined, meaning: 'The server takes no upgrades now: `enabled: false`, shutting down, or at maxConnections (HTTP 503).' },
   WS_ERR_HANDSHAKE_REFUSED: { closeCode: undefined, meaning: 'The verify hook refused the upgrade (its status, 403 by default; 500 when it threw).' },
   WS_ERR_HTTP2_UNSUPPORTED: { closeCode: undefined, meaning: 'connect() was asked for HTTP/2 (`http2: true`), but the server did not pick h2 by ALPN or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3).' },

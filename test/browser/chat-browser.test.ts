@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { browserSuiteRuns, launchChromium } from '../helpers/browser.js';
 import { startChatServer } from '../../src/chat/chat-server.js';
 import type { ChatServer } from '../../src/chat/chat-server.js';
+import { defaultTransport } from '../helpers/servers.js';
 
 const runs = browserSuiteRuns('chat-browser');
 
@@ -67,6 +68,7 @@ describe.skipIf(!runs)('the chat page in Chromium (playwright-core)', () => {
 
   it('two members: join (form and ?name=), talk, leave; markup in names and messages stays text', async () => {
     server = await startChatServer({ host: '127.0.0.1', port: 0 });
+    expect(server.transport).toBe(defaultTransport); // native in the `native` project: page and WebSocket on the addon's port
     const evil = '<script>alert(1)</script>';
 
     const ann = await openPage(server.url);

@@ -4,10 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import * as https from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import WS from 'ws';
 import { startChatServer } from '../../src/chat/chat-server.js';
 import type { ChatServer } from '../../src/chat/chat-server.js';
+import { nativeTransport, transports } from '../../src/transport/native-transport.js';
+import { accessLogRecorder } from '../helpers/access-log.js';
+import { defaultTransport } from '../helpers/servers.js';
+import { selfSignedCertificate } from '../helpers/tls-certificate.js';
 
 const servers: ChatServer[] = [];
 const clients: WS[] = [];
@@ -17,8 +22,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function chat(): Promise<ChatServer> {
-  const server = await startChatServer({ host: '127.0.0.1', port: 0 });
+async function chat(transport?: 'native' | 'node'): Promise<ChatServer> {
+  const server = await startChatServer({ host: '127.0.0.1', port: 0, transport });
   servers.push(server);
   return server;
 }
@@ -40,6 +45,24 @@ async function closeCode(client: WS): Promise<number> {
 }
 
 describe('the chat over WebSocket', () => {
+  it(`plain HTTP runs on the default transport of the standalone server (here ${defaultTransport})`, async () => {
+    expect((await chat()).transport).toBe(defaultTransport);
+  });
+
+  it.each(transports)('transport: %s holds page and members that way; closed, it leaves no connection behind', async (transport) => {
+    const server = await chat(transport);
+    expect(server.transport).toBe(transport);
+    expect((await fetch(server.url)).status).toBe(200);
+    const ann = await join(server, 'Ann');
+    await expect.poll(() => ann.got).toEqual(['Ann joined.', 'Welcome Ann.']);
+    if (transport === 'native') expect(nativeTransport!.stats().connections).toBeGreaterThan(0);
+    const closed = closeCode(ann.client);
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    expect(await closed).toBe(1001);
+    await expect.poll(() => nativeTransport?.stats().connections ?? 0).toBe(0);
+  });
+
   it('three members: joined/Welcome, says, left — each member sees exactly its part, in order', async () => {
     const server = await chat();
     const john = await join(server, 'John');
@@ -112,6 +135,33 @@ describe('the chat over WebSocket', () => {
     await expect.poll(() => mary.got).toEqual(['Mary joined.', 'Welcome Mary.']);
   });
 
+  it('with tls: the page over https and the endpoint as wss:// on one port, on net.Socket (node:https serves the page)', async () => {
+    const certificate = selfSignedCertificate();
+    const server = await startChatServer({ host: '127.0.0.1', port: 0, tls: certificate });
+    servers.push(server);
+    expect([server.url, server.transport]).toEqual([`https://127.0.0.1:${server.port}/`, 'node']);
+    const page = await new Promise<{ status: number; type: string }>((resolve, reject) => {
+      https.get(server.url, { ca: certificate.cert }, (response) => {
+        response.resume();
+        resolve({ status: response.statusCode!, type: String(response.headers['content-type']) });
+      }).on('error', reject);
+    });
+    expect(page).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
+    const client = new WS(`wss://127.0.0.1:${server.port}/chat?name=Ann`, { ca: certificate.cert });
+    clients.push(client);
+    const [welcome] = (await once(client, 'message')) as [Buffer];
+    expect(String(welcome)).toBe('Ann joined.');
+  });
+
+  it('the access log has a line per WebSocket attempt, none for the page', async () => {
+    const log = accessLogRecorder();
+    const server = await startChatServer({ host: '127.0.0.1', port: 0, accessLog: log.stream });
+    servers.push(server);
+    expect((await fetch(server.url)).status).toBe(200);
+    await join(server, 'Ann');
+    await expect.poll(log.requests).toEqual([['GET', '/chat', 'HTTP/1.1', '101']]);
+  });
+
   it('a port in use: startChatServer rejects with EADDRINUSE', async () => {
     const server = await chat();
     await expect(startChatServer({ host: '127.0.0.1', port: server.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
@@ -146,6 +196,14 @@ describe('the page and other HTTP requests', () => {
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(await response.text()).not.toContain('<');
+  });
+
+  it('GET /chat without an upgrade: 426 naming the protocol to upgrade to', async () => {
+    const server = await chat();
+    const response = await fetch(`http://127.0.0.1:${server.port}/chat?name=Ann`);
+    expect(response.status).toBe(426);
+    expect(response.headers.get('upgrade')).toBe('websocket');
+    expect(response.headers.get('sec-websocket-version')).toBe('13');
   });
 
   it('HEAD / → 200 text/html with no body', async () => {

@@ -215,6 +215,22 @@ describe('malformed heads', () => {
     expect(statusOf(parse(chunks).result)).toBe(status);
   });
 
+  it('a refusal of a body alone carries the complete head (a page server answers it its own way); a malformed head none', () => {
+    const chunked = parseText(head('POST /form HTTP/1.1', 'Host: a', 'Transfer-Encoding: chunked'));
+    expect(chunked.state === 'refused' && chunked.refusal.head).toEqual({
+      method: 'POST',
+      url: '/form',
+      httpVersion: '1.1',
+      rawHeaders: ['Host', 'a', 'Transfer-Encoding', 'chunked'],
+    });
+    const sized = parseText(head('GET / HTTP/1.1', 'Content-Length: 5'));
+    expect(sized.state === 'refused' && sized.refusal.head?.rawHeaders).toEqual(['Content-Length', '5']);
+    for (const text of [head('GET / HTTP/1.1', 'Content-Length: abc'), head('GET / HTTP/1.1', 'Host a')]) {
+      const result = parseText(text);
+      expect(result.state === 'refused' && 'head' in result.refusal).toBe(false);
+    }
+  });
+
   it('is refused at the line that breaks it, without waiting for the end of the head', () => {
     const parser = new RequestHeadParser({ maxHeaderSize: 1024 });
     expect(parser.push(Buffer.from('GET / HTTP/1.1\r\nHost : a\r\n')).state).toBe('refused');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptResponse, refusalResponse } from '../../src/handshake/responses.js';
+import { acceptResponse, pageResponse, refusalResponse } from '../../src/handshake/responses.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
@@ -132,5 +132,34 @@ describe('refusalResponse', () => {
     ['Content-Length', { 'content-length': '0' }],
   ])('throws WS_ERR_INVALID_HEADER for %s', (_name, headers) => {
     expect(() => refusalResponse(503, 'busy', headers)).toThrow(expect.objectContaining({ code: 'WS_ERR_INVALID_HEADER' }));
+  });
+});
+
+describe('pageResponse', () => {
+  const html = Buffer.from('<p>héllo</p>\n', 'utf8');
+
+  it('writes status, Connection: close, Content-Length in bytes, the headers, then the body', () => {
+    expect(pageResponse(200, { 'Content-Type': 'text/html; charset=utf-8' }, html).toString('utf8')).toBe(
+      'HTTP/1.1 200 OK\r\n' +
+        'Connection: close\r\n' +
+        'Content-Length: 14\r\n' +
+        'Content-Type: text/html; charset=utf-8\r\n' +
+        '\r\n' +
+        '<p>héllo</p>\n',
+    );
+  });
+
+  it('to HEAD: the same head, Content-Length still the body\'s, and no body (RFC 9110 §9.3.2)', () => {
+    const get = pageResponse(200, { 'Content-Type': 'text/html' }, html);
+    const head = pageResponse(200, { 'Content-Type': 'text/html' }, html, { head: true });
+    expect(head.toString('latin1')).toBe(get.subarray(0, get.indexOf('\r\n\r\n') + 4).toString('latin1'));
+  });
+
+  it('a 426 naming Upgrade lists it in Connection', () => {
+    expect(pageResponse(426, { Upgrade: 'websocket' }, Buffer.alloc(0)).toString('latin1')).toContain('\r\nConnection: Upgrade, close\r\n');
+  });
+
+  it.each([['Connection'], ['content-length']])('throws WS_ERR_INVALID_HEADER for a %s of its own', (name) => {
+    expect(() => pageResponse(200, { [name]: 'x' }, html)).toThrow(expect.objectContaining({ code: 'WS_ERR_INVALID_HEADER' }));
   });
 });

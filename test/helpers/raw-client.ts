@@ -21,6 +21,15 @@ export interface HttpHead {
 
 export const sampleKey = 'dGhlIHNhbXBsZSBub25jZQ==';
 
+/** Sends `request` on a new connection; the response's status and headers, and everything sent until the server closed. */
+export async function answer(port: number, request: string | Buffer): Promise<{ status: number; text: string; headers: Record<string, string> }> {
+  const client = await RawClient.open(port);
+  client.write(request);
+  const head = await client.response();
+  const text = await client.rest();
+  return { status: head.status, text, headers: head.headers };
+}
+
 export function upgradeRequest(port: number, extra: Record<string, string> = {}, path = '/'): string {
   const headers: Record<string, string> = {
     Host: `127.0.0.1:${port}`,

@@ -5,9 +5,16 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, expect } from 'vitest';
 import { WebSocketServer } from '../../src/server.js';
+import { nativeTransport } from '../../src/transport/native-transport.js';
 import type { WebSocketServerOptions } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
 import { binaryPayload, textPayload } from './payloads.js';
+
+/**
+ * The transport a standalone server gets by default in this run: native where the addon loaded,
+ * unless the vitest project `node` set WSFRAME_TRANSPORT=node (vitest.config.mts).
+ */
+export const defaultTransport: 'native' | 'node' = process.env.WSFRAME_TRANSPORT === 'node' || nativeTransport === undefined ? 'node' : 'native';
 
 const running = new Set<WebSocketServer>();
 const runningHttps = new Set<https.Server>();

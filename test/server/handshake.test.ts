@@ -6,16 +6,8 @@ import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from '../../src/server.js';
 import type { UpgradeRequestInfo } from '../../src/server.js';
-import { RawClient, clientFrame, upgradeRequest } from '../helpers/raw-client.js';
+import { RawClient, answer, clientFrame, upgradeRequest } from '../helpers/raw-client.js';
 import { echo, startServer } from '../helpers/servers.js';
-
-async function answer(port: number, request: string): Promise<{ status: number; text: string; headers: Record<string, string> }> {
-  const client = await RawClient.open(port);
-  client.write(request);
-  const head = await client.response();
-  const text = await client.rest();
-  return { status: head.status, text, headers: head.headers };
-}
 
 describe('refusals', () => {
   const cases: Array<[string, number, (port: number) => string]> = [
