@@ -266,7 +266,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         (error) => this.emit('error', error),
       );
     } else if (standalone && tlsOrHttp2) {
-      this.standaloneHttp = listenStandalone(this, { ...o, path: o.path, pages: this.pages }, this.onSocket, this.onUpgrade);
+      this.standaloneHttp = listenStandalone(this, { ...o, path: o.path, pages: this.pages }, this.onSocket, this.onStandaloneUpgrade);
       const server = this.standaloneHttp.server;
       this.listener = server;
       server.on('error', (error) => this.emit('error', error));
@@ -321,6 +321,24 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     await Promise.all(closed);
   }
 
+  /** Standalone with `path`: an upgrade for another path is refused (the port is ours, no one else answers it). */
+  private refuseBadPath(request: UpgradeRequestInfo, pending: PendingUpgrade): void {
+    const status = this.pages !== undefined ? 404 : 400; // beside pages, a path is a resource that is not there
+    this.refuse(request, pending, Date.now(), status, 'WS_ERR_HANDSHAKE_BAD_PATH', 'no WebSocket endpoint at this path');
+  }
+
+  /** Standalone over node:https or node:http2 (HTTP/1.1 upgrades): every upgrade gets an answer. */
+  private readonly onStandaloneUpgrade = (request: http.IncomingMessage, socket: Socket, head: Buffer): void => {
+    if (this.options.path === undefined || pathOf(request.url) === this.options.path) {
+      this.handleUpgrade(request, socket, head);
+      return;
+    }
+    const transport = new NodeSocketTransport(socket);
+    const pending = new PendingUpgrade(this, transport, socket, clock());
+    transport.setListener(pending);
+    this.refuseBadPath(request, pending);
+  };
+
   /** Attached: upgrade requests for other paths are left to other 'upgrade' listeners. */
   private readonly onUpgrade = (request: http.IncomingMessage, socket: Socket, head: Buffer): void => {
     if (this.options.path !== undefined && pathOf(request.url) !== this.options.path) return;
@@ -365,8 +383,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (this.pages !== undefined && isPlainRequest(request.headers)) {
       this.answerPage(pending, method, this.pages.answer(request));
     } else if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
-      const status = this.pages !== undefined ? 404 : 400; // beside pages, a path is a resource that is not there
-      this.refuse(request, pending, Date.now(), status, 'WS_ERR_HANDSHAKE_BAD_PATH', 'no WebSocket endpoint at this path');
+      this.refuseBadPath(request, pending);
     } else if (isPlainRequest(request.headers)) {
       // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
       // tries to be a handshake goes on to upgrade() for the specific reason it fails.

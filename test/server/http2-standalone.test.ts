@@ -52,6 +52,17 @@ describe('standalone WebSocketServer with tls and http2', () => {
     expect(overH2.getCloseStatus()?.code).toBe(1001);
   });
 
+  it('TLS + http2 with a path: an HTTP/1.1 upgrade for another path is refused with 400, not left hanging', async () => {
+    const { server, port } = await startServer({ tls: { key: certificate.key, cert: certificate.cert }, http2: true, path: '/ws' }, echo);
+    const refused = connect(`wss://127.0.0.1:${port}/other`, { ca: certificate.cert });
+    await expect(refused).rejects.toMatchObject({ message: expect.stringContaining('400') });
+    expect(server.stats.statuses).toEqual({ 400: 1 });
+    const accepted = await connect(`wss://127.0.0.1:${port}/ws`, { ca: certificate.cert });
+    expect(server.stats.statuses).toEqual({ 400: 1, 101: 1 });
+    await accepted.close();
+    await server.close();
+  });
+
   it('cleartext + http2: prior-knowledge HTTP/2 and HTTP/1.1 on one port, told apart by the preface', async () => {
     const { server, port } = await startServer({ http2: true }, echo);
     const overH2 = await connect(`ws://127.0.0.1:${port}/`, { http2: true });
