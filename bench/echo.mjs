@@ -129,10 +129,12 @@ export function machine() {
 
 /** Starts a server process and resolves { name, pid, port, child } once it prints `listening`. */
 export function startServer(name, nodeArgs, scriptArgs, options = {}) {
-  // options.command: what starts node (bench/lib/uws.mjs: through another glibc's loader).
+  // options.command: what starts node (bench/lib/uws.mjs: through another glibc's loader);
+  // options.env: variables added to this process's environment.
   const [command, ...prefix] = options.command ?? [process.execPath];
   const child = spawn(command, [...prefix, ...nodeArgs, ...scriptArgs], {
     cwd: root,
+    env: { ...process.env, ...options.env },
     stdio: options.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
