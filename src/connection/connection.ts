@@ -174,24 +174,22 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   /** TransportListener: bytes arrived (also the bytes that came with the upgrade request). */
   onData(chunk: Uint8Array): void {
-    this.lastActivity = this.settings.sweeper.now;
-    // Sends made by listeners while the chunk is parsed go out together, in one write, at the end.
-    this.flags |= RECEIVING;
-    try {
-      this.protocol.receiveData(chunk);
-    } finally {
-      this.flags &= ~RECEIVING;
-    }
-    this.offerPayloadTarget();
-    this.flush();
+    this.receive(chunk, 0);
   }
 
   /** TransportListener: `bytes` more were read into the payload target (offerPayloadTarget). */
   onFilled(bytes: number): void {
+    this.receive(undefined, bytes);
+  }
+
+  /** A chunk, or else `inPlace` bytes read into the payload target, to the protocol. */
+  private receive(chunk: Uint8Array | undefined, inPlace: number): void {
     this.lastActivity = this.settings.sweeper.now;
+    // Sends made by listeners while the bytes are parsed go out together, in one write, at the end.
     this.flags |= RECEIVING;
     try {
-      this.protocol.receiveDataInPlace(bytes);
+      if (chunk !== undefined) this.protocol.receiveData(chunk);
+      else this.protocol.receiveDataInPlace(inPlace);
     } finally {
       this.flags &= ~RECEIVING;
     }
