@@ -24,7 +24,6 @@ import type { Sweepable } from './connection/sweeper.js';
 import {
   AllowedOrigins,
   RequestHeadParser,
-  headersFromRaw,
   refusalResponse,
   selectSubprotocol,
 } from './handshake/index.js';
@@ -47,7 +46,8 @@ import type { HandshakeDialect } from './hosting/handshake-dialect.js';
 import { attachHttp2, isHttp2Server, listenStandalone } from './hosting/http2-server.js';
 import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
-import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
+import { channels, publishHandshakeFailed, publishOpen } from './diagnostics.js';
+import { StandaloneRequest } from './hosting/standalone-request.js';
 import { NativeListener, NativeSocketAddresses, nativeTransport } from './transport/native-transport.js';
 
 /** The verify hook's answer: accept (optionally attaching the authenticated user), or refuse. */
@@ -293,6 +293,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       const listener = this.listener;
       const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const pending of this.readingHead) pending.transport.destroy(); // requests still arriving
+      if (this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
       await Promise.all(closed);
       this.standaloneHttp?.closeSessions();
       await stopped;
@@ -333,14 +334,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       this.refuseConnection(pending, result.refusal.status, 'WS_ERR_HANDSHAKE_BAD_REQUEST', result.refusal.reason);
       return;
     }
-    // The bytes after the head wait in the transport for the connection (it resumes reading).
-    pending.transport.pause();
-    const { method, url, httpVersion, rawHeaders } = result.head;
-    const socket = pending.socket!;
-    const request: UpgradeRequestInfo = { method, url, httpVersion, headers: headersFromRaw(rawHeaders), rawHeaders, socket };
-    if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
+    const request = new StandaloneRequest(result.head, pending.socket!);
+    if (this.options.path !== undefined && pathOf(request.url) !== this.options.path) {
       this.refuse(request, pending, Date.now(), 400, 'WS_ERR_HANDSHAKE_BAD_PATH', 'no WebSocket endpoint at this path');
-    } else if (request.headers.upgrade === undefined && request.headers['sec-websocket-key'] === undefined) {
+    } else if (!request.hasUpgradeOrKey()) {
       // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
       // tries to be a handshake goes on to upgrade() for the specific reason it fails.
       const headers = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
@@ -354,10 +351,13 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   stopReadingHead(pending: PendingUpgrade): void {
     pending.parser = undefined;
     if (!this.readingHead.delete(pending)) return;
-    if (this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
+    // The sweep leaves the sweeper at its next tick once no head is arriving (sweepHeadTimeouts),
+    // not here: clients that connect one after another would start and stop its timer each time.
+    if (this.readingHead.size === 0 && this.closing) this.sweeper.delete(this.headTimeouts);
   }
 
   private sweepHeadTimeouts(now: number): void {
+    if (this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
     for (const pending of this.readingHead) {
       if (elapsed(pending.accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
       this.stopReadingHead(pending);
@@ -400,6 +400,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     let user: unknown;
     let extraHeaders: Record<string, string | string[]> | undefined;
     if (o.verify !== undefined) {
+      // What the client sends next waits in the transport while verify runs (the connection
+      // resumes reading). Without verify, the connection takes the transport in this same turn.
+      pending.transport.pause();
       this.pendingHandshakes++;
       let result: VerifyResult;
       try {
@@ -447,7 +450,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         : new WebSocket(transport, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
-    publishOpen('server', client, transport, request.socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);
+    // Only when someone listens: reading `headers` makes them (src/hosting/standalone-request.ts).
+    if (channels.open.hasSubscribers) {
+      publishOpen('server', client, transport, request.socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);
+    }
     this.emit('connection', client, request);
     // The head's bytes go in first, then the connection resumes reading (unless taking them paused it).
     client.receiveInitial(head);

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { withoutOws } from './header-values.js';
 
 /**
  * An incremental parser for the head of an HTTP/1.1 request (RFC 7230 §3): request line and
@@ -61,11 +62,9 @@ export interface RequestHeadOptions {
 type Refused = Extract<RequestHeadResult, { state: 'refused' }>;
 
 const INCOMPLETE: RequestHeadResult = { state: 'incomplete' };
-const LF = 0x0a;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/(\d)\.(\d)$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const OWS_EDGES = /^[ \t]+|[ \t]+$/g;
 
 export class RequestHeadParser {
   private readonly maxHeaderSize: number;
@@ -91,20 +90,25 @@ export class RequestHeadParser {
   push(chunk: Uint8Array): RequestHeadResult {
     if (this.done) throw new Error('RequestHeadParser: the head is already complete or refused');
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // One string for the chunk, not one per line (a head usually arrives whole: one conversion
+    // per connection). At most the bytes the head may still take, and one more to show that it
+    // is too large: what lies further can only be frames, or a head refused with 431 anyway.
+    const end = Math.min(bytes.length, this.maxHeaderSize - this.size + 1);
+    const text = bytes.toString('latin1', 0, end);
     let position = 0;
-    while (position < bytes.length) {
-      const lf = bytes.indexOf(LF, position);
+    while (position < text.length) {
+      const lf = text.indexOf('\n', position);
       if (lf === -1) {
         // An unfinished line. Once it holds maxHeaderSize bytes the head can only end past the
         // limit, so refuse now rather than keep more.
-        this.size += bytes.length - position;
+        this.size += text.length - position;
         if (this.size >= this.maxHeaderSize) return this.refuse(431, 'request header block too large');
-        this.keep(bytes.subarray(position));
+        this.keep(bytes.subarray(position, end));
         return INCOMPLETE;
       }
       this.size += lf + 1 - position;
       if (this.size > this.maxHeaderSize) return this.refuse(431, 'request header block too large');
-      let line = bytes.toString('latin1', position, lf);
+      let line = text.slice(position, lf);
       if (this.partialLength > 0) {
         line = this.partial!.toString('latin1', 0, this.partialLength) + line;
         this.partialLength = 0;
@@ -146,7 +150,7 @@ export class RequestHeadParser {
         ? this.refuse(400, 'whitespace between a header name and its colon (RFC 7230 §3.2.4)')
         : this.refuse(400, `header name ${JSON.stringify(name)} is not a token (RFC 7230 §3.2)`);
     }
-    const value = content.slice(colon + 1).replace(OWS_EDGES, '');
+    const value = withoutOws(content, colon + 1);
     if (!FIELD_VALUE.test(value)) {
       return this.refuse(400, `the value of header ${name} contains a control character (RFC 7230 §3.2.6)`);
     }
@@ -158,12 +162,15 @@ export class RequestHeadParser {
   private complete(): RequestHead | Refused {
     let contentLength: string | undefined;
     for (let i = 0; i < this.rawHeaders.length; i += 2) {
-      const name = this.rawHeaders[i]!.toLowerCase();
+      const name = this.rawHeaders[i]!;
       const value = this.rawHeaders[i + 1]!;
-      if (name === 'transfer-encoding') {
+      // Only these two names matter here: lower-case just the names of their lengths.
+      if (name.length !== 17 && name.length !== 14) continue;
+      const lowerCase = name.toLowerCase();
+      if (lowerCase === 'transfer-encoding') {
         return this.refuse(501, 'request bodies are not accepted: no transfer coding is implemented (RFC 7230 §3.3.1)');
       }
-      if (name === 'content-length') {
+      if (lowerCase === 'content-length') {
         if (!/^\d+$/.test(value) || (contentLength !== undefined && contentLength !== value)) {
           return this.refuse(400, 'invalid Content-Length (RFC 7230 §3.3.2)');
         }

@@ -102,7 +102,7 @@ export function validateUpgradeRequest(
 
   const fields = validateWebSocketFields(headers, options);
   if (!fields.ok) return fields;
-  return { ...fields, key };
+  return { ok: true, key, protocols: fields.protocols, extensions: fields.extensions, origin: fields.origin };
 }
 
 /** What the request offers once its WebSocket fields (items 6–9) checked out. */
@@ -183,31 +183,40 @@ function isHttp11OrLater(httpVersion: string): boolean {
   return major > 1 || (major === 1 && Number(match[2]) >= 1);
 }
 
-/** Header lookups over `rawHeaders`, by lower-cased name, keeping every line. */
+/**
+ * Header lookups over `rawHeaders`, by lower-cased name, keeping every line. A request has a
+ * dozen lines or so: two arrays scanned in order cost less to make than a map of lists, and are
+ * made for every handshake a server answers.
+ */
 export class RequestHeaders {
-  private readonly valuesByName = new Map<string, string[]>();
+  private readonly names: string[] = [];
+  private readonly values: string[] = [];
 
   constructor(rawHeaders: readonly string[]) {
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!.toLowerCase();
-      const values = this.valuesByName.get(name) ?? [];
-      values.push(rawHeaders[i + 1]!.trim());
-      this.valuesByName.set(name, values);
+      this.names.push(rawHeaders[i]!.toLowerCase());
+      this.values.push(rawHeaders[i + 1]!.trim());
     }
   }
 
   count(name: string): number {
-    return this.valuesByName.get(name)?.length ?? 0;
+    let count = 0;
+    for (const candidate of this.names) if (candidate === name) count++;
+    return count;
   }
 
   /** The value of a header that may appear once; undefined when absent or repeated. */
   single(name: string): string | undefined {
-    const values = this.valuesByName.get(name);
-    return values?.length === 1 ? values[0] : undefined;
+    const first = this.names.indexOf(name);
+    return first !== -1 && this.names.indexOf(name, first + 1) === -1 ? this.values[first] : undefined;
   }
 
   /** All lines of a list header joined into one list (RFC 7230 §3.2.2). */
   list(name: string): string {
-    return (this.valuesByName.get(name) ?? []).join(', ');
+    let joined: string | undefined;
+    for (let i = 0; i < this.names.length; i++) {
+      if (this.names[i] === name) joined = joined === undefined ? this.values[i]! : `${joined}, ${this.values[i]!}`;
+    }
+    return joined ?? '';
   }
 }
