@@ -42,7 +42,7 @@ import { formatExtensionList } from './handshake/header-values.js';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport, TransportListener } from './transport/transport.js';
 import { endAndDestroy, http1Dialect } from './hosting/handshake-dialect.js';
-import type { HandshakeDialect } from './hosting/handshake-dialect.js';
+import type { AcceptableHandshake, HandshakeDialect } from './hosting/handshake-dialect.js';
 import { attachHttp2, isHttp2Server, listenStandalone } from './hosting/http2-server.js';
 import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
@@ -278,7 +278,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const transport = new NodeSocketTransport(socket);
     const pending = new PendingUpgrade(this, transport, socket, clock());
     transport.setListener(pending);
-    void this.upgrade(request, pending, head);
+    this.upgrade(request, pending, head);
   }
 
   /** Close every connection with 1001 (going away), stop listening, resolve when all are gone. */
@@ -343,7 +343,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       const headers = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
       this.refuse(request, pending, Date.now(), 426, 'WS_ERR_HANDSHAKE_BAD_UPGRADE', 'this endpoint only accepts WebSocket upgrades', headers);
     } else {
-      void this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
+      this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
     }
   }
 
@@ -378,7 +378,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
    * The one upgrade decision, whatever the mode: refuse with a complete response and close, or
    * write the 101 and hand the transport to a connection, which then becomes its listener.
    */
-  private async upgrade(request: UpgradeRequestInfo, pending: PendingUpgrade, head: Buffer): Promise<void> {
+  private upgrade(request: UpgradeRequestInfo, pending: PendingUpgrade, head: Buffer): void {
     const started = Date.now();
     const o = this.options;
 
@@ -396,39 +396,58 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'too many connections');
       return;
     }
+    // Without verify the connection opens in this same turn: no promise per handshake.
+    if (o.verify !== undefined) void this.verifyThenOpen(o.verify, request, pending, head, started, verdict);
+    else this.open(request, pending, head, started, verdict, undefined, undefined);
+  }
 
-    let user: unknown;
-    let extraHeaders: Record<string, string | string[]> | undefined;
-    if (o.verify !== undefined) {
-      // What the client sends next waits in the transport while verify runs (the connection
-      // resumes reading). Without verify, the connection takes the transport in this same turn.
-      pending.transport.pause();
-      this.pendingHandshakes++;
-      let result: VerifyResult;
-      try {
-        result = await o.verify(request);
-      } catch (error) {
-        this.emit('verifyError', error);
-        result = { accept: false, status: 500, reason: 'verification failed' };
-      } finally {
-        this.pendingHandshakes--;
-      }
-      if (pending.closed) return;
-      if (this.closing) {
-        this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'server shutting down');
-        return;
-      }
-      if (result === false || (typeof result === 'object' && !result.accept)) {
-        const refusal = typeof result === 'object' && !result.accept ? result : undefined;
-        this.refuse(request, pending, started, refusal?.status ?? 403, 'WS_ERR_HANDSHAKE_REFUSED', refusal?.reason ?? 'forbidden', refusal?.headers);
-        return;
-      }
-      if (typeof result === 'object') {
-        user = result.user;
-        extraHeaders = result.headers;
-      }
+  /** The verify hook decides: refuse with its status, or open with the user and headers it gave. */
+  private async verifyThenOpen(
+    verify: NonNullable<WebSocketServerOptions['verify']>,
+    request: UpgradeRequestInfo,
+    pending: PendingUpgrade,
+    head: Buffer,
+    started: number,
+    verdict: AcceptableHandshake,
+  ): Promise<void> {
+    // What the client sends next waits in the transport while verify runs (the connection
+    // resumes reading).
+    pending.transport.pause();
+    this.pendingHandshakes++;
+    let result: VerifyResult;
+    try {
+      result = await verify(request);
+    } catch (error) {
+      this.emit('verifyError', error);
+      result = { accept: false, status: 500, reason: 'verification failed' };
+    } finally {
+      this.pendingHandshakes--;
     }
+    if (pending.closed) return;
+    if (this.closing) {
+      this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'server shutting down');
+      return;
+    }
+    if (result === false || (typeof result === 'object' && !result.accept)) {
+      const refusal = typeof result === 'object' && !result.accept ? result : undefined;
+      this.refuse(request, pending, started, refusal?.status ?? 403, 'WS_ERR_HANDSHAKE_REFUSED', refusal?.reason ?? 'forbidden', refusal?.headers);
+      return;
+    }
+    const accepted = typeof result === 'object' ? result : undefined;
+    this.open(request, pending, head, started, verdict, accepted?.user, accepted?.headers);
+  }
 
+  /** Accept: negotiate, write the 101, hand the transport to a new connection, announce it. */
+  private open(
+    request: UpgradeRequestInfo,
+    pending: PendingUpgrade,
+    head: Buffer,
+    started: number,
+    verdict: AcceptableHandshake,
+    user: unknown,
+    extraHeaders: Record<string, string | string[]> | undefined,
+  ): void {
+    const o = this.options;
     const selector = o.protocols;
     const protocol =
       selector === undefined
@@ -464,7 +483,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const pending = new PendingUpgrade(this, transport, request.socket, clock());
     pending.dialect = dialect;
     transport.setListener(pending);
-    void this.upgrade(request, pending, Buffer.alloc(0));
+    this.upgrade(request, pending, Buffer.alloc(0));
   }
 
   /** @internal ClientRegistry: a connection is gone. */

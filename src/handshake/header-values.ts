@@ -28,9 +28,8 @@ export function isToken(text: string): boolean {
   return TOKEN.test(text);
 }
 
-/** `text` from `start` on without the optional whitespace (SP, HTAB) at either end (RFC 7230 §3.2.3). */
-export function withoutOws(text: string, start = 0): string {
-  let stop = text.length;
+/** `text[start, stop)` without the optional whitespace (SP, HTAB) at either end (RFC 7230 §3.2.3). */
+export function withoutOws(text: string, start = 0, stop = text.length): string {
   while (start < stop && isOws(text.charCodeAt(start))) start++;
   while (stop > start && isOws(text.charCodeAt(stop - 1))) stop--;
   return text.slice(start, stop);

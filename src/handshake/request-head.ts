@@ -62,6 +62,9 @@ export interface RequestHeadOptions {
 type Refused = Extract<RequestHeadResult, { state: 'refused' }>;
 
 const INCOMPLETE: RequestHeadResult = { state: 'incomplete' };
+const CR = 0x0d;
+const SP = 0x20;
+const HTAB = 0x09;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/(\d)\.(\d)$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -108,28 +111,37 @@ export class RequestHeadParser {
       }
       this.size += lf + 1 - position;
       if (this.size > this.maxHeaderSize) return this.refuse(431, 'request header block too large');
-      let line = text.slice(position, lf);
-      if (this.partialLength > 0) {
-        line = this.partial!.toString('latin1', 0, this.partialLength) + line;
-        this.partialLength = 0;
-      }
+      const start = position;
       position = lf + 1;
-      const result = this.line(line);
+      let result: RequestHead | Refused | undefined;
+      if (this.partialLength > 0) {
+        const line = this.partial!.toString('latin1', 0, this.partialLength) + text.slice(start, lf);
+        this.partialLength = 0;
+        result = this.line(line, 0, line.length);
+      } else {
+        result = this.line(text, start, lf);
+      }
       if (result === undefined) continue;
       return 'state' in result ? result : { state: 'complete', head: result, bodyStart: position };
     }
     return INCOMPLETE;
   }
 
-  /** One line without its LF: the head once it is complete, a refusal, or undefined for more. */
-  private line(line: string): RequestHead | Refused | undefined {
+  /**
+   * One line without its LF, `text[start, end)` (indices, not a slice: a string less per line):
+   * the head once it is complete, a refusal, or undefined for more.
+   */
+  private line(text: string, start: number, end: number): RequestHead | Refused | undefined {
     // RFC 7230 §3: every line ends in CRLF; CR anywhere else fails the patterns below.
-    if (!line.endsWith('\r')) return this.refuse(400, 'a line ends in a bare LF (RFC 7230 §3 requires CRLF)');
-    const content = line.slice(0, -1);
+    if (end === start || text.charCodeAt(end - 1) !== CR) {
+      return this.refuse(400, 'a line ends in a bare LF (RFC 7230 §3 requires CRLF)');
+    }
+    const contentEnd = end - 1;
+    const empty = contentEnd === start;
 
     if (this.httpVersion === '') {
-      if (content === '') return undefined; // §3.5: empty lines before the request line are skipped
-      const match = REQUEST_LINE.exec(content);
+      if (empty) return undefined; // §3.5: empty lines before the request line are skipped
+      const match = REQUEST_LINE.exec(text.slice(start, contentEnd));
       if (match === null) return this.refuse(400, 'malformed request line (RFC 7230 §3.1.1)');
       if (match[3] !== '1') return this.refuse(505, `HTTP/${match[3]}.${match[4]} is not supported (RFC 7230 §2.6)`);
       this.method = match[1]!;
@@ -138,19 +150,20 @@ export class RequestHeadParser {
       return undefined;
     }
 
-    if (content === '') return this.complete();
-    if (content[0] === ' ' || content[0] === '\t') {
+    if (empty) return this.complete();
+    const first = text.charCodeAt(start);
+    if (first === SP || first === HTAB) {
       return this.refuse(400, 'obsolete line folding in a header (RFC 7230 §3.2.4)');
     }
-    const colon = content.indexOf(':');
-    if (colon === -1) return this.refuse(400, 'a header line without a colon (RFC 7230 §3.2)');
-    const name = content.slice(0, colon);
+    const colon = text.indexOf(':', start);
+    if (colon === -1 || colon >= contentEnd) return this.refuse(400, 'a header line without a colon (RFC 7230 §3.2)');
+    const name = text.slice(start, colon);
     if (!TOKEN.test(name)) {
       return /[ \t]$/.test(name)
         ? this.refuse(400, 'whitespace between a header name and its colon (RFC 7230 §3.2.4)')
         : this.refuse(400, `header name ${JSON.stringify(name)} is not a token (RFC 7230 §3.2)`);
     }
-    const value = withoutOws(content, colon + 1);
+    const value = withoutOws(text, colon + 1, contentEnd);
     if (!FIELD_VALUE.test(value)) {
       return this.refuse(400, `the value of header ${name} contains a control character (RFC 7230 §3.2.6)`);
     }

@@ -177,6 +177,7 @@ export function refuse(
 }
 
 function isHttp11OrLater(httpVersion: string): boolean {
+  if (httpVersion === '1.1') return true; // nearly every request: no pattern to run
   const match = /^(\d+)\.(\d+)$/.exec(httpVersion);
   if (match === null) return false;
   const major = Number(match[1]);
@@ -185,18 +186,17 @@ function isHttp11OrLater(httpVersion: string): boolean {
 
 /**
  * Header lookups over `rawHeaders`, by lower-cased name, keeping every line. A request has a
- * dozen lines or so: two arrays scanned in order cost less to make than a map of lists, and are
- * made for every handshake a server answers.
+ * dozen lines or so: the lower-cased names scanned in order cost less to make than a map of
+ * lists, and are made for every handshake a server answers. Values are trimmed when read.
  */
 export class RequestHeaders {
-  private readonly names: string[] = [];
-  private readonly values: string[] = [];
+  /** names[i] is the lower-cased name of rawHeaders[2 * i]. */
+  private readonly names: string[];
 
-  constructor(rawHeaders: readonly string[]) {
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      this.names.push(rawHeaders[i]!.toLowerCase());
-      this.values.push(rawHeaders[i + 1]!.trim());
-    }
+  constructor(private readonly rawHeaders: readonly string[]) {
+    const count = rawHeaders.length >> 1;
+    this.names = new Array<string>(count);
+    for (let i = 0; i < count; i++) this.names[i] = rawHeaders[2 * i]!.toLowerCase();
   }
 
   count(name: string): number {
@@ -208,15 +208,19 @@ export class RequestHeaders {
   /** The value of a header that may appear once; undefined when absent or repeated. */
   single(name: string): string | undefined {
     const first = this.names.indexOf(name);
-    return first !== -1 && this.names.indexOf(name, first + 1) === -1 ? this.values[first] : undefined;
+    return first !== -1 && this.names.indexOf(name, first + 1) === -1 ? this.value(first) : undefined;
   }
 
   /** All lines of a list header joined into one list (RFC 7230 §3.2.2). */
   list(name: string): string {
     let joined: string | undefined;
     for (let i = 0; i < this.names.length; i++) {
-      if (this.names[i] === name) joined = joined === undefined ? this.values[i]! : `${joined}, ${this.values[i]!}`;
+      if (this.names[i] === name) joined = joined === undefined ? this.value(i) : `${joined}, ${this.value(i)}`;
     }
     return joined ?? '';
+  }
+
+  private value(index: number): string {
+    return this.rawHeaders[2 * index + 1]!.trim();
   }
 }
