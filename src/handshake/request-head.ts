@@ -62,6 +62,7 @@ export interface RequestHeadOptions {
 type Refused = Extract<RequestHeadResult, { state: 'refused' }>;
 
 const INCOMPLETE: RequestHeadResult = { state: 'incomplete' };
+const LF = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
 const HTAB = 0x09;
@@ -93,34 +94,28 @@ export class RequestHeadParser {
   push(chunk: Uint8Array): RequestHeadResult {
     if (this.done) throw new Error('RequestHeadParser: the head is already complete or refused');
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    // One string for the chunk, not one per line (a head usually arrives whole: one conversion
-    // per connection). At most the bytes the head may still take, and one more to show that it
-    // is too large: what lies further can only be frames, or a head refused with 431 anyway.
-    const end = Math.min(bytes.length, this.maxHeaderSize - this.size + 1);
-    const text = bytes.toString('latin1', 0, end);
     let position = 0;
-    while (position < text.length) {
-      const lf = text.indexOf('\n', position);
+    while (position < bytes.length) {
+      const lf = bytes.indexOf(LF, position);
       if (lf === -1) {
         // An unfinished line. Once it holds maxHeaderSize bytes the head can only end past the
         // limit, so refuse now rather than keep more.
-        this.size += text.length - position;
+        this.size += bytes.length - position;
         if (this.size >= this.maxHeaderSize) return this.refuse(431, 'request header block too large');
-        this.keep(bytes.subarray(position, end));
+        this.keep(bytes.subarray(position));
         return INCOMPLETE;
       }
       this.size += lf + 1 - position;
       if (this.size > this.maxHeaderSize) return this.refuse(431, 'request header block too large');
-      const start = position;
-      position = lf + 1;
-      let result: RequestHead | Refused | undefined;
+      // A string per line, not one for the whole head: what a connection keeps (its url, a
+      // subprotocol, an X-Forwarded-For hop) may be a slice of it, and keeps the whole string alive.
+      let line = bytes.toString('latin1', position, lf);
       if (this.partialLength > 0) {
-        const line = this.partial!.toString('latin1', 0, this.partialLength) + text.slice(start, lf);
+        line = this.partial!.toString('latin1', 0, this.partialLength) + line;
         this.partialLength = 0;
-        result = this.line(line, 0, line.length);
-      } else {
-        result = this.line(text, start, lf);
       }
+      position = lf + 1;
+      const result = this.line(line);
       if (result === undefined) continue;
       return 'state' in result ? result : { state: 'complete', head: result, bodyStart: position };
     }
@@ -128,20 +123,19 @@ export class RequestHeadParser {
   }
 
   /**
-   * One line without its LF, `text[start, end)` (indices, not a slice: a string less per line):
-   * the head once it is complete, a refusal, or undefined for more.
+   * One line without its LF: the head once it is complete, a refusal, or undefined for more. The
+   * line is read by index up to its CR, not sliced without it: a string less per line.
    */
-  private line(text: string, start: number, end: number): RequestHead | Refused | undefined {
+  private line(line: string): RequestHead | Refused | undefined {
     // RFC 7230 §3: every line ends in CRLF; CR anywhere else fails the patterns below.
-    if (end === start || text.charCodeAt(end - 1) !== CR) {
+    const contentEnd = line.length - 1;
+    if (contentEnd < 0 || line.charCodeAt(contentEnd) !== CR) {
       return this.refuse(400, 'a line ends in a bare LF (RFC 7230 §3 requires CRLF)');
     }
-    const contentEnd = end - 1;
-    const empty = contentEnd === start;
 
     if (this.httpVersion === '') {
-      if (empty) return undefined; // §3.5: empty lines before the request line are skipped
-      const match = REQUEST_LINE.exec(text.slice(start, contentEnd));
+      if (contentEnd === 0) return undefined; // §3.5: empty lines before the request line are skipped
+      const match = REQUEST_LINE.exec(line.slice(0, contentEnd));
       if (match === null) return this.refuse(400, 'malformed request line (RFC 7230 §3.1.1)');
       if (match[3] !== '1') return this.refuse(505, `HTTP/${match[3]}.${match[4]} is not supported (RFC 7230 §2.6)`);
       this.method = match[1]!;
@@ -150,20 +144,20 @@ export class RequestHeadParser {
       return undefined;
     }
 
-    if (empty) return this.complete();
-    const first = text.charCodeAt(start);
+    if (contentEnd === 0) return this.complete();
+    const first = line.charCodeAt(0);
     if (first === SP || first === HTAB) {
       return this.refuse(400, 'obsolete line folding in a header (RFC 7230 §3.2.4)');
     }
-    const colon = text.indexOf(':', start);
-    if (colon === -1 || colon >= contentEnd) return this.refuse(400, 'a header line without a colon (RFC 7230 §3.2)');
-    const name = text.slice(start, colon);
+    const colon = line.indexOf(':');
+    if (colon === -1) return this.refuse(400, 'a header line without a colon (RFC 7230 §3.2)');
+    const name = line.slice(0, colon);
     if (!TOKEN.test(name)) {
       return /[ \t]$/.test(name)
         ? this.refuse(400, 'whitespace between a header name and its colon (RFC 7230 §3.2.4)')
         : this.refuse(400, `header name ${JSON.stringify(name)} is not a token (RFC 7230 §3.2)`);
     }
-    const value = withoutOws(text, colon + 1, contentEnd);
+    const value = withoutOws(line, colon + 1, contentEnd);
     if (!FIELD_VALUE.test(value)) {
       return this.refuse(400, `the value of header ${name} contains a control character (RFC 7230 §3.2.6)`);
     }
