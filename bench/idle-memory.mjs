@@ -1,7 +1,8 @@
 /**
  * Idle connections (issue 3): server memory per idle WebSocket connection, for wsframe (its
  * `echo` CLI), ws (bench/ws-echo-server.mjs) and the floor any Node socket server pays
- * (bench/net-floor-server.mjs: a bare `net` server answering a fixed 101).
+ * (bench/net-floor-server.mjs: a bare `net` server answering a fixed 101); for the server CPU to
+ * open them, also the native transport's floor (native-floor: bench/native-floor-server.mjs).
  *
  *   node bench/idle-memory.mjs [--counts 10000,19000] [--rounds 3] [--snapshot-count 2000]
  *                              [--servers wsframe,ws,floor] [--connect-limit 60] [--settle 1]
@@ -61,6 +62,8 @@ const servers = {
   uws: ['bench/uws-echo-server.mjs', '--host', '127.0.0.1', '--port', '0'],
   ws: ['bench/ws-echo-server.mjs', '--host', '127.0.0.1', '--port', '0'],
   floor: ['bench/net-floor-server.mjs', '--host', '127.0.0.1', '--port', '0'],
+  // The native transport with a fixed 101 and nothing else: what opening costs before wsframe's handshake.
+  'native-floor': ['bench/native-floor-server.mjs', '--host', '127.0.0.1', '--port', '0'],
 };
 const nodeArgs = ['--expose-gc', '-r', './bench/idle-hook.cjs'];
 
