@@ -59,7 +59,8 @@ export type VerifyResult =
 /**
  * An upgrade request as `verify` and 'connection' listeners see it. A node:http
  * `IncomingMessage` is one: attached mode and `handleUpgrade` pass it on as it is. The
- * standalone server reads requests itself and hands out a plain object with these fields.
+ * standalone server reads requests itself and hands out its own object with these fields
+ * (src/hosting/standalone-request.ts: `headers` made when first read).
  */
 export interface UpgradeRequestInfo {
   readonly method?: string | undefined;
