@@ -61,7 +61,6 @@ const work = join(root, 'bench', '.work');
 const servers = {
   // issue 9: the native transport is the default; wsframe-node is net.Socket's.
   wsframe: ['bin/wsframe.js', 'echo', '--host', '127.0.0.1', '--port', '0'],
-  'wsframe-base': ['/tmp/open-base/bin/wsframe.js', 'echo', '--host', '127.0.0.1', '--port', '0'],
   'wsframe-node': ['bin/wsframe.js', 'echo', '--host', '127.0.0.1', '--port', '0', '--transport', 'node'],
   uws: ['bench/uws-echo-server.mjs', '--host', '127.0.0.1', '--port', '0'],
   ws: ['bench/ws-echo-server.mjs', '--host', '127.0.0.1', '--port', '0'],

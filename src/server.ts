@@ -322,7 +322,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const pending = new PendingUpgrade(this, transport, socket, clock(), parser);
     transport.setListener(pending);
     this.readingHead.add(pending);
-    if (this.readingHead.size === 1 && this.options.handshakeTimeout > 0) this.sweeper.add(this.headTimeouts);
+    // (Each operand read on every call: V8 optimizes this before the first with size 1 arrives.)
+    if (this.options.handshakeTimeout > 0 && this.readingHead.size === 1) this.sweeper.add(this.headTimeouts);
     transport.resume();
   }
 
@@ -354,7 +355,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (!this.readingHead.delete(pending)) return;
     // The sweep leaves the sweeper at its next tick once no head is arriving (sweepHeadTimeouts),
     // not here: clients that connect one after another would start and stop its timer each time.
-    if (this.readingHead.size === 0 && this.closing) this.sweeper.delete(this.headTimeouts);
+    if (this.closing && this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
   }
 
   private sweepHeadTimeouts(now: number): void {
@@ -462,7 +463,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const forwardedFor = this.forwardedFor(request);
     this.accessLog?.write(request, remoteAddressOf(transport, forwardedFor), status, started);
 
-    const info = { protocol: protocol ?? '', extensions: formatExtensionList(extensions), url: request.url ?? '/', user, forwardedFor };
+    const extensionList = extensions.length === 0 ? '' : formatExtensionList(extensions);
+    const info = { protocol: protocol ?? '', extensions: extensionList, url: request.url ?? '/', user, forwardedFor };
     const codec = deflate !== undefined ? new DeflateCodec(deflate.parameters, 'server', this.deflate!) : undefined;
     const client =
       o.api === 'fragment'
