@@ -1,11 +1,12 @@
 /**
  * Idle connections (issue 3): server memory per idle WebSocket connection, for wsframe (its
  * `echo` CLI), ws (bench/ws-echo-server.mjs) and the floor any Node socket server pays
- * (bench/net-floor-server.mjs: a bare `net` server answering a fixed 101).
+ * (bench/net-floor-server.mjs: a bare `net` server answering a fixed 101); for the server CPU to
+ * open them, also the native transport's floor (native-floor: bench/native-floor-server.mjs).
  *
  *   node bench/idle-memory.mjs [--counts 10000,19000] [--rounds 3] [--snapshot-count 2000]
  *                              [--servers wsframe,ws,floor] [--connect-limit 60] [--settle 1]
- *                              [--clients 1] [--write]
+ *                              [--clients 1] [--reopen] [--write]
  *
  * Each server runs in its own process, started with --expose-gc and bench/idle-hook.cjs
  * preloaded (measurements over IPC, the servers untouched); bench/loadgen.c in idle mode opens
@@ -46,6 +47,9 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '1' },
     // Load generator processes that open the connections together (time to open).
     clients: { type: 'string', default: '1' },
+    // Then close them and open as many again in the same server: the server CPU to open with its
+    // code already compiled (the first open includes V8 compiling the handshake path).
+    reopen: { type: 'boolean', default: false },
   },
 });
 const counts = args.counts.split(',').map(Number);
@@ -61,6 +65,8 @@ const servers = {
   uws: ['bench/uws-echo-server.mjs', '--host', '127.0.0.1', '--port', '0'],
   ws: ['bench/ws-echo-server.mjs', '--host', '127.0.0.1', '--port', '0'],
   floor: ['bench/net-floor-server.mjs', '--host', '127.0.0.1', '--port', '0'],
+  // The native transport with a fixed 101 and nothing else: what opening costs before wsframe's handshake.
+  'native-floor': ['bench/native-floor-server.mjs', '--host', '127.0.0.1', '--port', '0'],
 };
 const nodeArgs = ['--expose-gc', '-r', './bench/idle-hook.cjs'];
 
@@ -125,6 +131,14 @@ async function measure(binary, name, conns) {
     await sleep(Number(args.settle) * 1000);
     const after = await ask(server, { cmd: 'measure' });
     await closeIdle(client);
+    let reopenCpu;
+    if (args.reopen) {
+      await sleep(1000); // the server's closes of the first ones
+      const cpuAgain = procCpuSeconds(server.pid);
+      const again = await openIdle(binary, server.port, conns);
+      reopenCpu = (procCpuSeconds(server.pid) - cpuAgain) * (client.ready.connected / again.ready.connected);
+      await closeIdle(again);
+    }
     const per = (key) => (after[key] - before[key]) / client.ready.connected;
     return {
       name,
@@ -133,6 +147,7 @@ async function measure(binary, name, conns) {
       failed: client.ready.failed,
       connectSeconds: client.ready.connect_s,
       openCpu,
+      reopenCpu,
       rss: per('rss'),
       heapUsed: per('heapUsed'),
       external: per('external'),
@@ -223,7 +238,8 @@ async function main() {
         results.push(r);
         console.error(
           `round ${round + 1}/${rounds} ${String(conns).padStart(6)} ${name.padEnd(8)} connected ${r.connected} ` +
-            `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s, server CPU ${r.openCpu.toFixed(2)} s; ` +
+            `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s, server CPU ${r.openCpu.toFixed(2)} s` +
+            `${r.reopenCpu !== undefined ? `, opening again ${r.reopenCpu.toFixed(2)} s` : ''}; ` +
             `RSS ${round0(r.rssBefore / 1024)} → ${round0(r.rssAfter / 1024)} KiB)`,
         );
       }

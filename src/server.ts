@@ -24,7 +24,6 @@ import type { Sweepable } from './connection/sweeper.js';
 import {
   AllowedOrigins,
   RequestHeadParser,
-  headersFromRaw,
   refusalResponse,
   selectSubprotocol,
 } from './handshake/index.js';
@@ -43,11 +42,12 @@ import { formatExtensionList } from './handshake/header-values.js';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport, TransportListener } from './transport/transport.js';
 import { endAndDestroy, http1Dialect } from './hosting/handshake-dialect.js';
-import type { HandshakeDialect } from './hosting/handshake-dialect.js';
+import type { AcceptableHandshake, HandshakeDialect } from './hosting/handshake-dialect.js';
 import { attachHttp2, isHttp2Server, listenStandalone } from './hosting/http2-server.js';
 import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
-import { publishHandshakeFailed, publishOpen } from './diagnostics.js';
+import { channels, publishHandshakeFailed, publishOpen } from './diagnostics.js';
+import { StandaloneRequest } from './hosting/standalone-request.js';
 import { NativeListener, NativeSocketAddresses, nativeTransport } from './transport/native-transport.js';
 import { StaticPages, endpointOnly } from './hosting/static-pages.js';
 import type { PageAnswer, StaticPage } from './hosting/static-pages.js';
@@ -62,7 +62,8 @@ export type VerifyResult =
 /**
  * An upgrade request as `verify` and 'connection' listeners see it. A node:http
  * `IncomingMessage` is one: attached mode and `handleUpgrade` pass it on as it is. The
- * standalone server reads requests itself and hands out a plain object with these fields.
+ * standalone server reads requests itself and hands out its own object with these fields
+ * (src/hosting/standalone-request.ts: `headers` made when first read).
  */
 export interface UpgradeRequestInfo {
   readonly method?: string | undefined;
@@ -297,7 +298,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const transport = new NodeSocketTransport(socket);
     const pending = new PendingUpgrade(this, transport, socket, clock());
     transport.setListener(pending);
-    void this.upgrade(request, pending, head);
+    this.upgrade(request, pending, head);
   }
 
   /** Close every connection with 1001 (going away), stop listening, resolve when all are gone. */
@@ -312,6 +313,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       const listener = this.listener;
       const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const pending of this.readingHead) pending.transport.destroy(); // requests still arriving
+      if (this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
       await Promise.all(closed);
       this.standaloneHttp?.closeSessions();
       await stopped;
@@ -357,7 +359,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const pending = new PendingUpgrade(this, transport, socket, clock(), parser);
     transport.setListener(pending);
     this.readingHead.add(pending);
-    if (this.readingHead.size === 1 && this.options.handshakeTimeout > 0) this.sweeper.add(this.headTimeouts);
+    // (Each operand read on every call: V8 optimizes this before the first with size 1 arrives.)
+    if (this.options.handshakeTimeout > 0 && this.readingHead.size === 1) this.sweeper.add(this.headTimeouts);
     transport.resume();
   }
 
@@ -368,28 +371,24 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.stopReadingHead(pending);
     if (result.state === 'refused') {
       const head = result.refusal.head; // complete, but announcing a body
-      if (this.pages !== undefined && head !== undefined && isPlainRequest(headersFromRaw(head.rawHeaders))) {
+      if (this.pages !== undefined && head !== undefined && !new StandaloneRequest(head, pending.socket!).hasUpgradeOrKey()) {
         this.answerPage(pending, head.method, this.pages.bodyRefused());
         return;
       }
       this.refuseConnection(pending, result.refusal.status, 'WS_ERR_HANDSHAKE_BAD_REQUEST', result.refusal.reason);
       return;
     }
-    // The bytes after the head wait in the transport for the connection (it resumes reading).
-    pending.transport.pause();
-    const { method, url, httpVersion, rawHeaders } = result.head;
-    const socket = pending.socket!;
-    const request: UpgradeRequestInfo = { method, url, httpVersion, headers: headersFromRaw(rawHeaders), rawHeaders, socket };
-    if (this.pages !== undefined && isPlainRequest(request.headers)) {
-      this.answerPage(pending, method, this.pages.answer(request));
-    } else if (this.options.path !== undefined && pathOf(url) !== this.options.path) {
+    const request = new StandaloneRequest(result.head, pending.socket!);
+    if (this.pages !== undefined && !request.hasUpgradeOrKey()) {
+      this.answerPage(pending, request.method, this.pages.answer(request));
+    } else if (this.options.path !== undefined && pathOf(request.url) !== this.options.path) {
       this.refuseBadPath(request, pending);
-    } else if (isPlainRequest(request.headers)) {
+    } else if (!request.hasUpgradeOrKey()) {
       // A plain HTTP request: this endpoint only speaks WebSocket (RFC 7231 §6.5.15). One that
       // tries to be a handshake goes on to upgrade() for the specific reason it fails.
       this.refuse(request, pending, Date.now(), 426, 'WS_ERR_HANDSHAKE_BAD_UPGRADE', endpointOnly.reason, endpointOnly.headers);
     } else {
-      void this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
+      this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
     }
   }
 
@@ -402,10 +401,13 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   stopReadingHead(pending: PendingUpgrade): void {
     pending.parser = undefined;
     if (!this.readingHead.delete(pending)) return;
-    if (this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
+    // The sweep leaves the sweeper at its next tick once no head is arriving (sweepHeadTimeouts),
+    // not here: clients that connect one after another would start and stop its timer each time.
+    if (this.closing && this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
   }
 
   private sweepHeadTimeouts(now: number): void {
+    if (this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
     for (const pending of this.readingHead) {
       if (elapsed(pending.accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
       this.stopReadingHead(pending);
@@ -426,8 +428,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
    * The one upgrade decision, whatever the mode: refuse with a complete response and close, or
    * write the 101 and hand the transport to a connection, which then becomes its listener.
    */
-  private async upgrade(request: UpgradeRequestInfo, pending: PendingUpgrade, head: Buffer): Promise<void> {
-    const started = Date.now();
+  private upgrade(request: UpgradeRequestInfo, pending: PendingUpgrade, head: Buffer): void {
+    // For the access log's time taken: no clock read per handshake without one.
+    const started = this.accessLog !== undefined ? Date.now() : 0;
     const o = this.options;
 
     if (!o.enabled || this.closing) {
@@ -444,36 +447,58 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'too many connections');
       return;
     }
+    // Without verify the connection opens in this same turn: no promise per handshake.
+    if (o.verify !== undefined) void this.verifyThenOpen(o.verify, request, pending, head, started, verdict);
+    else this.open(request, pending, head, started, verdict, undefined, undefined);
+  }
 
-    let user: unknown;
-    let extraHeaders: Record<string, string | string[]> | undefined;
-    if (o.verify !== undefined) {
-      this.pendingHandshakes++;
-      let result: VerifyResult;
-      try {
-        result = await o.verify(request);
-      } catch (error) {
-        this.emit('verifyError', error);
-        result = { accept: false, status: 500, reason: 'verification failed' };
-      } finally {
-        this.pendingHandshakes--;
-      }
-      if (pending.closed) return;
-      if (this.closing) {
-        this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'server shutting down');
-        return;
-      }
-      if (result === false || (typeof result === 'object' && !result.accept)) {
-        const refusal = typeof result === 'object' && !result.accept ? result : undefined;
-        this.refuse(request, pending, started, refusal?.status ?? 403, 'WS_ERR_HANDSHAKE_REFUSED', refusal?.reason ?? 'forbidden', refusal?.headers);
-        return;
-      }
-      if (typeof result === 'object') {
-        user = result.user;
-        extraHeaders = result.headers;
-      }
+  /** The verify hook decides: refuse with its status, or open with the user and headers it gave. */
+  private async verifyThenOpen(
+    verify: NonNullable<WebSocketServerOptions['verify']>,
+    request: UpgradeRequestInfo,
+    pending: PendingUpgrade,
+    head: Buffer,
+    started: number,
+    verdict: AcceptableHandshake,
+  ): Promise<void> {
+    // What the client sends next waits in the transport while verify runs (the connection
+    // resumes reading).
+    pending.transport.pause();
+    this.pendingHandshakes++;
+    let result: VerifyResult;
+    try {
+      result = await verify(request);
+    } catch (error) {
+      this.emit('verifyError', error);
+      result = { accept: false, status: 500, reason: 'verification failed' };
+    } finally {
+      this.pendingHandshakes--;
     }
+    if (pending.closed) return;
+    if (this.closing) {
+      this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'server shutting down');
+      return;
+    }
+    if (result === false || (typeof result === 'object' && !result.accept)) {
+      const refusal = typeof result === 'object' && !result.accept ? result : undefined;
+      this.refuse(request, pending, started, refusal?.status ?? 403, 'WS_ERR_HANDSHAKE_REFUSED', refusal?.reason ?? 'forbidden', refusal?.headers);
+      return;
+    }
+    const accepted = typeof result === 'object' ? result : undefined;
+    this.open(request, pending, head, started, verdict, accepted?.user, accepted?.headers);
+  }
 
+  /** Accept: negotiate, write the 101, hand the transport to a new connection, announce it. */
+  private open(
+    request: UpgradeRequestInfo,
+    pending: PendingUpgrade,
+    head: Buffer,
+    started: number,
+    verdict: AcceptableHandshake,
+    user: unknown,
+    extraHeaders: Record<string, string | string[]> | undefined,
+  ): void {
+    const o = this.options;
     const selector = o.protocols;
     const protocol =
       selector === undefined
@@ -487,7 +512,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const forwardedFor = this.forwardedFor(request);
     this.accessLog?.write(request, remoteAddressOf(transport, forwardedFor), status, started);
 
-    const info = { protocol: protocol ?? '', extensions: formatExtensionList(extensions), url: request.url ?? '/', user, forwardedFor };
+    const extensionList = extensions.length === 0 ? '' : formatExtensionList(extensions);
+    const info = { protocol: protocol ?? '', extensions: extensionList, url: request.url ?? '/', user, forwardedFor };
     const codec = deflate !== undefined ? new DeflateCodec(deflate.parameters, 'server', this.deflate!) : undefined;
     const client =
       o.api === 'fragment'
@@ -495,7 +521,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         : new WebSocket(transport, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
-    publishOpen('server', client, transport, request.socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);
+    // Only when someone listens: reading `headers` makes them (src/hosting/standalone-request.ts).
+    if (channels.open.hasSubscribers) {
+      publishOpen('server', client, transport, request.socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);
+    }
     this.emit('connection', client, request);
     // The head's bytes go in first, then the connection resumes reading (unless taking them paused it).
     client.receiveInitial(head);
@@ -506,7 +535,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const pending = new PendingUpgrade(this, transport, request.socket, clock());
     pending.dialect = dialect;
     transport.setListener(pending);
-    void this.upgrade(request, pending, Buffer.alloc(0));
+    this.upgrade(request, pending, Buffer.alloc(0));
   }
 
   /** @internal ClientRegistry: a connection is gone. */
@@ -543,11 +572,6 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const forwarded = request.headers['x-forwarded-for'];
     return (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() || undefined;
   }
-}
-
-/** A request that does not try to be a WebSocket handshake (no Upgrade, no Sec-WebSocket-Key): plain HTTP. */
-function isPlainRequest(headers: http.IncomingHttpHeaders): boolean {
-  return headers.upgrade === undefined && headers['sec-websocket-key'] === undefined;
 }
 
 /** The path of a request target, without its query (what the `path` option is compared with). */

@@ -23,11 +23,20 @@ export interface Extension {
 // tchar (RFC 7230 §3.2.6).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
-// Optional whitespace around list elements (RFC 7230 §3.2.3).
-const OUTER_OWS = /^[ \t]+|[ \t]+$/g;
 
 export function isToken(text: string): boolean {
   return TOKEN.test(text);
+}
+
+/** `text[start, stop)` without the optional whitespace (SP, HTAB) at either end (RFC 7230 §3.2.3). */
+export function withoutOws(text: string, start = 0, stop = text.length): string {
+  while (start < stop && isOws(text.charCodeAt(start))) start++;
+  while (stop > start && isOws(text.charCodeAt(stop - 1))) stop--;
+  return text.slice(start, stop);
+}
+
+function isOws(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 /**
@@ -37,7 +46,7 @@ export function isToken(text: string): boolean {
 export function splitList(header: string): string[] {
   return header
     .split(',')
-    .map((element) => element.replace(OUTER_OWS, ''))
+    .map((element) => withoutOws(element))
     .filter((element) => element !== '');
 }
 
@@ -48,6 +57,8 @@ export function splitList(header: string): string[] {
  */
 export function listContainsToken(header: string, token: string): boolean {
   const wanted = token.toLowerCase();
+  // Most such headers hold one element ("Upgrade: websocket"): no list to make for them.
+  if (!header.includes(',')) return withoutOws(header).toLowerCase() === wanted;
   return splitList(header).some((element) => element.toLowerCase() === wanted);
 }
 

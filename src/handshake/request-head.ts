@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { withoutOws } from './header-values.js';
 
 /**
  * An incremental parser for the head of an HTTP/1.1 request (RFC 7230 §3): request line and
@@ -68,10 +69,12 @@ type Refused = Extract<RequestHeadResult, { state: 'refused' }>;
 
 const INCOMPLETE: RequestHeadResult = { state: 'incomplete' };
 const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const HTAB = 0x09;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/(\d)\.(\d)$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const OWS_EDGES = /^[ \t]+|[ \t]+$/g;
 
 export class RequestHeadParser {
   private readonly maxHeaderSize: number;
@@ -110,6 +113,8 @@ export class RequestHeadParser {
       }
       this.size += lf + 1 - position;
       if (this.size > this.maxHeaderSize) return this.refuse(431, 'request header block too large');
+      // A string per line, not one for the whole head: what a connection keeps (its url, a
+      // subprotocol, an X-Forwarded-For hop) may be a slice of it, and keeps the whole string alive.
       let line = bytes.toString('latin1', position, lf);
       if (this.partialLength > 0) {
         line = this.partial!.toString('latin1', 0, this.partialLength) + line;
@@ -123,15 +128,20 @@ export class RequestHeadParser {
     return INCOMPLETE;
   }
 
-  /** One line without its LF: the head once it is complete, a refusal, or undefined for more. */
+  /**
+   * One line without its LF: the head once it is complete, a refusal, or undefined for more. The
+   * line is read by index up to its CR, not sliced without it: a string less per line.
+   */
   private line(line: string): RequestHead | Refused | undefined {
     // RFC 7230 §3: every line ends in CRLF; CR anywhere else fails the patterns below.
-    if (!line.endsWith('\r')) return this.refuse(400, 'a line ends in a bare LF (RFC 7230 §3 requires CRLF)');
-    const content = line.slice(0, -1);
+    const contentEnd = line.length - 1;
+    if (contentEnd < 0 || line.charCodeAt(contentEnd) !== CR) {
+      return this.refuse(400, 'a line ends in a bare LF (RFC 7230 §3 requires CRLF)');
+    }
 
     if (this.httpVersion === '') {
-      if (content === '') return undefined; // §3.5: empty lines before the request line are skipped
-      const match = REQUEST_LINE.exec(content);
+      if (contentEnd === 0) return undefined; // §3.5: empty lines before the request line are skipped
+      const match = REQUEST_LINE.exec(line.slice(0, contentEnd));
       if (match === null) return this.refuse(400, 'malformed request line (RFC 7230 §3.1.1)');
       if (match[3] !== '1') return this.refuse(505, `HTTP/${match[3]}.${match[4]} is not supported (RFC 7230 §2.6)`);
       this.method = match[1]!;
@@ -140,19 +150,20 @@ export class RequestHeadParser {
       return undefined;
     }
 
-    if (content === '') return this.complete();
-    if (content[0] === ' ' || content[0] === '\t') {
+    if (contentEnd === 0) return this.complete();
+    const first = line.charCodeAt(0);
+    if (first === SP || first === HTAB) {
       return this.refuse(400, 'obsolete line folding in a header (RFC 7230 §3.2.4)');
     }
-    const colon = content.indexOf(':');
+    const colon = line.indexOf(':');
     if (colon === -1) return this.refuse(400, 'a header line without a colon (RFC 7230 §3.2)');
-    const name = content.slice(0, colon);
+    const name = line.slice(0, colon);
     if (!TOKEN.test(name)) {
       return /[ \t]$/.test(name)
         ? this.refuse(400, 'whitespace between a header name and its colon (RFC 7230 §3.2.4)')
         : this.refuse(400, `header name ${JSON.stringify(name)} is not a token (RFC 7230 §3.2)`);
     }
-    const value = content.slice(colon + 1).replace(OWS_EDGES, '');
+    const value = withoutOws(line, colon + 1, contentEnd);
     if (!FIELD_VALUE.test(value)) {
       return this.refuse(400, `the value of header ${name} contains a control character (RFC 7230 §3.2.6)`);
     }
@@ -164,12 +175,15 @@ export class RequestHeadParser {
   private complete(): RequestHead | Refused {
     let contentLength: string | undefined;
     for (let i = 0; i < this.rawHeaders.length; i += 2) {
-      const name = this.rawHeaders[i]!.toLowerCase();
+      const name = this.rawHeaders[i]!;
       const value = this.rawHeaders[i + 1]!;
-      if (name === 'transfer-encoding') {
+      // Only these two names matter here: lower-case just the names of their lengths.
+      if (name.length !== 17 && name.length !== 14) continue;
+      const lowerCase = name.toLowerCase();
+      if (lowerCase === 'transfer-encoding') {
         return this.refuse(501, 'request bodies are not accepted: no transfer coding is implemented (RFC 7230 §3.3.1)', this.head());
       }
-      if (name === 'content-length') {
+      if (lowerCase === 'content-length') {
         if (!/^\d+$/.test(value) || (contentLength !== undefined && contentLength !== value)) {
           return this.refuse(400, 'invalid Content-Length (RFC 7230 §3.3.2)');
         }

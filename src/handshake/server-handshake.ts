@@ -102,7 +102,7 @@ export function validateUpgradeRequest(
 
   const fields = validateWebSocketFields(headers, options);
   if (!fields.ok) return fields;
-  return { ...fields, key };
+  return { ok: true, key, protocols: fields.protocols, extensions: fields.extensions, origin: fields.origin };
 }
 
 /** What the request offers once its WebSocket fields (items 6–9) checked out. */
@@ -177,37 +177,50 @@ export function refuse(
 }
 
 function isHttp11OrLater(httpVersion: string): boolean {
+  if (httpVersion === '1.1') return true; // nearly every request: no pattern to run
   const match = /^(\d+)\.(\d+)$/.exec(httpVersion);
   if (match === null) return false;
   const major = Number(match[1]);
   return major > 1 || (major === 1 && Number(match[2]) >= 1);
 }
 
-/** Header lookups over `rawHeaders`, by lower-cased name, keeping every line. */
+/**
+ * Header lookups over `rawHeaders`, by lower-cased name, keeping every line. A request has a
+ * dozen lines or so: the lower-cased names scanned in order cost less to make than a map of
+ * lists, and are made for every handshake a server answers. Values are trimmed when read.
+ */
 export class RequestHeaders {
-  private readonly valuesByName = new Map<string, string[]>();
+  /** names[i] is the lower-cased name of rawHeaders[2 * i]. */
+  private readonly names: string[];
 
-  constructor(rawHeaders: readonly string[]) {
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!.toLowerCase();
-      const values = this.valuesByName.get(name) ?? [];
-      values.push(rawHeaders[i + 1]!.trim());
-      this.valuesByName.set(name, values);
-    }
+  constructor(private readonly rawHeaders: readonly string[]) {
+    const count = rawHeaders.length >> 1;
+    this.names = new Array<string>(count);
+    for (let i = 0; i < count; i++) this.names[i] = rawHeaders[2 * i]!.toLowerCase();
   }
 
   count(name: string): number {
-    return this.valuesByName.get(name)?.length ?? 0;
+    let count = 0;
+    for (const candidate of this.names) if (candidate === name) count++;
+    return count;
   }
 
   /** The value of a header that may appear once; undefined when absent or repeated. */
   single(name: string): string | undefined {
-    const values = this.valuesByName.get(name);
-    return values?.length === 1 ? values[0] : undefined;
+    const first = this.names.indexOf(name);
+    return first !== -1 && this.names.indexOf(name, first + 1) === -1 ? this.value(first) : undefined;
   }
 
   /** All lines of a list header joined into one list (RFC 7230 §3.2.2). */
   list(name: string): string {
-    return (this.valuesByName.get(name) ?? []).join(', ');
+    let joined: string | undefined;
+    for (let i = 0; i < this.names.length; i++) {
+      if (this.names[i] === name) joined = joined === undefined ? this.value(i) : `${joined}, ${this.value(i)}`;
+    }
+    return joined ?? '';
+  }
+
+  private value(index: number): string {
+    return this.rawHeaders[2 * index + 1]!.trim();
   }
 }

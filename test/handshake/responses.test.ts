@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { acceptResponse, pageResponse, refusalResponse } from '../../src/handshake/responses.js';
+import { computeAccept } from '../../src/handshake/accept-key.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
@@ -17,6 +19,18 @@ describe('acceptResponse', () => {
 
   it('takes a precomputed accept value instead of the key', () => {
     expect(acceptResponse({ accept: ACCEPT })).toEqual(acceptResponse({ key: KEY }));
+  });
+
+  // A key alone takes a shortcut (fixed lines around the accept value); the same answer made
+  // field by field, as with a precomputed accept or empty extras, must be the same bytes.
+  it('gives the same bytes for a key alone as field by field, for many keys', () => {
+    for (let i = 0; i < 200; i++) {
+      const key = randomBytes(16).toString('base64');
+      const plain = acceptResponse({ key });
+      expect(plain.toString('latin1')).toContain(`\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`);
+      expect(plain).toEqual(acceptResponse({ accept: computeAccept(key) }));
+      expect(plain).toEqual(acceptResponse({ key, headers: {}, extensions: [] }));
+    }
   });
 
   it('adds the protocol, the extensions and extra headers in that order', () => {

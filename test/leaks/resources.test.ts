@@ -119,6 +119,32 @@ it('heartbeats and timeouts of many connections run from one sweep timer, not on
   }
 });
 
+it('the handshake timeout of clients that connect one after another runs on one sweep timer, not one per connection', async () => {
+  let intervals = 0;
+  const setI = globalThis.setInterval;
+  globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => (/[\\/]src[\\/]/.test(new Error().stack ?? '') && intervals++, setI(...args))) as typeof setInterval;
+  const before = resources();
+  try {
+    // No heartbeat or idle timeout: the head timeouts are the sweeper's only member, and each
+    // handshake ends before the next client connects.
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handshakeTimeout: 5000 });
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    for (let i = 0; i < 5; i++) {
+      const client = await RawClient.upgraded(port);
+      await expect.poll(() => server.clients.size).toBe(1);
+      client.destroy();
+      await expect.poll(() => server.clients.size).toBe(0);
+    }
+    expect(intervals).toBe(1);
+    await server.close();
+    expect(pendingTimers.size).toBe(0); // closing took the sweep off its timer
+    await expect.poll(() => resources(), { timeout: 5000 }).toEqual(before);
+  } finally {
+    globalThis.setInterval = setI;
+  }
+});
+
 it('wsframe/web sessions of every kind leave no socket, immediate or timer behind', async () => {
   const before = resources();
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, closeTimeout: 200, verify: (request) => !request.url?.includes('refuse') });
