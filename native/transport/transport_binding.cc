@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <cmath>
+#include <cstring>
 #include <unordered_map>
 #include <vector>
 
@@ -90,6 +91,9 @@ class Binding final : public EventSink {
            length);
       return;
     }
+    // The buffer's memory is uninitialised (it may hold bytes freed by other connections), and
+    // JavaScript can reach all of it through the view's .buffer: zero what the read left.
+    std::memset(bytes + length, 0, kReadBufferSize - length);
     napi_ref handed = lent_buffer_;
     lent_buffer_ = nullptr;
     lent_ = nullptr;

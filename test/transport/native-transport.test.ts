@@ -211,7 +211,11 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     const readBufferSize = nativeTransport!.stats().readBufferSize;
     const long = views.filter((view) => view.length >= readBufferSize / 4);
     expect(long.length).toBeGreaterThan(0);
-    for (const view of long) expect(view.buffer.byteLength).toBe(readBufferSize); // the read buffer, handed over
+    for (const view of long) {
+      expect(view.buffer.byteLength).toBe(readBufferSize); // the read buffer, handed over
+      // What the read did not fill is zeroed: no stale memory (another connection's bytes) behind the view.
+      expect(new Uint8Array(view.buffer, view.byteOffset + view.length).every((byte) => byte === 0)).toBe(true);
+    }
     const short = views.filter((view) => view.length < readBufferSize / 4);
     expect(short.length).toBeGreaterThan(0);
     for (const view of short) expect(view.buffer.byteLength).toBeLessThan(readBufferSize); // a copy of its own
