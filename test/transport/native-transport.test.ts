@@ -237,6 +237,21 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     socket.destroy();
   });
 
+  it('a peer that leaves in the middle of a target: the connection closes once, its target is dropped, nothing is left', async () => {
+    const { port, next } = await listen();
+    const socket = await client(port);
+    const recorder = await next(0);
+    const target = new Uint8Array(512 * 1024);
+    expect(recorder.transport.readInto(target)).toBe(true);
+    socket.write(Buffer.alloc(100 * 1024, 9)); // a fifth of it, then gone
+    await expect.poll(() => target[100 * 1024 - 1]).toBe(9);
+    socket.destroy();
+    await expect.poll(() => recorder.events).toEqual(['end', 'close']);
+    expect(recorder.filled).toEqual([]); // not full, and under a second: nothing reported
+    expect(recorder.transport.readInto(new Uint8Array(10))).toBe(false); // the handle is stale
+    expect(nativeTransport!.stats().connections).toBe(0);
+  });
+
   it('a target whose ArrayBuffer was detached is never written: the connection closes with an error, the process goes on', async () => {
     const { port, next } = await listen();
     const socket = await client(port);
