@@ -248,7 +248,7 @@ napi_value number(napi_env env, double value) {
 
 // ---- functions -----------------------------------------------------------------------------
 
-// init(callback(event, index, value))
+// init(callback(event, index, value, extra)): extra is a data event's byte count, a filled event's done
 napi_value Init(napi_env env, napi_callback_info info) {
   Call<1> call;
   if (!call.read(env, info)) return nullptr;

@@ -115,13 +115,7 @@ function coalesce(chunks: readonly Uint8Array[]): Uint8Array | readonly Uint8Arr
     total += chunk.length;
     if (total >= COALESCE_BELOW) return chunks;
   }
-  const joined = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
+  return Buffer.concat(chunks, total);
 }
 
 /**
