@@ -16,7 +16,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NativeListener, NativeSocketAddresses, NativeTransport as NativeTransportClass, nativeTransport } from '../../src/transport/native-transport.js';
 import type { NativeTransport } from '../../src/transport/native-transport.js';
 import type { TransportListener } from '../../src/transport/transport.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, clientFrame } from '../helpers/raw-client.js';
+import { WebSocketCollection } from '../../src/handler.js';
 import { startServer } from '../helpers/servers.js';
 import { WebSocketServer } from '../../src/server.js';
 
@@ -291,6 +292,33 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
       raw.destroy();
     } finally {
       NativeTransportClass.prototype.readInto = readInto;
+    }
+  });
+
+  it('writes: a batch of small frames goes to the addon as one chunk, one frame (a broadcast\'s shared one) as it is, never copied', async () => {
+    const room = new WebSocketCollection();
+    const { port } = await startServer({}, (ws) => {
+      room.add(ws);
+      ws.on('message', (data: Buffer) => ws.send(data));
+    });
+    const written: (Uint8Array | readonly Uint8Array[])[] = [];
+    const write = nativeTransport!.write;
+    nativeTransport!.write = (handle, chunks) => (written.push(chunks), write(handle, chunks));
+    try {
+      const raw = await RawClient.upgraded(port);
+      await expect.poll(() => room.size).toBe(1);
+      const payload = Buffer.alloc(300, 7);
+      room.broadcast(payload);
+      expect((await raw.frame()).payload.equals(payload)).toBe(true);
+      const broadcastWrite = written.at(-1) as readonly Uint8Array[];
+      expect(Array.isArray(broadcastWrite) && broadcastWrite[1]).toBe(payload); // the caller's memory, no copy
+      raw.write(Buffer.concat(Array.from({ length: 16 }, (_, i) => clientFrame(2, Buffer.from([i])))));
+      for (let i = 0; i < 16; i++) expect([...(await raw.frame()).payload]).toEqual([i]);
+      expect(written.slice(1).some((chunks) => Buffer.isBuffer(chunks) && chunks.length === 16 * 3)).toBe(true); // 16 frames of 3 B, joined
+      raw.destroy();
+    } finally {
+      nativeTransport!.write = write;
+      room.close();
     }
   });
 
