@@ -224,7 +224,8 @@ async function echo(args: string[]): Promise<number> {
     return 0;
   }
   const stopped = untilSignal();
-  const server = new WebSocketServer({ ...options, perMessageDeflate: deflate, accessLog: log ? process.stdout : undefined });
+  // Every message is sent back from its listener and kept no longer: borrowed (no fresh memory per message).
+  const server = new WebSocketServer({ ...options, perMessageDeflate: deflate, accessLog: log ? process.stdout : undefined, borrowedMessages: true });
   server.on('connection', (ws) => ws.on('message', echoMessage));
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

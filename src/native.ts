@@ -40,6 +40,8 @@ export interface NativeTransportFunctions {
   write(handle: number, chunks: Uint8Array | readonly Uint8Array[]): number;
   /** The next `target.length` bytes read go into `target` (the filled event reports them); 0 or an error. */
   readInto(handle: number, target: Uint8Array): number;
+  /** The connection's reads go to one buffer the addon reuses (the lent-data event); 0 or an error. */
+  lendReads(handle: number): number;
   end(handle: number): number;
   destroy(handle: number): number;
   pause(handle: number): number;

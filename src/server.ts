@@ -150,6 +150,17 @@ export interface WebSocketServerOptions {
    */
   api?: 'message' | 'fragment';
   /**
+   * Binary messages are lent to 'message' listeners, as uWebSockets.js lends them: the Buffer is
+   * valid only during the listener call (and the process.nextTick callbacks and promise jobs
+   * right after it); whatever is kept past that must be copied (`Buffer.from(data)`). Sending it
+   * on from the listener (`ws.send(data)`, a broadcast) is fine: what is not written at once is
+   * copied. On the native transport this lets every read of a connection go into one reused
+   * buffer: no fresh memory per message (bench/RESULTS.md, "Borrowed messages"). Text (a
+   * string), ping and pong payloads, and messages queued for `receive()` are owned as always.
+   * Only with `api: 'message'`. Default false: every message is the application's to keep.
+   */
+  borrowedMessages?: boolean;
+  /**
    * permessage-deflate (RFC 7692). Off by default: compression costs CPU, and is what most
    * often takes servers down. `true` uses the defaults: answer with server_ and client_no_context_takeover
    * (no per-connection compression state), 1 KiB threshold.

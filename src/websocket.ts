@@ -20,6 +20,7 @@ import type { DeflateCodec } from './extensions/deflate-codec.js';
 import type { PreparedMessage } from './protocol/prepared-message.js';
 import { WebSocketError } from './protocol/errors.js';
 import { kernels } from './native.js';
+import { kept } from './transport/lent-memory.js';
 import { defineReadyStateConstants, readyStateOf } from './api/ready-state.js';
 import type { CLOSED, CLOSING, CONNECTING, OPEN, ReadyState, ReadyStateConstants } from './api/ready-state.js';
 
@@ -296,7 +297,8 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
       this.emit('message', buffer, !text);
       return;
     }
-    this.queue().push(text ? { type: 'text', data: buffer.toString('utf8') } : { type: 'binary', data: buffer });
+    // Queued for a pull reader: past this call, so never lent memory (borrowedMessages).
+    this.queue().push(text ? { type: 'text', data: buffer.toString('utf8') } : { type: 'binary', data: kept(buffer) });
   }
 
   /** @internal The message API asks the connection for whole messages only. */

@@ -17,6 +17,7 @@ enum : uint16_t {
   kClosing = 16,       // uv_close called
   kAnnounced = 32,     // JavaScript was told of it (so it is told of its close)
   kTarget = 64,        // reads go to its entry in targets_ (read_into)
+  kLent = 128,         // reads go to the sink's reused buffer (lend_reads)
 };
 
 // One write()'s remainder: the request and its own copy of the bytes, freed in the write callback.
@@ -137,8 +138,20 @@ void Transport::on_alloc(Connection* connection, uv_buf_t* buffer) {
     *buffer = uv_buf_init(target.base + target.filled, static_cast<unsigned>(left < UINT32_MAX ? left : UINT32_MAX));
     return;
   }
-  lent_ = sink_ != nullptr ? sink_->read_buffer() : nullptr;
-  *buffer = uv_buf_init(lent_ != nullptr ? lent_ : read_buffer_.get(), kReadBufferSize);
+  const bool reused = (connection->flags & kLent) != 0;
+  lent_ = sink_ != nullptr ? sink_->read_buffer(reused) : nullptr;
+  if (lent_ == nullptr) {
+    *buffer = uv_buf_init(read_buffer_.get(), kReadBufferSize);
+    return;
+  }
+  *buffer = uv_buf_init(lent_, reused ? kReusedReadBufferSize : kReadBufferSize);
+}
+
+int Transport::lend_reads(Handle handle) {
+  Connection* connection = connections_.find(handle);
+  if (connection == nullptr) return UV_EBADF;
+  connection->flags |= kLent;
+  return 0;
 }
 
 int Transport::read_into(Handle handle, char* base, size_t length) {

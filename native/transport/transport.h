@@ -27,6 +27,11 @@ constexpr uint32_t kGenerationMask = (uint32_t{1} << 28) - 1;
 // (read_buffer()), so an idle connection holds none. 64 KiB: what Node reads at once too.
 constexpr size_t kReadBufferSize = 64 * 1024;
 
+// The read buffer of connections whose listener copies what it keeps (lend_reads()): one the
+// sink reuses for every read, never handed over, so it stays in the CPU's cache and a read takes
+// all a busy peer has sent (bench/RESULTS.md: 4 frames of 16 KiB in one read, not 2 reads).
+constexpr size_t kReusedReadBufferSize = 256 * 1024;
+
 // How often a read_into() target that is still filling is reported (filled(), done false).
 constexpr uint64_t kTargetReportMs = 1000;
 
@@ -38,9 +43,10 @@ class EventSink {
   virtual ~EventSink() = default;
   // A listener accepted a connection (reading is paused until resume()).
   virtual void accepted(uint32_t listener_index, Handle connection) = 0;
-  // The memory the next read goes into (kReadBufferSize bytes), or null to use the transport's
-  // own. data() follows with the bytes read into it, before any other read.
-  virtual char* read_buffer() = 0;
+  // The memory the next read goes into, or null to use the transport's own: kReadBufferSize
+  // bytes, or kReusedReadBufferSize for a connection given lend_reads() (`reused`). data()
+  // follows with the bytes read into it, before any other read.
+  virtual char* read_buffer(bool reused) = 0;
   // Bytes arrived, at the start of the buffer read_buffer() lent (the sink may then keep it, and
   // lend another next time: the transport does not touch it again) or of the transport's own,
   // valid only during the call.
@@ -146,6 +152,9 @@ class Transport {
   // done or the connection closed), not to the read buffer: a large payload straight into the
   // message it belongs to. One target at a time; UV_EBUSY while one is filling.
   int read_into(Handle handle, char* base, size_t length);
+  // The connection's listener copies whatever it keeps of a read past data(): its reads go to
+  // the sink's reused buffer (read_buffer(true)) from now on.
+  int lend_reads(Handle handle);
   int pause(Handle handle);
   int resume(Handle handle);
   // The address of either end of a connection or listener (`peer`: the remote end).

@@ -32,6 +32,8 @@ enum Event : int32_t {
   kListenerClosed = 5,  // (listener index, undefined)
   kFinished = 6,        // (index, undefined): our FIN is out
   kFilled = 7,          // (index, bytes, done 1 or 0): bytes read into the readInto() target
+  kLentData = 8,        // (index, Buffer, length): as kData, in the reused buffer (lendReads):
+                        // valid until the next read, so JavaScript copies what it keeps
 };
 
 // One per Node environment (main thread, each worker): the transport, and the JavaScript
@@ -70,22 +72,37 @@ class Binding final : public EventSink {
   // The loop's read buffer is a JavaScript Buffer. A read of kHandOverBytes or more is handed to
   // JavaScript as it is (no copy) and the next read gets a new buffer; a smaller one is copied
   // out, so a connection that reads a few bytes does not keep 64 KiB alive in what it holds on
-  // to. Either way JavaScript owns what it gets: it never sees memory the transport reuses.
-  char* read_buffer() override {
-    if (lent_ == nullptr) {
-      napi_handle_scope scope;
-      if (napi_open_handle_scope(env_, &scope) != napi_ok) return nullptr;
-      napi_value buffer;
-      void* memory;
-      if (napi_create_buffer(env_, kReadBufferSize, &memory, &buffer) == napi_ok &&
-          napi_create_reference(env_, buffer, 1, &lent_buffer_) == napi_ok) {
-        lent_ = static_cast<char*>(memory);
-      }
-      napi_close_handle_scope(env_, scope);
+  // to. Either way JavaScript owns what it gets: it never sees memory the transport reuses —
+  // except a connection given lendReads(), whose reads all go to one reused buffer (kLentData).
+  char* read_buffer(bool reused) override {
+    if (reused) {
+      if (reused_ == nullptr) reused_ = new_buffer(kReusedReadBufferSize, &reused_buffer_);
+      return reused_;
     }
+    if (lent_ == nullptr) lent_ = new_buffer(kReadBufferSize, &lent_buffer_);
     return lent_;
   }
+  // A JavaScript Buffer of `size` bytes kept alive by `*reference`: its memory, or null.
+  char* new_buffer(size_t size, napi_ref* reference) {
+    char* result = nullptr;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env_, &scope) != napi_ok) return nullptr;
+    napi_value buffer;
+    void* memory;
+    if (napi_create_buffer(env_, size, &memory, &buffer) == napi_ok &&
+        napi_create_reference(env_, buffer, 1, reference) == napi_ok) {
+      result = static_cast<char*>(memory);
+    }
+    napi_close_handle_scope(env_, scope);
+    return result;
+  }
   void data(uint32_t index, char* bytes, size_t length) override {
+    if (bytes == reused_ && bytes != nullptr) {
+      // Not handed over: JavaScript copies what it keeps of it before the next read.
+      emit(kLentData, index, [&](napi_value* value) { return napi_get_reference_value(env_, reused_buffer_, value); },
+           length);
+      return;
+    }
     if (bytes != lent_ || length < kHandOverBytes) {
       emit(kData, index, [&](napi_value* value) { return napi_create_buffer_copy(env_, length, bytes, nullptr, value); },
            length);
@@ -155,6 +172,7 @@ class Binding final : public EventSink {
     napi_remove_async_cleanup_hook(binding->cleanup_);
     if (binding->callback_ != nullptr) napi_delete_reference(binding->env_, binding->callback_);
     if (binding->lent_buffer_ != nullptr) napi_delete_reference(binding->env_, binding->lent_buffer_);
+    if (binding->reused_buffer_ != nullptr) napi_delete_reference(binding->env_, binding->reused_buffer_);
     for (const auto& target : binding->targets_) napi_delete_reference(binding->env_, target.second);
     if (binding->context_ != nullptr) napi_async_destroy(binding->env_, binding->context_);
     delete binding;
@@ -200,6 +218,9 @@ class Binding final : public EventSink {
   // The read buffer lent to the transport (a JavaScript Buffer kept alive by the reference).
   char* lent_ = nullptr;
   napi_ref lent_buffer_ = nullptr;
+  // The buffer every read of a lendReads() connection goes to, made at the first such read.
+  char* reused_ = nullptr;
+  napi_ref reused_buffer_ = nullptr;
   // The readInto() targets filling, by connection index.
   std::unordered_map<uint32_t, napi_ref> targets_;
 };
@@ -412,6 +433,7 @@ bool register_transport(napi_env env, napi_value exports) {
       {"end", HandleCall<&Transport::end>},
       {"destroy", HandleCall<&Transport::destroy>},
       {"readInto", ReadInto},
+      {"lendReads", HandleCall<&Transport::lend_reads>},
       {"pause", HandleCall<&Transport::pause>},
       {"resume", HandleCall<&Transport::resume>},
       {"address", Address},

@@ -18,6 +18,7 @@ import type { Sweeper, Sweepable } from './sweeper.js';
 import type { DeflateCodec } from '../extensions/deflate-codec.js';
 import type { PreparedMessage } from '../protocol/prepared-message.js';
 import type { Transport, TransportListener, WriteCallback } from '../transport/transport.js';
+import { kept } from '../transport/lent-memory.js';
 import { publishClose, publishError, publishPing, publishPong } from '../diagnostics.js';
 
 export type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'CLOSED';
@@ -65,6 +66,11 @@ export interface ConnectionSettings {
   protocol: ProtocolSettings;
   /** The one timer for heartbeats and timeouts (here rather than a pointer in every connection). */
   sweeper: Sweeper;
+  /**
+   * `borrowedMessages`: the application keeps no message past its 'message' listener, so the
+   * carrier may lend what it reads (Transport.lendReads) instead of giving fresh memory.
+   */
+  lendReads: boolean;
 }
 
 /** The options server and client both take for their connections (same names, same meaning). */
@@ -75,6 +81,8 @@ export interface ConnectionOptions {
   idleTimeout: number;
   closeTimeout: number;
   highWaterMark: number;
+  /** Server only: a binary message's Buffer is valid only during its 'message' listeners (see WebSocketServerOptions). */
+  borrowedMessages?: boolean;
 }
 
 export function connectionSettings(role: 'server' | 'client', o: ConnectionOptions, sweeper: Sweeper): ConnectionSettings {
@@ -89,6 +97,8 @@ export function connectionSettings(role: 'server' | 'client', o: ConnectionOptio
     highWaterMark: o.highWaterMark,
     protocol: protocolSettings({ role, maxMessageSize: o.receiveBufferLimit, deliver }),
     sweeper,
+    // Only whole messages are lent to listeners; a fragment reader keeps what it reads.
+    lendReads: role === 'server' && o.borrowedMessages === true && deliver === 'messages',
   };
 }
 
@@ -153,6 +163,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     const sweeper = settings.sweeper;
     this.lastActivity = this.lastPingTick = sweeper.now;
     transport.setListener(this);
+    if (settings.lendReads) transport.lendReads?.();
     // While OPEN only heartbeats and the idle timeout need sweeping; the close timeout joins
     // when closing begins. An idle connection without them costs the sweeper nothing.
     if (settings.idleTimeout > 0 || settings.pingInterval > 0) sweeper.add(this);
@@ -241,6 +252,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   ping(payload: Uint8Array): void {
     this.scheduleFlush(); // the pong the protocol queued
+    payload = kept(payload); // listeners may keep it (only messages are borrowed)
     publishPing(this.settings.role, this.events, payload);
     this.events.onPing(payload);
   }
@@ -251,6 +263,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
       this.rtt = performance.now() - this.pingSentAt;
       this.pingSentAt = 0;
     }
+    payload = kept(payload);
     publishPong(this.settings.role, this.events, payload, answersHeartbeat ? this.rtt : undefined);
     this.events.onPong(payload);
   }

@@ -17,6 +17,7 @@ import { getSystemErrorName } from 'node:util';
 import { nativeAddon } from '../native.js';
 import type { NativeTransportFunctions } from '../native.js';
 import type { Transport, TransportListener, WriteCallback } from './transport.js';
+import { lend } from './lent-memory.js';
 
 /** The addon's transport functions, or undefined when the addon (or its transport) did not load. */
 export const nativeTransport: NativeTransportFunctions | undefined = nativeAddon?.transport;
@@ -36,6 +37,7 @@ const CLOSED = 4; // (index, libuv error or 0)
 const LISTENER_CLOSED = 5; // (listener index)
 const FINISHED = 6; // (index): our FIN is out
 const FILLED = 7; // (index, bytes, done): bytes read into the readInto() target
+const LENT_DATA = 8; // (index, Buffer, length): as DATA, in the buffer reused for lendReads() connections
 
 /** Handles are (generation << 24) | index: the slot is the low 24 bits. */
 const INDEX_SPACE = 2 ** 24;
@@ -44,6 +46,8 @@ const INDEX_SPACE = 2 ** 24;
 const connections: (NativeTransport | undefined)[] = [];
 const listeners: (NativeListener | undefined)[] = [];
 let initialised = false;
+/** The addon's reused read buffer, once seen (LENT_DATA). */
+let lentBuffer: Buffer | undefined;
 
 function addon(): NativeTransportFunctions {
   if (nativeTransport === undefined) throw new Error('the native transport is not available');
@@ -60,6 +64,13 @@ function onEvent(event: number, index: number, value: unknown, length: number): 
       // A long read comes in the addon's whole read buffer (no copy): its first `length` bytes.
       const bytes = value as Buffer;
       connections[index]?.listener?.onData(length === bytes.length ? bytes : bytes.subarray(0, length));
+      return;
+    }
+    case LENT_DATA: {
+      // The addon reads every lendReads() connection into this one Buffer: lent memory.
+      const bytes = value as Buffer;
+      if (bytes !== lentBuffer) lend((lentBuffer = bytes).buffer);
+      connections[index]?.listener?.onData(bytes.subarray(0, length));
       return;
     }
     case FILLED:
@@ -167,6 +178,10 @@ export class NativeTransport implements Transport {
 
   readInto(target: Uint8Array): boolean {
     return addon().readInto(this.handle, target) === 0;
+  }
+
+  lendReads(): void {
+    addon().lendReads(this.handle);
   }
 
   get bufferedAmount(): number {

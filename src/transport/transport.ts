@@ -13,7 +13,12 @@ export type WriteCallback = (error?: Error | null) => void;
 
 /** What a transport tells its owner: the server while it reads a request head, then the Connection. */
 export interface TransportListener {
-  /** Bytes arrived; the chunk is the listener's to keep (a transport never reuses its memory). */
+  /**
+   * Bytes arrived; the chunk is the listener's to keep (a transport never reuses its memory) —
+   * unless the listener called `lendReads`: then the chunk may be lent memory, valid only during
+   * this call and what runs right after it (process.nextTick callbacks, promise jobs), and the
+   * listener copies what it keeps (lent-memory.ts).
+   */
   onData(chunk: Uint8Array): void;
   /** The peer ended its side (TCP FIN; HTTP/2 END_STREAM). */
   onEnd(): void;
@@ -47,6 +52,12 @@ export interface Transport {
    * buffers of its own.
    */
   readInto?(target: Uint8Array): boolean;
+  /**
+   * The listener copies whatever it keeps of a chunk past `onData` (see there): the carrier may
+   * read into memory it reuses. Only the native transport does; others hand out fresh chunks
+   * anyway and need not have it.
+   */
+  lendReads?(): void;
   /**
    * Write a batch in order, as one write where the carrier can (writev, cork). `callback` runs
    * once all of it was handed to the kernel, or with an error when it never will be.

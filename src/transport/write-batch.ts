@@ -5,7 +5,10 @@
  */
 import type { Writable } from 'node:stream';
 import type { WriteCallback } from './transport.js';
+import { kept } from './lent-memory.js';
 
+// A stream keeps what it cannot write at once: lent bytes (a message borrowed from a native
+// connection, sent on) are copied first (lent-memory.ts).
 export function writeBatch(stream: Writable, chunks: readonly Uint8Array[], callback?: WriteCallback): void {
   const last = chunks.length - 1;
   if (last < 0) {
@@ -13,7 +16,7 @@ export function writeBatch(stream: Writable, chunks: readonly Uint8Array[], call
     return;
   }
   if (last > 0) stream.cork();
-  for (let i = 0; i < last; i++) stream.write(chunks[i]!);
-  stream.write(chunks[last]!, callback);
+  for (let i = 0; i < last; i++) stream.write(kept(chunks[i]!));
+  stream.write(kept(chunks[last]!), callback);
   if (last > 0) stream.uncork();
 }

@@ -146,13 +146,14 @@ export function fragmented(opcode: number, payload: Buffer | string, size: numbe
 
 /**
  * One echo server for a whole test file (registered with beforeAll/afterAll), so hundreds of
- * cases do not each pay for a listen/close. Returns the port getter.
+ * cases do not each pay for a listen/close. Returns the port getter. It borrows its messages,
+ * as `wsframe echo` does (the server outside suites test): lent reads on the native transport.
  */
 export function useEchoServer(options: WebSocketServerOptions = {}): () => number {
   let server: WebSocketServer | undefined;
   let port = 0;
   beforeAll(async () => {
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0, ...options }, echo);
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0, borrowedMessages: true, ...options }, echo);
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
   });
