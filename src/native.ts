@@ -48,7 +48,7 @@ export interface NativeTransportFunctions {
   resume(handle: number): number;
   /** which: 0 a connection's local end, 1 its peer, 2 a listener's local end. */
   address(handle: number, which: 0 | 1 | 2): [address: string, port: number, family: string] | number;
-  stats(): { connections: number; listeners: number; connectionSlots: number; connectionSize: number; readBufferSize: number };
+  stats(): { connections: number; listeners: number; connectionSlots: number; connectionSize: number; readBufferSize: number; reusedReadBufferSize: number };
 }
 
 /**

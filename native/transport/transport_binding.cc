@@ -406,6 +406,7 @@ napi_value Stats(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, result, "connectionSlots", number(env, static_cast<double>(transport.connection_slots())));
   napi_set_named_property(env, result, "connectionSize", number(env, static_cast<double>(Transport::connection_size())));
   napi_set_named_property(env, result, "readBufferSize", number(env, static_cast<double>(kReadBufferSize)));
+  napi_set_named_property(env, result, "reusedReadBufferSize", number(env, static_cast<double>(kReusedReadBufferSize)));
   return result;
 }
 

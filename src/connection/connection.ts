@@ -18,7 +18,7 @@ import type { Sweeper, Sweepable } from './sweeper.js';
 import type { DeflateCodec } from '../extensions/deflate-codec.js';
 import type { PreparedMessage } from '../protocol/prepared-message.js';
 import type { Transport, TransportListener, WriteCallback } from '../transport/transport.js';
-import { kept } from '../transport/lent-memory.js';
+import { kept, lentMessages } from '../transport/lent-memory.js';
 import { publishClose, publishError, publishPing, publishPong } from '../diagnostics.js';
 
 export type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'CLOSED';
@@ -87,6 +87,8 @@ export interface ConnectionOptions {
 
 export function connectionSettings(role: 'server' | 'client', o: ConnectionOptions, sweeper: Sweeper): ConnectionSettings {
   const deliver = o.api === 'fragment' ? 'fragments' : 'messages';
+  // Only whole messages are lent to listeners; a fragment reader keeps what it reads.
+  const lendReads = role === 'server' && o.borrowedMessages === true && deliver === 'messages';
   return {
     role,
     deliver,
@@ -95,10 +97,9 @@ export function connectionSettings(role: 'server' | 'client', o: ConnectionOptio
     idleTimeout: o.idleTimeout,
     closeTimeout: o.closeTimeout,
     highWaterMark: o.highWaterMark,
-    protocol: protocolSettings({ role, maxMessageSize: o.receiveBufferLimit, deliver }),
+    protocol: protocolSettings({ role, maxMessageSize: o.receiveBufferLimit, deliver, messageMemory: lendReads ? lentMessages : undefined }),
     sweeper,
-    // Only whole messages are lent to listeners; a fragment reader keeps what it reads.
-    lendReads: role === 'server' && o.borrowedMessages === true && deliver === 'messages',
+    lendReads,
   };
 }
 
@@ -206,6 +207,8 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     }
     this.offerPayloadTarget();
     this.flush();
+    // What listeners sent of lent messages is with the transport now: their buffers may be lent again.
+    if (this.settings.lendReads) lentMessages.settle();
   }
 
   /** A large binary payload still to come is read by the carrier straight into its message, where it can. */

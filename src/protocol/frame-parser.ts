@@ -101,6 +101,18 @@ export interface MessageTransform {
 }
 
 /**
+ * Where the buffers of messages assembled across frames or reads come from when the application
+ * borrows its messages (the server's `borrowedMessages`): memory used again once a message was
+ * delivered, instead of fresh memory (and its page faults) per message. `take` returns a buffer
+ * of at least `size` bytes; `delivered` is told of the buffer of each message handed out, which
+ * its owner may lend again once the delivery and what it sent are over (not the parser's to say).
+ */
+export interface MessageMemory {
+  take(size: number): Uint8Array;
+  delivered(buffer: Uint8Array): void;
+}
+
+/**
  * What the parser is told, the same for every connection of a server (or a client): one object
  * that all their parsers share, not a copy each.
  */
@@ -118,6 +130,8 @@ export interface FrameParserSettings {
    * connection, so settings with a transform do too.
    */
   readonly transform: MessageTransform | undefined;
+  /** Defined when messages are lent to the application (see MessageMemory); else fresh buffers. */
+  readonly messageMemory?: MessageMemory | undefined;
 }
 
 /**
@@ -569,9 +583,11 @@ export abstract class FrameParser {
     const assembly = partial ?? this.partialInput();
     this.append(assembly, data);
     if (final) {
-      const message = assembly.messageBuffer!.subarray(0, assembly.messageLength);
+      const buffer = assembly.messageBuffer!;
+      const message = buffer.subarray(0, assembly.messageLength);
       this.endMessage();
       this.onMessage(message, text);
+      this.settings.messageMemory?.delivered(buffer);
     }
   }
 
@@ -598,7 +614,9 @@ export abstract class FrameParser {
     const buffer = partial.messageBuffer;
     const declared = inHand + (this.transforming ? 0 : partial.frameRemaining);
     const wanted = Math.max(declared, Math.min(2 * (buffer === null ? 0 : buffer.length), this.settings.maxMessageSize));
-    const grown = Buffer.allocUnsafe(Math.max(inHand, Math.min(wanted, Math.max(2 * inHand, inHand + RESERVE_AHEAD))));
+    const size = Math.max(inHand, Math.min(wanted, Math.max(2 * inHand, inHand + RESERVE_AHEAD)));
+    const memory = this.settings.messageMemory;
+    const grown = memory !== undefined ? memory.take(size) : Buffer.allocUnsafe(size);
     if (buffer !== null) grown.set(buffer.subarray(0, partial.messageLength));
     return (partial.messageBuffer = grown);
   }

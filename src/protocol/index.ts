@@ -20,7 +20,7 @@ export {
 } from './close-codes.js';
 export type { CloseStatus } from './close-codes.js';
 export { fragmentAllowance } from './frame-parser.js';
-export type { MessageTransform } from './frame-parser.js';
+export type { MessageMemory, MessageTransform } from './frame-parser.js';
 export { frameHead, serializeFrame } from './frame-serializer.js';
 export {
   OPCODE_CONTINUATION,

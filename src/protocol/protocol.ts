@@ -19,7 +19,7 @@ import {
 import type { CloseStatus } from './close-codes.js';
 import { WebSocketError } from './errors.js';
 import { FrameParser, PROTOCOL_FIRST_FLAG, fragmentAllowance } from './frame-parser.js';
-import type { FrameParserSettings, MessageTransform } from './frame-parser.js';
+import type { FrameParserSettings, MessageMemory, MessageTransform } from './frame-parser.js';
 import type { PreparedFrames, PreparedMessage, SharedCompressor } from './prepared-message.js';
 import { frameHead, serializeFrame } from './frame-serializer.js';
 import {
@@ -102,6 +102,8 @@ export interface ProtocolOptions {
   messageTransform?: MessageTransform;
   /** What whole messages we send may go through (permessage-deflate's compressor); they then carry RSV1. */
   messageCompressor?: MessageCompressor;
+  /** Where assembled messages' buffers come from when they are lent to the application (MessageMemory). */
+  messageMemory?: MessageMemory;
 }
 
 /**
@@ -125,6 +127,7 @@ export function protocolSettings(options: ProtocolOptions): ProtocolSettings {
     deliverFragments: options.deliver === 'fragments',
     transform: options.allowRsv1 === true ? options.messageTransform : undefined,
     compressor: options.messageCompressor,
+    messageMemory: options.messageMemory,
   };
 }
 

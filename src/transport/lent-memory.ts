@@ -10,7 +10,9 @@
  * across reads; and a carrier never pushes a chunk while the connection's parser is busy.)
  */
 
-/** The ArrayBuffers lent: the native transport's reused read buffer. */
+import type { MessageMemory } from '../protocol/frame-parser.js';
+
+/** The ArrayBuffers lent: the native transport's reused read buffer, and the message buffers below. */
 const lent = new WeakSet<ArrayBufferLike>();
 
 /** The carrier lends this memory (it reuses it after the call that delivered it). */
@@ -29,3 +31,64 @@ export function kept(view: Uint8Array): Uint8Array;
 export function kept(view: Uint8Array): Uint8Array {
   return lent.has(view.buffer) ? Buffer.from(view) : view;
 }
+
+/** Messages shorter than this are assembled in fresh memory: Node's allocator pools small Buffers anyway. */
+const MIN_POOLED = 64 * 1024;
+/** What the pool keeps for later, at most: a burst of large messages does not pin memory beyond it. */
+const MAX_POOLED_BUFFERS = 8;
+const MAX_POOLED_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The buffers of messages assembled across frames or reads (a large message, read straight into
+ * its buffer: Transport.readInto) when they are lent: one process-wide pool, so a 1 MiB echo does
+ * not fault in 1 MiB of fresh pages per message (bench/RESULTS.md, "Borrowed messages"). A
+ * delivered buffer is lent again only after `settle()`, which the connection calls once the
+ * bytes it read were handled and what its listeners sent was handed to its transport (which
+ * copies what it keeps). Connections never parse inside one another's delivery, so buffers
+ * delivered before a settle are all free after it.
+ */
+class LentMessagePool implements MessageMemory {
+  private readonly free: Buffer[] = [];
+  private freeBytes = 0;
+  private readonly settling: Buffer[] = [];
+
+  take(size: number): Uint8Array {
+    if (size < MIN_POOLED) return Buffer.allocUnsafe(size);
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const length = this.free[i]!.length;
+      if (length >= size && (best < 0 || length < this.free[best]!.length)) best = i;
+    }
+    if (best >= 0) {
+      const buffer = this.free.splice(best, 1)[0]!;
+      this.freeBytes -= buffer.length;
+      return buffer;
+    }
+    const buffer = Buffer.allocUnsafeSlow(size);
+    lend(buffer.buffer);
+    return buffer;
+  }
+
+  delivered(buffer: Uint8Array): void {
+    if (isLent(buffer)) this.settling.push(buffer as Buffer);
+  }
+
+  /** The deliveries so far are over: their buffers may be lent again. */
+  settle(): void {
+    for (const buffer of this.settling) {
+      if (this.free.length < MAX_POOLED_BUFFERS && this.freeBytes + buffer.length <= MAX_POOLED_BYTES) {
+        this.free.push(buffer);
+        this.freeBytes += buffer.length;
+      }
+    }
+    this.settling.length = 0;
+  }
+
+  /** Bytes kept for later (a diagnostic; tests read it). */
+  get pooledBytes(): number {
+    return this.freeBytes;
+  }
+}
+
+/** The one pool of lent message buffers (JavaScript is single-threaded: no sharing between workers). */
+export const lentMessages = new LentMessagePool();

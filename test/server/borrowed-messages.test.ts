@@ -5,12 +5,13 @@
  * is echoed exactly — however the frames are split across reads and connections interleave,
  * when what we send cannot be written at once (the peer does not read), when a message is sent
  * on to another connection (native or net.Socket) that does not read, and when messages wait in
- * the queue of a pull reader. Run on both transports (vitest.config.mts); the first test shows
+ * the queue of a pull reader; and large messages, assembled in buffers the server lends again,
+ * come back exact too. Run on both transports (vitest.config.mts); the first test shows
  * the native one really lends.
  */
 import { describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
-import { isLent } from '../../src/transport/lent-memory.js';
+import { isLent, lentMessages } from '../../src/transport/lent-memory.js';
 import type { WebSocket } from '../../src/websocket.js';
 import { RawClient, clientFrame, type ServerFrame } from '../helpers/raw-client.js';
 import { defaultTransport, startServer } from '../helpers/servers.js';
@@ -146,7 +147,15 @@ describe(`borrowedMessages (${defaultTransport} transport)`, () => {
     client.destroy();
   });
 
-  it.each(['native', 'node'] as const)('a message sent on to another %s connection that does not read arrives intact', async (relayTransport) => {
+  // Messages of 64 KiB or more are assembled in buffers the server lends again (lentMessages).
+  const largeSizes = (random: () => number) => Array.from({ length: 60 }, () => bytes(random, 64 * KiB + ((random() * 256 * KiB) | 0)));
+
+  it.each([
+    ['native', 'in the read buffer', lentSizes],
+    ['node', 'in the read buffer', lentSizes],
+    ['native', 'in pooled message buffers', largeSizes],
+    ['node', 'in pooled message buffers', largeSizes],
+  ] as const)('a message sent on to another %s connection that does not read arrives intact (lent %s)', async (relayTransport, _where, sizes) => {
     if (relayTransport === 'native' && defaultTransport !== 'native') return; // the node project has no native server
     let relay: WebSocket | undefined;
     const { port: relayPort } = await startServer({ transport: relayTransport, receiveBufferLimit: 64 * 1024 * 1024 }, (ws) => (relay = ws));
@@ -162,7 +171,7 @@ describe(`borrowedMessages (${defaultTransport} transport)`, () => {
     await expect.poll(() => relay).toBeDefined();
     const sender = await RawClient.upgraded(port);
     const random = seededRandom(11);
-    const sent = lentSizes(random);
+    const sent = sizes(random);
     for (const payload of sent) writeMessage(sender, random, BINARY, payload);
     await expect.poll(() => relayed, { timeout: 10_000 }).toBe(sent.length);
     expect(relay!.bufferedAmount).toBeGreaterThan(0); // some of it waited in the relay's queue
@@ -188,6 +197,17 @@ describe(`borrowedMessages (${defaultTransport} transport)`, () => {
     const sent = Array.from({ length: 30 }, () => bytes(random, messageSize(random)));
     for (const payload of sent) writeMessage(client, random, BINARY, payload);
     await expectFrames(client, sent.map((payload) => [BINARY, payload]));
+    client.destroy();
+  });
+
+  it('large messages reuse pooled buffers, and echo exactly', async () => {
+    const { port } = await startServer({ borrowedMessages: true }, echoBorrowed);
+    const client = await RawClient.upgraded(port);
+    const random = seededRandom(31);
+    const sent = Array.from({ length: 12 }, () => bytes(random, 512 * KiB + ((random() * 512 * KiB) | 0)));
+    for (const payload of sent) writeMessage(client, random, BINARY, payload);
+    await expectFrames(client, sent.map((payload) => [BINARY, payload]));
+    expect(lentMessages.pooledBytes).toBeGreaterThanOrEqual(512 * KiB); // given back after each delivery
     client.destroy();
   });
 

@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NativeListener, NativeSocketAddresses, NativeTransport as NativeTransportClass, nativeTransport } from '../../src/transport/native-transport.js';
 import type { NativeTransport } from '../../src/transport/native-transport.js';
 import type { TransportListener } from '../../src/transport/transport.js';
+import { isLent } from '../../src/transport/lent-memory.js';
 import { RawClient, clientFrame } from '../helpers/raw-client.js';
 import { WebSocketCollection } from '../../src/handler.js';
 import { startServer } from '../helpers/servers.js';
@@ -221,6 +222,28 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     expect(short.length).toBeGreaterThan(0);
     for (const view of short) expect(view.buffer.byteLength).toBeLessThan(readBufferSize); // a copy of its own
     socket.destroy();
+  });
+
+  it('lendReads(): every read of the connection comes in one reused buffer (lent memory), the bytes in order', async () => {
+    const lent: { memory: ArrayBufferLike; isLent: boolean }[] = [];
+    const { port, next } = await listen({
+      onBytes: (recorder, chunk) => {
+        if (recorder.transport.handle >= 0) lent.push({ memory: chunk.buffer, isLent: isLent(chunk) });
+      },
+    });
+    const socket = await client(port);
+    const recorder = await next(0);
+    recorder.transport.lendReads();
+    const payload = Buffer.from(Array.from({ length: 2 * 1024 * 1024 }, (_, i) => (i * 2654435761) >>> 24));
+    for (let at = 0; at < payload.length; at += 100_000) socket.write(payload.subarray(at, at + 100_000));
+    await expect.poll(() => recorder.received.length, { timeout: 20_000 }).toBe(payload.length);
+    expect(recorder.received.equals(payload)).toBe(true); // each read copied out by the recorder before the next
+    expect(lent.length).toBeGreaterThan(1);
+    expect(lent.every((read) => read.isLent && read.memory === lent[0]!.memory)).toBe(true);
+    expect(lent[0]!.memory.byteLength).toBe(nativeTransport!.stats().reusedReadBufferSize);
+    socket.destroy();
+    await expect.poll(() => recorder.events).toContain('close');
+    expect(nativeTransport!.lendReads(recorder.transport.handle)).toBe(EBADF); // a stale handle
   });
 
   it('readInto(): the next bytes go into the target, reported once it is full; then reads come as data again', async () => {
