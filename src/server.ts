@@ -150,14 +150,15 @@ export interface WebSocketServerOptions {
    */
   api?: 'message' | 'fragment';
   /**
-   * Binary messages are lent to 'message' listeners, as uWebSockets.js lends them: the Buffer is
-   * valid only during the listener call (and the process.nextTick callbacks and promise jobs
-   * right after it); whatever is kept past that must be copied (`Buffer.from(data)`). Sending it
-   * on from the listener (`ws.send(data)`, a broadcast) is fine: what is not written at once is
-   * copied. On the native transport this lets every read of a connection go into one reused
-   * buffer: no fresh memory per message (bench/RESULTS.md, "Borrowed messages"). Text (a
-   * string), ping and pong payloads, and messages queued for `receive()` are owned as always.
-   * Only with `api: 'message'`. Default false: every message is the application's to keep.
+   * Messages are lent to 'message' listeners, as uWebSockets.js lends them: the Buffer (of a
+   * binary or a text message) is valid only during the listener call (and the process.nextTick
+   * callbacks and promise jobs right after it); whatever is kept past that must be copied
+   * (`Buffer.from(data)`, or `data.toString()` for text). Sending it on from the listener
+   * (`ws.send(data)`, a broadcast) is fine: what is not written at once is copied. On the native
+   * transport every read of a connection then goes into one reused buffer, and large messages
+   * into pooled ones: no fresh memory per message (bench/RESULTS.md, "Borrowed messages"). Ping
+   * and pong payloads, and messages queued for `receive()`, are owned as always. Only with
+   * `api: 'message'`. Default false: every message is the application's to keep.
    */
   borrowedMessages?: boolean;
   /**

@@ -81,7 +81,7 @@ export interface ConnectionOptions {
   idleTimeout: number;
   closeTimeout: number;
   highWaterMark: number;
-  /** Server only: a binary message's Buffer is valid only during its 'message' listeners (see WebSocketServerOptions). */
+  /** Server only: a message's Buffer is valid only during its 'message' listeners (see WebSocketServerOptions). */
   borrowedMessages?: boolean;
 }
 
