@@ -202,12 +202,22 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     try {
       if (chunk !== undefined) this.protocol.receiveData(chunk);
       else this.protocol.receiveDataInPlace(inPlace);
-    } finally {
-      this.flags &= ~RECEIVING;
+    } catch (error) {
+      // A listener threw (it goes on to the carrier, then uncaughtException; the parser stopped):
+      // what listeners sent before it goes out now, not with some later flush, after the bytes
+      // of a lent message were read over.
+      this.endReceive();
+      throw error;
     }
     this.offerPayloadTarget();
+    this.endReceive();
+  }
+
+  /** The end of receive(): its sends in one write; then lent message buffers may be lent again. */
+  private endReceive(): void {
+    this.flags &= ~RECEIVING;
     this.flush();
-    // What listeners sent of lent messages is with the transport now: their buffers may be lent again.
+    // What listeners sent of lent messages is with the transport now (which copies what it keeps).
     if (this.settings.lendReads) lentMessages.settle();
   }
 

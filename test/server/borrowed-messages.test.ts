@@ -9,7 +9,10 @@
  * come back exact too. Run on both transports (vitest.config.mts); the first test shows
  * the native one really lends.
  */
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { connect } from '../../src/client.js';
 import { isLent, lentMessages } from '../../src/transport/lent-memory.js';
 import type { WebSocket } from '../../src/websocket.js';
@@ -208,6 +211,32 @@ describe(`borrowedMessages (${defaultTransport} transport)`, () => {
     for (const payload of sent) writeMessage(client, random, BINARY, payload);
     await expectFrames(client, sent.map((payload) => [BINARY, payload]));
     expect(lentMessages.pooledBytes).toBeGreaterThanOrEqual(512 * KiB); // given back after each delivery
+    client.destroy();
+  });
+
+  it('a listener that sends and then throws: what it sent goes out at once, before the lent bytes are read over', async () => {
+    // In a child process: the exception goes to uncaughtException, which the script swallows.
+    const script = `
+      const { WebSocketServer } = require(${JSON.stringify(resolve(__dirname, '../../dist/index.js'))});
+      process.on('uncaughtException', () => {});
+      const server = new WebSocketServer({ host: '127.0.0.1', port: 0, borrowedMessages: true, transport: '${defaultTransport}' }, (ws) =>
+        ws.on('message', (data) => {
+          ws.send(data);
+          throw new Error('after the send');
+        }),
+      );
+      server.on('listening', () => console.log(server.address().port));
+    `;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    onTestFinished(() => void child.kill());
+    const [line] = (await once(child.stdout, 'data')) as [Buffer];
+    const client = await RawClient.upgraded(Number(line.toString().trim()));
+    const random = seededRandom(3);
+    const first = bytes(random, 20 * KiB);
+    client.write(clientFrame(BINARY, first));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    client.write(clientFrame(BINARY, bytes(random, 20 * KiB))); // read into the same buffer, never parsed
+    await expectFrames(client, [[BINARY, first]]);
     client.destroy();
   });
 
