@@ -153,13 +153,16 @@ describe(`borrowedMessages (${defaultTransport} transport)`, () => {
   // Messages of 64 KiB or more are assembled in buffers the server lends again (lentMessages).
   const largeSizes = (random: () => number) => Array.from({ length: 60 }, () => bytes(random, 64 * KiB + ((random() * 256 * KiB) | 0)));
 
-  it.each([
-    ['native', 'in the read buffer', lentSizes],
-    ['node', 'in the read buffer', lentSizes],
-    ['native', 'in pooled message buffers', largeSizes],
-    ['node', 'in pooled message buffers', largeSizes],
-  ] as const)('a message sent on to another %s connection that does not read arrives intact (lent %s)', async (relayTransport, _where, sizes) => {
-    if (relayTransport === 'native' && defaultTransport !== 'native') return; // the node project has no native server
+  const relays = (
+    [
+      ['native', 'in the read buffer', lentSizes],
+      ['node', 'in the read buffer', lentSizes],
+      ['native', 'in pooled message buffers', largeSizes],
+      ['node', 'in pooled message buffers', largeSizes],
+    ] as const
+  ).filter(([relayTransport]) => relayTransport === 'node' || defaultTransport === 'native'); // the node project has no native server
+
+  it.each(relays)('a message sent on to another %s connection that does not read arrives intact (lent %s)', async (relayTransport, _where, sizes) => {
     let relay: WebSocket | undefined;
     const { port: relayPort } = await startServer({ transport: relayTransport, receiveBufferLimit: 64 * 1024 * 1024 }, (ws) => (relay = ws));
     let relayed = 0;
