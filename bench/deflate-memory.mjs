@@ -4,7 +4,7 @@
  *
  *   wsframe           `wsframe echo`                       (no deflate)
  *   wsframe-deflate   `wsframe echo --deflate`             (answers server_ and client_no_context_takeover)
- *   wsframe-takeover  bench/wsframe-deflate-server.mjs --takeover (takeover both ways)
+ *   wsframe-takeover  bench/wsframe-echo-server.mjs --takeover (takeover both ways)
  *   ws                bench/ws-echo-server.mjs             (perMessageDeflate off)
  *   ws-deflate        bench/ws-echo-server.mjs --deflate   (ws's defaults: takeover both ways)
  *
@@ -45,7 +45,7 @@ const host = ['--host', '127.0.0.1', '--port', '0'];
 const allServers = {
   wsframe: { argv: ['bin/wsframe.js', 'echo', ...host], deflate: false },
   'wsframe-deflate': { argv: ['bin/wsframe.js', 'echo', ...host, '--deflate'], deflate: true },
-  'wsframe-takeover': { argv: ['bench/wsframe-deflate-server.mjs', ...host, '--takeover'], deflate: true },
+  'wsframe-takeover': { argv: ['bench/wsframe-echo-server.mjs', ...host, '--takeover'], deflate: true },
   ws: { argv: ['bench/ws-echo-server.mjs', ...host], deflate: false },
   'ws-deflate': { argv: ['bench/ws-echo-server.mjs', ...host, '--deflate'], deflate: true },
 };

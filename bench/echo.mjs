@@ -21,7 +21,7 @@
  * The deflate scenario (issue 5, section "permessage-deflate (issue 5)" of RESULTS.md, which
  * --write also updates): 100 connections × 4 in flight of 4 KiB JSON-like text, loadgen --deflate
  * (compresses with context takeover, inflates and checks every echo), against three servers:
- * `wsframe echo --deflate` (answers server_no_context_takeover), bench/wsframe-deflate-server.mjs
+ * `wsframe echo --deflate` (answers server_no_context_takeover), bench/wsframe-echo-server.mjs
  * --takeover (wsframe keeping its compression context), and bench/ws-echo-server.mjs --deflate
  * (ws's defaults). It needs zlib's headers for the load generator (zlib1g-dev; skipped with a
  * message without them) and runs in the first --deflate-rounds rounds (default 3), so the
@@ -400,7 +400,7 @@ async function main() {
     const argv = ['--host', '127.0.0.1', '--port', '0'];
     servers['wsframe:deflate'] = await startServer('wsframe (deflate)', [], ['bin/wsframe.js', 'echo', ...argv, '--receive-buffer-limit', String(4 * 1024 * 1024), '--deflate']);
     servers['ws:deflate'] = await startServer('ws (deflate)', [], ['bench/ws-echo-server.mjs', ...argv, '--deflate']);
-    servers['wsframe-takeover:deflate'] = await startServer('wsframe (deflate, takeover)', [], ['bench/wsframe-deflate-server.mjs', ...argv, '--takeover']);
+    servers['wsframe-takeover:deflate'] = await startServer('wsframe (deflate, takeover)', [], ['bench/wsframe-echo-server.mjs', ...argv, '--takeover']);
   }
   if (compatScenarios.length > 0) {
     servers['wsframe-ws'] = await startServer('wsframe/ws', [], ['bench/ws-echo-server.mjs', '--impl', 'wsframe/ws', '--host', '127.0.0.1', '--port', '0']);

@@ -2,7 +2,7 @@
  * The native transport (issue 9) side by side with what it is measured against, in one
  * interleaved run: `wsframe echo` on the native transport (the default; it borrows its
  * messages) and with `--transport node`, the same echo with owned messages (the library's
- * default, bench/wsframe-owned-echo-server.mjs) and that with glibc's heap kept
+ * default, bench/wsframe-echo-server.mjs) and that with glibc's heap kept
  * (`wsframe-owned-keepheap`: GLIBC_TUNABLES, what the page faults of fresh large buffers cost),
  * `ws` + bufferutil (bench/ws-echo-server.mjs), the bare `net` echo
  * (bench/net-echo-server.mjs: the ceiling on net.Socket) and uWebSockets.js
@@ -36,11 +36,11 @@ const servers = {
   // `wsframe echo`: borrowed messages (the CLI's choice), the native transport.
   wsframe: { args: ['bin/wsframe.js', 'echo', '--host', '127.0.0.1', '--port', '0', ...limit] },
   // The same echo with owned messages (the library's default): fresh memory per message.
-  'wsframe-owned': { args: ['bench/wsframe-owned-echo-server.mjs', '--host', '127.0.0.1', '--port', '0', ...limit] },
+  'wsframe-owned': { args: ['bench/wsframe-echo-server.mjs', '--host', '127.0.0.1', '--port', '0', ...limit] },
   // Owned, with glibc's heap kept (no trimming, no mmap below 64 MiB): what the page faults of
   // fresh large buffers cost (RESULTS.md, "Native transport"). An operator's setting.
   'wsframe-owned-keepheap': {
-    args: ['bench/wsframe-owned-echo-server.mjs', '--host', '127.0.0.1', '--port', '0', ...limit],
+    args: ['bench/wsframe-echo-server.mjs', '--host', '127.0.0.1', '--port', '0', ...limit],
     env: { GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=67108864' },
   },
   'wsframe-node': { args: ['bin/wsframe.js', 'echo', '--host', '127.0.0.1', '--port', '0', ...limit, '--transport', 'node'] },
