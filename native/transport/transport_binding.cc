@@ -79,8 +79,8 @@ class Binding final : public EventSink {
       if (reused_ == nullptr) reused_ = new_buffer(kReusedReadBufferSize, &reused_buffer_);
       return reused_;
     }
-    if (lent_ == nullptr) lent_ = new_buffer(kReadBufferSize, &lent_buffer_);
-    return lent_;
+    if (handover_ == nullptr) handover_ = new_buffer(kReadBufferSize, &handover_buffer_);
+    return handover_;
   }
   // A JavaScript Buffer of `size` bytes kept alive by `*reference`: its memory, or null.
   char* new_buffer(size_t size, napi_ref* reference) {
@@ -103,7 +103,7 @@ class Binding final : public EventSink {
            length);
       return;
     }
-    if (bytes != lent_ || length < kHandOverBytes) {
+    if (bytes != handover_ || length < kHandOverBytes) {
       emit(kData, index, [&](napi_value* value) { return napi_create_buffer_copy(env_, length, bytes, nullptr, value); },
            length);
       return;
@@ -111,9 +111,9 @@ class Binding final : public EventSink {
     // The buffer's memory is uninitialised (it may hold bytes freed by other connections), and
     // JavaScript can reach all of it through the view's .buffer: zero what the read left.
     std::memset(bytes + length, 0, kReadBufferSize - length);
-    napi_ref handed = lent_buffer_;
-    lent_buffer_ = nullptr;
-    lent_ = nullptr;
+    napi_ref handed = handover_buffer_;
+    handover_buffer_ = nullptr;
+    handover_ = nullptr;
     emit(kData, index, [&](napi_value* value) { return napi_get_reference_value(env_, handed, value); }, length);
     napi_delete_reference(env_, handed);
   }
@@ -171,7 +171,7 @@ class Binding final : public EventSink {
     auto* binding = static_cast<Binding*>(arg);
     napi_remove_async_cleanup_hook(binding->cleanup_);
     if (binding->callback_ != nullptr) napi_delete_reference(binding->env_, binding->callback_);
-    if (binding->lent_buffer_ != nullptr) napi_delete_reference(binding->env_, binding->lent_buffer_);
+    if (binding->handover_buffer_ != nullptr) napi_delete_reference(binding->env_, binding->handover_buffer_);
     if (binding->reused_buffer_ != nullptr) napi_delete_reference(binding->env_, binding->reused_buffer_);
     for (const auto& target : binding->targets_) napi_delete_reference(binding->env_, target.second);
     if (binding->context_ != nullptr) napi_async_destroy(binding->env_, binding->context_);
@@ -215,9 +215,9 @@ class Binding final : public EventSink {
   napi_ref callback_ = nullptr;
   napi_async_context context_ = nullptr;
   napi_async_cleanup_hook_handle cleanup_ = nullptr;
-  // The read buffer lent to the transport (a JavaScript Buffer kept alive by the reference).
-  char* lent_ = nullptr;
-  napi_ref lent_buffer_ = nullptr;
+  // The read buffer a long read is handed over in (a JavaScript Buffer kept alive by the reference).
+  char* handover_ = nullptr;
+  napi_ref handover_buffer_ = nullptr;
   // The buffer every read of a lendReads() connection goes to, made at the first such read.
   char* reused_ = nullptr;
   napi_ref reused_buffer_ = nullptr;
