@@ -6,7 +6,7 @@
  * when what we send cannot be written at once (the peer does not read), when a message is sent
  * on to another connection (native or net.Socket) that does not read, and when messages wait in
  * the queue of a pull reader; and large messages, assembled in buffers the server lends again,
- * come back exact too. Run on both transports (vitest.config.mts); the first test shows
+ * come back exact too, also over HTTP/2. Run on both transports (vitest.config.mts); the first test shows
  * the native one really lends.
  */
 import { spawn } from 'node:child_process';
@@ -241,6 +241,22 @@ describe(`borrowedMessages (${defaultTransport} transport)`, () => {
     client.write(clientFrame(BINARY, bytes(random, 20 * KiB))); // read into the same buffer, never parsed
     await expectFrames(client, [[BINARY, first]]);
     client.destroy();
+  });
+
+  it('over HTTP/2 (RFC 8441): pooled messages echo exactly while the stream flow control holds the echoes back', async () => {
+    // An Http2Stream keeps what its window does not let out yet: the pooled buffers it was
+    // given must be copies (writeBatch), or the next messages read over them.
+    const { port } = await startServer({ http2: true, borrowedMessages: true }, echoBorrowed);
+    const client = await connect(`ws://127.0.0.1:${port}/`, { http2: true });
+    const random = seededRandom(41);
+    // ~2.3 MB in all: under receiveBufferLimit, so neither side stops reading for what it has to send
+    const sent = largeSizes(random).slice(0, 12);
+    for (const payload of sent) client.send(payload);
+    for (const payload of sent) {
+      const echoed = await client.receive();
+      expect(echoed.type === 'binary' && Buffer.compare(echoed.data, payload)).toBe(0);
+    }
+    await client.close();
   });
 
   it('ping payloads a listener keeps stay as they arrived', async () => {
