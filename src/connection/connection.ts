@@ -113,8 +113,14 @@ const PAUSED_BY_APPLICATION = 1;
 /**
  * … or the peer does not take what we send. Everything a peer sends can make us send (pongs
  * for its pings, echoes for its messages); a peer that sends and never reads would otherwise
- * grow our write queue without bound. Past receiveBufferLimit unsent bytes we stop reading it
- * until the queue drains (DESIGN.md: backpressure both ways).
+ * grow our write queue without bound. Past receiveBufferLimit unsent bytes a server stops
+ * reading it until the queue drains (DESIGN.md: backpressure both ways).
+ *
+ * A client does not: what it queues is its own application's sends, and if it stopped reading
+ * while they wait, a server that does the same (ours: its echoes wait for the client to read)
+ * would never drain either, over TCP once both kernels' buffers are full and over HTTP/2 at once
+ * (reading is what returns the window). A client holds back its pongs instead (Protocol.holdPongs),
+ * so a server's pings still cannot grow its queue.
  */
 const PAUSED_BY_OUTPUT = 2;
 /** Inside receive(): sends made by listeners go out in one write at its end. */
@@ -433,7 +439,10 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
       return;
     }
     this.transport.write(chunks, callbacks === undefined ? undefined : callbacksOf(callbacks));
-    if (this.transport.bufferedAmount > this.settings.maxMessageSize) this.pause(PAUSED_BY_OUTPUT);
+    if (this.transport.bufferedAmount > this.settings.maxMessageSize) {
+      if (this.settings.role === 'server') this.pause(PAUSED_BY_OUTPUT);
+      else this.protocol.holdPongs(true);
+    }
     else if (this.flags & DRAIN_DUE && this.transport.bufferedAmount === 0) process.nextTick(drainLater, this);
   }
 
@@ -497,6 +506,10 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
   onDrain(): void {
     this.flags &= ~DRAIN_DUE;
     if (this.flags & PAUSED_BY_OUTPUT) this.resume(PAUSED_BY_OUTPUT);
+    else if (this.settings.role === 'client' && this.state !== 'CLOSED') {
+      this.protocol.holdPongs(false); // the pong for the latest ping held meanwhile, if any
+      if (this.protocol.bufferedAmount > 0) this.scheduleFlush();
+    }
     this.events.onDrain();
   }
 

@@ -134,6 +134,7 @@ export function protocolSettings(options: ProtocolOptions): ProtocolSettings {
 // Protocol's bits of the parser's `flags`.
 const SENDING_FRAGMENTED = PROTOCOL_FIRST_FLAG;
 const ENDED = PROTOCOL_FIRST_FLAG << 1;
+const HOLDING_PONGS = PROTOCOL_FIRST_FLAG << 2;
 
 export class Protocol extends FrameParser {
   /** Our close frame, once queued; code 1005 when it carried none. */
@@ -147,6 +148,7 @@ export class Protocol extends FrameParser {
   private readonly listener: ProtocolListener;
   private outgoing: Uint8Array[] | null = null;
   private heldFailure: WebSocketError | undefined; // a violation whose close frame the listener holds back
+  private heldPong: Uint8Array | undefined; // the payload of the latest ping while pongs are held (holdPongs)
 
   constructor(settings: ProtocolSettings, listener: ProtocolListener) {
     super(settings);
@@ -221,8 +223,11 @@ export class Protocol extends FrameParser {
   protected override onControl(opcode: number, payload: Uint8Array): void {
     if (opcode === OPCODE_PING) {
       // §5.5.2: answer with a pong carrying the same payload (§5.5.3); also while CLOSING, as a
-      // pong is no data frame (§5.5.1).
-      this.queue(frameHead(OPCODE_PONG, true, false), payload);
+      // pong is no data frame (§5.5.1). While pongs are held, only the latest ping is answered
+      // (§5.5.3 allows that), when they are released; its payload is a copy, as the chunk it
+      // lies in may be read over by then.
+      if (this.flags & HOLDING_PONGS) this.heldPong = new Uint8Array(payload);
+      else this.queue(frameHead(OPCODE_PONG, true, false), payload);
       this.listener.ping(payload);
     } else if (opcode === OPCODE_PONG) {
       this.listener.pong(payload);
@@ -239,6 +244,22 @@ export class Protocol extends FrameParser {
       else this.queueFailClose(error);
     }
     this.listener.error(error);
+  }
+
+  /**
+   * Hold back the pongs of pings that arrive from now on (`true`), then queue one, for the latest
+   * of them (`false`; none once our close frame is out). For a peer that sends pings faster than it
+   * reads their pongs: what we queue for it stays one pong, however many pings it sends.
+   */
+  holdPongs(hold: boolean): void {
+    if (hold) {
+      this.flags |= HOLDING_PONGS;
+      return;
+    }
+    this.flags &= ~HOLDING_PONGS;
+    const payload = this.heldPong;
+    this.heldPong = undefined;
+    if (payload !== undefined && this.closeSent === undefined) this.queue(frameHead(OPCODE_PONG, true, false), payload);
   }
 
   /** Queues the close frame of a violation that holdFailClose held back (nothing if none, or ours went out). */

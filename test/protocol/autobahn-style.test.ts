@@ -38,6 +38,43 @@ describe('pings and pongs (Autobahn 2.x)', () => {
   });
 });
 
+describe('pongs held while our output waits (holdPongs; a client whose queue is past its limit)', () => {
+  it('pings are reported but not answered; on release one pong answers the latest (§5.5.3)', () => {
+    const { protocol, events } = recordedProtocol({ role: 'server' });
+    protocol.holdPongs(true);
+    const wire = Buffer.from('8981000000000a' + '8981000000000b' + '8982000000000c0d', 'hex');
+    protocol.receiveData(wire);
+    expect(events).toEqual([['ping', '0a'], ['ping', '0b'], ['ping', '0c0d']]);
+    expect(sentHex(protocol)).toBe('');
+    wire.fill(0xee); // the chunk the pings came in is read over: the held payload is a copy
+    protocol.holdPongs(false);
+    expect(sentHex(protocol)).toBe('8a020c0d');
+    feed(protocol, '8981 00000000 0e'); // answered at once again
+    expect(sentHex(protocol)).toBe('8a010e');
+  });
+
+  it('a release with no ping held sends nothing; held twice, the second release sends nothing more', () => {
+    const { protocol } = recordedProtocol({ role: 'server' });
+    protocol.holdPongs(true);
+    protocol.holdPongs(false);
+    expect(sentHex(protocol)).toBe('');
+    protocol.holdPongs(true);
+    feed(protocol, '8980 00000000');
+    protocol.holdPongs(false);
+    protocol.holdPongs(false);
+    expect(sentHex(protocol)).toBe('8a00');
+  });
+
+  it('nothing follows our close frame (§5.5.1): a pong still held then is dropped', () => {
+    const { protocol } = recordedProtocol({ role: 'server' });
+    protocol.holdPongs(true);
+    feed(protocol, '8981 00000000 01');
+    protocol.sendClose(1000);
+    protocol.holdPongs(false);
+    expect(sentHex(protocol)).toBe('880203e8');
+  });
+});
+
 describe('large messages in many chunks (Autobahn 9.x)', () => {
   it('9.1.x-style: over 1 MiB of masked text in 4 KiB chunks arrives whole and intact', () => {
     const { protocol, events } = recordedProtocol({ role: 'server' });
