@@ -36,6 +36,8 @@ export interface NativeTransportFunctions {
   /** Listens on an IP address; the listener's handle, or an error. */
   listen(ip: string, port: number, backlog: number, ipv6Only: boolean): number;
   closeListener(handle: number): number;
+  /** Takes over a duplicate of a connected TCP socket's descriptor: the connection's handle (paused), or an error. */
+  adopt(fd: number): number;
   /** Bytes left queued (0: all handed to the kernel now), or an error. */
   write(handle: number, chunks: Uint8Array | readonly Uint8Array[]): number;
   /** The next `target.length` bytes read go into `target` (the filled event reports them); 0 or an error. */

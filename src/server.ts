@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
 import type * as https from 'node:https';
 import type * as http2 from 'node:http2';
-import type * as tls from 'node:tls';
+import * as tls from 'node:tls';
 import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -49,6 +49,7 @@ import type { WebSocketErrorCode } from './protocol/errors.js';
 import { channels, publishHandshakeFailed, publishOpen } from './diagnostics.js';
 import { StandaloneRequest } from './hosting/standalone-request.js';
 import { NativeListener, NativeSocketAddresses, nativeTransport } from './transport/native-transport.js';
+import { adoptSocket, canAdoptSockets } from './transport/adopt-socket.js';
 import { StaticPages, endpointOnly } from './hosting/static-pages.js';
 import type { PageAnswer, StaticPage } from './hosting/static-pages.js';
 import { pageResponse } from './handshake/index.js';
@@ -99,10 +100,12 @@ export interface WebSocketServerOptions {
   /** Largest queue of connections not yet accepted (standalone; `listen`'s backlog). Default: Node's (511). */
   backlog?: number;
   /**
-   * Standalone: who owns the connections. 'native' (the default where the addon loaded): the
-   * addon, on Node's event loop, without a net.Socket each; 'node': net.Socket. Where the addon
-   * did not load, 'native' falls back to 'node' (see `wss.transport`). The environment variable
-   * WSFRAME_TRANSPORT=node makes 'node' the default.
+   * Who owns the connections. 'native' (the default where the addon loaded): the addon, on Node's
+   * event loop, without a net.Socket each: standalone from the accept on; attached (`server`) and
+   * `handleUpgrade`, from the 101 on, for plain TCP sockets (the upgraded net.Socket's descriptor
+   * is handed to the addon and the net.Socket destroyed; not on Windows, not for TLS). 'node':
+   * net.Socket. Where the addon did not load, 'native' falls back to 'node' (see
+   * `wss.transport`). The environment variable WSFRAME_TRANSPORT=node makes 'node' the default.
    */
   transport?: 'native' | 'node';
   /**
@@ -230,7 +233,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly pages: StaticPages | undefined;
   /** Standalone: the listening socket (a net.Server with the node transport). */
   private readonly listener: net.Server | NativeListener | undefined;
-  /** Which transport standalone connections use ('node' too in attached mode and for handleUpgrade). */
+  /** Which transport connections use (the `transport` option, where this server and process allow it). */
   readonly transport: 'native' | 'node';
   /** Attached: the server whose 'upgrade' events we take. */
   private readonly attachedTo: http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer | undefined;
@@ -269,8 +272,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     // WSFRAME_TRANSPORT=node changes the default (the test suite runs its server tests both ways).
     const wanted = o.transport ?? (process.env.WSFRAME_TRANSPORT === 'node' ? 'node' : 'native');
     // TLS and HTTP/2 are node:tls's and node:http2's: they need Node's sockets.
-    const tlsOrHttp2 = o.tls !== undefined || o.http2 === true;
-    this.transport = standalone && wanted === 'native' && nativeTransport !== undefined && !tlsOrHttp2 ? 'native' : 'node';
+    const tlsOrHttp2 = o.tls !== undefined || o.http2 === true || o.server instanceof tls.Server || (o.server !== undefined && isHttp2Server(o.server));
+    const possible = standalone ? nativeTransport !== undefined : canAdoptSockets;
+    this.transport = wanted === 'native' && possible && !tlsOrHttp2 ? 'native' : 'node';
     if (standalone && this.transport === 'native') {
       const listener = new NativeListener((transport) => this.accept(transport, new NativeSocketAddresses(transport)));
       this.listener = listener;
@@ -518,7 +522,16 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         : selectSubprotocol(verdict.protocols, typeof selector === 'function' ? (offered) => selector(offered, request) : selector);
     const extensions = negotiateExtensions(verdict.extensions, this.negotiators);
     const deflate = extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined;
-    const transport = pending.transport;
+    let transport = pending.transport;
+    if (this.transport === 'native' && transport instanceof NodeSocketTransport) {
+      // Attached or handleUpgrade: the connection moves into the addon before the 101 is written
+      // (src/transport/adopt-socket.ts); what Node read past the request head comes first.
+      const adopted = adoptSocket(transport);
+      if (adopted !== undefined) {
+        transport = adopted.transport;
+        if (adopted.unread !== null) head = Buffer.concat([head, adopted.unread]);
+      }
+    }
     const status = verdict.accept(transport, { protocol, extensions, headers: extraHeaders });
     this.count(status);
     const forwardedFor = this.forwardedFor(request);

@@ -1,8 +1,15 @@
 #include "transport.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+
+#ifndef _WIN32
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
 
 namespace wsframe {
 namespace transport {
@@ -231,6 +238,50 @@ void Transport::on_connection(Listener* listener, int status) {
   uv_tcp_nodelay(&connection->tcp, 1);
   connection->flags |= kAnnounced;
   if (sink_ != nullptr) sink_->accepted(listener->index, handle);
+}
+
+int64_t Transport::adopt(int fd) {
+#ifdef _WIN32
+  (void)fd;
+  return UV_ENOTSUP;
+#else
+  // Only a connected stream socket of IPv4 or IPv6: getpeername fails on anything else (a file,
+  // a listening or unconnected socket), and the family and type rule out Unix and UDP sockets.
+  int type = 0;
+  socklen_t type_length = sizeof(type);
+  sockaddr_storage peer;
+  socklen_t peer_length = sizeof(peer);
+  if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) != 0 || type != SOCK_STREAM ||
+      getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) != 0 ||
+      (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) {
+    return UV_EINVAL;
+  }
+  const int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return uv_translate_sys_error(errno);
+  Handle handle;
+  Connection* connection = connections_.allocate(&handle);
+  if (connection == nullptr) {
+    ::close(copy);
+    return UV_ENOMEM;
+  }
+  int error = uv_tcp_init(loop_, &connection->tcp);
+  if (error != 0) {
+    ::close(copy);
+    connections_.remove(connection->index);
+    return error;
+  }
+  connection->tcp.data = this;
+  open_handles_++;
+  error = uv_tcp_open(&connection->tcp, copy);
+  if (error != 0) {
+    ::close(copy);
+    close(connection, 0);  // never announced: it closes without an event
+    return error;
+  }
+  uv_tcp_nodelay(&connection->tcp, 1);
+  connection->flags |= kAnnounced;
+  return static_cast<int64_t>(handle);
+#endif
 }
 
 int64_t Transport::write(Handle handle, const uv_buf_t* buffers, unsigned count) {

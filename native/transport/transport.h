@@ -139,6 +139,11 @@ class Transport {
   // Listens on an IP address (no name lookup here); returns the listener's handle, or a libuv error.
   int64_t listen(const char* ip, int port, int backlog, bool ipv6_only);
   int close_listener(Handle handle);
+  // Takes over a connected TCP socket the process opened otherwise (node:http's, after an
+  // upgrade): a duplicate of `fd`, so the caller still owns and closes its own descriptor.
+  // Returns the connection's handle (paused, as an accepted one; no `accepted` event), or a libuv
+  // error: UV_EINVAL for a descriptor that is not a connected TCP socket, UV_ENOTSUP on Windows.
+  int64_t adopt(int fd);
 
   // Writes the buffers in order: uv_try_write on the caller's memory first, then one owned copy of
   // what the kernel did not take, queued with uv_write. Returns the bytes queued (0: all written

@@ -305,6 +305,14 @@ napi_value Listen(napi_env env, napi_callback_info info) {
   return number(env, static_cast<double>(call.binding->transport().listen(ip, port, backlog, ipv6_only)));
 }
 
+// adopt(fd) → the new connection's handle, or a libuv error
+napi_value Adopt(napi_env env, napi_callback_info info) {
+  Call<1> call;
+  int32_t fd;
+  if (!call.read(env, info) || !read_int32(env, call.argv[0], "The descriptor must be a number", &fd)) return nullptr;
+  return number(env, static_cast<double>(call.binding->transport().adopt(fd)));
+}
+
 // closeListener, end, destroy, pause, resume: (handle) → 0 or a libuv error
 template <int (Transport::*kMethod)(Handle)>
 napi_value HandleCall(napi_env env, napi_callback_info info) {
@@ -429,6 +437,7 @@ bool register_transport(napi_env env, napi_value exports) {
   } functions[] = {
       {"init", Init},
       {"listen", Listen},
+      {"adopt", Adopt},
       {"closeListener", HandleCall<&Transport::close_listener>},
       {"write", Write},
       {"end", HandleCall<&Transport::end>},

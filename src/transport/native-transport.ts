@@ -160,6 +160,12 @@ export class NativeTransport implements Transport {
     connections[handle % INDEX_SPACE] = this;
   }
 
+  /** A duplicate of a connected TCP socket's descriptor, taken into the addon (adopt-socket.ts); undefined if it is not one. */
+  static adopt(fd: number): NativeTransport | undefined {
+    const handle = addon().adopt(fd);
+    return handle < 0 ? undefined : new NativeTransport(handle);
+  }
+
   private get more(): TransportState {
     return (this.state ??= new TransportState());
   }

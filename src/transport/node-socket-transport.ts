@@ -58,6 +58,17 @@ export class NodeSocketTransport implements Transport {
     this.socket.pause();
   }
 
+  /** The socket is someone else's from now on (adopt-socket.ts): our listeners leave it. */
+  release(): void {
+    const socket = this.socket;
+    socket.off('data', onSocketData);
+    socket.off('end', onSocketEnd);
+    socket.off('error', onSocketError);
+    socket.off('close', onSocketClose);
+    socket.off('drain', onSocketDrain);
+    this.listener = undefined;
+  }
+
   write(chunks: readonly Uint8Array[], callback?: WriteCallback): void {
     writeBatch(this.socket, chunks, callback);
   }

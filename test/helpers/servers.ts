@@ -46,6 +46,13 @@ export function echo(ws: WebSocket): void {
   ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
 }
 
+/** The next message's data (a close instead fails the test). */
+export async function nextData(ws: WebSocket): Promise<string | Buffer> {
+  const message = await ws.receive();
+  if (message.type === 'close') throw new Error(`closed with ${message.code} instead of a message`);
+  return message.data;
+}
+
 /** Sends the text and the binary test payload of each size through an echo peer and checks what comes back. */
 export async function expectEchoes(ws: WebSocket, sizes: readonly number[]): Promise<void> {
   for (const size of sizes) {

@@ -2,7 +2,8 @@
  * The native transport's C++ under AddressSanitizer and UBSan: the addon built with
  * -fsanitize=address,undefined (npm run build:native:sanitize, a separate build directory), loaded
  * through WSFRAME_ADDON_PATH into a node that preloads the sanitizer runtimes, runs
- * native-transport.test.ts and borrowed-messages.test.ts (the reused read buffer). Leak detection is off: Node itself does not free everything at exit.
+ * native-transport.test.ts, borrowed-messages.test.ts (the reused read buffer) and
+ * adopt-socket.test.ts (attached mode's descriptors taken over). Leak detection is off: Node itself does not free everything at exit.
  * Any report aborts the process (-fno-sanitize-recover=all), so a report fails this test.
  */
 import { execFileSync } from 'node:child_process';
@@ -34,7 +35,7 @@ it.skipIf(nativeTransport === undefined)('the transport tests pass on the ASan +
     { cwd: root, env, encoding: 'utf8' },
   );
   expect(loaded.trim()).toBe('true');
-  const output = execFileSync('npx', ['--no-install', 'vitest', 'run', '--project', 'native', 'test/transport/native-transport.test.ts', 'test/server/borrowed-messages.test.ts'], {
+  const output = execFileSync('npx', ['--no-install', 'vitest', 'run', '--project', 'native', 'test/transport/native-transport.test.ts', 'test/server/borrowed-messages.test.ts', 'test/transport/adopt-socket.test.ts'], {
     cwd: root,
     env,
     encoding: 'utf8',
