@@ -67,6 +67,9 @@ const servers = {
   floor: ['bench/net-floor-server.mjs', '--host', '127.0.0.1', '--port', '0'],
   // The native transport with a fixed 101 and nothing else: what opening costs before wsframe's handshake.
   'native-floor': ['bench/native-floor-server.mjs', '--host', '127.0.0.1', '--port', '0'],
+  // Attached to a node:http server (owned messages): the upgraded socket handed to the addon, or kept as a net.Socket.
+  'wsframe-attached': ['bench/wsframe-echo-server.mjs', '--attached', '--host', '127.0.0.1', '--port', '0'],
+  'wsframe-attached-node': ['bench/wsframe-echo-server.mjs', '--attached', '--transport', 'node', '--host', '127.0.0.1', '--port', '0'],
 };
 const nodeArgs = ['--expose-gc', '-r', './bench/idle-hook.cjs'];
 

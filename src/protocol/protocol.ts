@@ -147,8 +147,13 @@ export class Protocol extends FrameParser {
   declare protected readonly settings: ProtocolSettings;
   private readonly listener: ProtocolListener;
   private outgoing: Uint8Array[] | null = null;
-  private heldFailure: WebSocketError | undefined; // a violation whose close frame the listener holds back
-  private heldPong: Uint8Array | undefined; // the payload of the latest ping while pongs are held (holdPongs)
+  /**
+   * What is held back: a violation whose close frame the listener holds (holdFailClose), or the
+   * payload of the latest ping while pongs are held (holdPongs). One field for both (8 B per
+   * idle connection): a held violation ends the parsing, so no ping follows it, and it replaces
+   * a held pong, which a failing connection no longer owes.
+   */
+  private held: WebSocketError | Uint8Array | undefined;
 
   constructor(settings: ProtocolSettings, listener: ProtocolListener) {
     super(settings);
@@ -226,7 +231,7 @@ export class Protocol extends FrameParser {
       // pong is no data frame (§5.5.1). While pongs are held, only the latest ping is answered
       // (§5.5.3 allows that), when they are released; its payload is a copy, as the chunk it
       // lies in may be read over by then.
-      if (this.flags & HOLDING_PONGS) this.heldPong = new Uint8Array(payload);
+      if (this.flags & HOLDING_PONGS) this.held = new Uint8Array(payload);
       else this.queue(frameHead(OPCODE_PONG, true, false), payload);
       this.listener.ping(payload);
     } else if (opcode === OPCODE_PONG) {
@@ -240,7 +245,7 @@ export class Protocol extends FrameParser {
     // §7.1.7: _Fail the WebSocket Connection_ — send a close frame (unless ours is already out),
     // now or, when the listener holds it back, at sendFailClose().
     if (this.closeSent === undefined) {
-      if (this.listener.holdFailClose?.(error) === true) this.heldFailure = error;
+      if (this.listener.holdFailClose?.(error) === true) this.held = error;
       else this.queueFailClose(error);
     }
     this.listener.error(error);
@@ -257,16 +262,18 @@ export class Protocol extends FrameParser {
       return;
     }
     this.flags &= ~HOLDING_PONGS;
-    const payload = this.heldPong;
-    this.heldPong = undefined;
-    if (payload !== undefined && this.closeSent === undefined) this.queue(frameHead(OPCODE_PONG, true, false), payload);
+    const payload = this.held;
+    if (!(payload instanceof Uint8Array)) return;
+    this.held = undefined;
+    if (this.closeSent === undefined) this.queue(frameHead(OPCODE_PONG, true, false), payload);
   }
 
   /** Queues the close frame of a violation that holdFailClose held back (nothing if none, or ours went out). */
   sendFailClose(): void {
-    const error = this.heldFailure;
-    this.heldFailure = undefined;
-    if (error !== undefined && this.closeSent === undefined) this.queueFailClose(error);
+    const error = this.held;
+    if (!(error instanceof WebSocketError)) return;
+    this.held = undefined;
+    if (this.closeSent === undefined) this.queueFailClose(error);
   }
 
   /** An error without a close code (a transform returning a caller-mistake code) is our fault: 1011. */
