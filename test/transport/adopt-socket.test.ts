@@ -114,6 +114,26 @@ describe.skipIf(!canAdoptSockets)('attached mode: the upgraded socket moves into
     await once(client, 'close');
   });
 
+  it("handleUpgrade called late (after the application's own async step): frames the client sent meanwhile are read first", async () => {
+    const wss = new WebSocketServer({}, echo);
+    const server = http.createServer();
+    server.on('upgrade', (request, socket, head) => setTimeout(() => wss.handleUpgrade(request, socket as never, head), 100));
+    running.push({ wss, server });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const addonBefore = inAddon();
+    const client = await RawClient.open(port);
+    client.write(upgradeRequest(port));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    client.write(Buffer.concat([clientFrame(1, 'sent'), clientFrame(1, 'early')])); // waits in node:http's socket
+    expect((await client.response()).status).toBe(101);
+    expect(String((await client.frame()).payload)).toBe('sent');
+    expect(String((await client.frame()).payload)).toBe('early');
+    expect(inAddon()).toBe(addonBefore + 1);
+    client.destroy();
+  });
+
   it('transport: \'node\' keeps the net.Socket; so does TLS', async () => {
     const addonBefore = inAddon();
     const sockets: boolean[] = [];
