@@ -156,9 +156,11 @@ async function setUp(perMessageDeflate: boolean | PerMessageDeflateOptions): Pro
     }
   });
   // The upgraded TCP sockets, to count the bytes that crossed the wire (listener added first).
+  // `transport: 'node'` keeps them carrying the connection: on the native transport attached
+  // mode hands the socket to the addon after the 101, and its counters would stop there.
   const upgraded: Socket[] = [];
   http.on('upgrade', (_request, socket: Socket) => upgraded.push(socket));
-  const wss = new WebSocketServer({ server: http, perMessageDeflate });
+  const wss = new WebSocketServer({ server: http, perMessageDeflate, transport: 'node' });
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   cleanups.push(async () => {
