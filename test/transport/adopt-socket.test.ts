@@ -154,6 +154,40 @@ describe.skipIf(!canAdoptSockets)('attached mode: the upgraded socket moves into
   });
 });
 
+describe.skipIf(!canAdoptSockets)('attached mode: connections handed over and closed in every way leave nothing behind', () => {
+  it('1,500 connections, a third dropped by the peer, a third terminated and a third closed by the server: no descriptor, handle or slot left', async () => {
+    const descriptors = openDescriptors();
+    const addonBefore = inAddon();
+    const opened: WebSocket[] = [];
+    const closes = new Map<WebSocket, number>();
+    const { wss, port } = await attached({ closeTimeout: 2000 }, (ws) => {
+      opened.push(ws);
+      ws.on('close', () => closes.set(ws, (closes.get(ws) ?? 0) + 1));
+    });
+    const count = 1500;
+    const clients: RawClient[] = [];
+    // In batches the backlog holds.
+    for (let batch = 0; batch < count; batch += 250) {
+      clients.push(...(await Promise.all(Array.from({ length: 250 }, () => RawClient.upgraded(port)))));
+    }
+    await expect.poll(() => opened.length).toBe(count);
+    expect(inAddon()).toBe(addonBefore + count);
+    expect(nodeSockets()).toBe(count); // the clients' only
+    for (const [i, client] of clients.entries()) {
+      if (i % 3 === 0) client.destroy();
+      else if (i % 3 === 1) opened[i]!.terminate();
+      else opened[i]!.close(1000, 'done'); // the raw client never answers: closeTimeout ends it
+    }
+    await Promise.all(clients.map((client) => client.waitClosed(10_000)));
+    await expect.poll(() => inAddon(), { timeout: 20_000 }).toBe(addonBefore);
+    await expect.poll(() => wss.clients.size).toBe(0);
+    expect([...closes.values()].filter((n) => n !== 1)).toEqual([]);
+    expect(closes.size).toBe(count);
+    await expect.poll(() => nodeSockets()).toBe(0);
+    await expect.poll(() => openDescriptors()).toBe(descriptors + 1); // the http server's listening socket
+  }, 60_000);
+});
+
 describe.skipIf(!canAdoptSockets)('the addon\'s adopt(fd)', () => {
   it('takes only a connected TCP socket: a file, a listening socket or no descriptor is EINVAL, and nothing is kept', async () => {
     const before = inAddon();
