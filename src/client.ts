@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
+import { adoptSocket } from './transport/adopt-socket.js';
 import type { Transport } from './transport/transport.js';
 import { Http2Unavailable, http2Handshake } from './client/http2-handshake.js';
 import { guardHandshake, handshakeTimeout } from './client/handshake-guard.js';
@@ -88,6 +89,14 @@ export interface ConnectOptions {
    * else an HTTP/1.1 upgrade (ws:// URLs always use HTTP/1.1 with 'auto'). Default false.
    */
   http2?: boolean | 'auto';
+  /**
+   * Who owns the connection once the handshake is done. 'native' (the default where the addon
+   * loaded, not on Windows): a plain TCP connection (ws://, directly or through a proxy's tunnel)
+   * is handed to the addon after the 101, as the server's attached mode does
+   * (src/transport/adopt-socket.ts); wss:// and HTTP/2 stay Node's. 'node': the net.Socket
+   * throughout. WSFRAME_TRANSPORT=node makes 'node' the default.
+   */
+  transport?: 'native' | 'node';
 }
 
 /**
@@ -115,6 +124,7 @@ export const connectOptionNames: Readonly<Record<keyof ConnectOptions, true>> = 
   perMessageDeflate: true,
   proxy: true,
   http2: true,
+  transport: true,
 };
 
 const defaults = {
@@ -193,7 +203,15 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   };
   const codec =
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;
-  const transport = upgraded.transport ?? new NodeSocketTransport(upgraded.socket);
+  let head = upgraded.head;
+  let transport = upgraded.transport;
+  if (transport === undefined) {
+    const overSocket = new NodeSocketTransport(upgraded.socket);
+    const wanted = o.transport ?? (process.env.WSFRAME_TRANSPORT === 'node' ? 'node' : 'native');
+    const adopted = wanted === 'native' ? adoptSocket(overSocket) : undefined; // undefined for TLS: the socket stays
+    if (adopted?.unread) head = Buffer.concat([head, adopted.unread]);
+    transport = adopted?.transport ?? overSocket;
+  }
   const client =
     o.api === 'fragment'
       ? new WebSocketContext(transport, settings, info, undefined, codec)
@@ -202,7 +220,7 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   // connect()` continuation has attached its listeners: that continuation is a microtask, this
   // an immediate. The socket is not read meanwhile, so nothing can overtake these bytes.
   publishOpen('client', client, transport, upgraded.socket, { url: info.url, headers: upgraded.requestHeaders }, info.protocol, info.extensions, upgraded.proxy);
-  setImmediate(() => client.receiveInitial(upgraded.head));
+  setImmediate(() => client.receiveInitial(head));
   return client;
 }
 

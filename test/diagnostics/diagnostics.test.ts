@@ -13,7 +13,7 @@ import { connect } from '../../src/client.js';
 import { computeAccept } from '../../src/handshake/index.js';
 import { WebSocketCollection } from '../../src/handler.js';
 import type { WebSocket } from '../../src/websocket.js';
-import { echo, startSecureEchoServer, startServer } from '../helpers/servers.js';
+import { defaultTransport, echo, startSecureEchoServer, startServer } from '../helpers/servers.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { Tinyproxy } from '../helpers/tinyproxy.js';
 import { selfSignedCertificate } from '../helpers/tls-certificate.js';
@@ -101,7 +101,7 @@ describe('a session', () => {
       'wsframe:connection:close',
     ]);
     expect(clientSide[0]).toMatchObject({
-      transport: 'node',
+      transport: defaultTransport, // a ws:// client's connection is handed to the addon after the 101 (where it loaded)
       tls: false,
       webSocket: client,
       request: { url: `ws://127.0.0.1:${port}/room?x=1`, headers: { 'X-Trace': 't1' } },

@@ -2,7 +2,9 @@
  * Attached mode and handleUpgrade on the native transport (src/transport/adopt-socket.ts): after
  * the handshake a plain TCP socket's descriptor moves into the addon and the net.Socket is
  * destroyed. The rest of the suite runs attached mode this way in the `native` project and on
- * net.Socket in the `node` one (vitest.config.mts). Run under ASan/UBSan too (native-sanitizers.test.ts).
+ * net.Socket in the `node` one (vitest.config.mts). The clients here keep their net.Socket
+ * (`transport: 'node'`), so that what the addon holds and the Node sockets counted are the
+ * server's doing; a client handed over the same way is tested too. Run under ASan/UBSan too (native-sanitizers.test.ts).
  */
 import { once } from 'node:events';
 import { closeSync, openSync, readdirSync } from 'node:fs';
@@ -17,7 +19,7 @@ import type { WebSocket } from '../../src/websocket.js';
 import { canAdoptSockets } from '../../src/transport/adopt-socket.js';
 import { nativeTransport } from '../../src/transport/native-transport.js';
 import { RawClient, clientFrame, upgradeRequest } from '../helpers/raw-client.js';
-import { echo, nextData } from '../helpers/servers.js';
+import { echo, nextData, startSecureEchoServer, startServer } from '../helpers/servers.js';
 import { selfSignedCertificate } from '../helpers/tls-certificate.js';
 
 const EINVAL = -22;
@@ -58,7 +60,7 @@ describe.skipIf(!canAdoptSockets)('attached mode: the upgraded socket moves into
       setImmediate(() => seen.push({ destroyed: request.socket.destroyed, remoteAddress: request.socket.remoteAddress, remotePort: request.socket.remotePort }));
     });
     expect(wss.transport).toBe('native');
-    const clients = await Promise.all(Array.from({ length: 20 }, () => connect(`ws://127.0.0.1:${port}/`)));
+    const clients = await Promise.all(Array.from({ length: 20 }, () => connect(`ws://127.0.0.1:${port}/`, { transport: 'node' })));
     await expect.poll(() => seen.length).toBe(20);
     expect(inAddon()).toBe(addonBefore + 20);
     expect(nodeSockets()).toBe(20); // the clients' only: the server's side has no net.Socket left
@@ -106,7 +108,7 @@ describe.skipIf(!canAdoptSockets)('attached mode: the upgraded socket moves into
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const addonBefore = inAddon();
-    const client = await connect(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const client = await connect(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`, { transport: 'node' });
     client.send('over handleUpgrade');
     expect(String(await nextData(client))).toBe('over handleUpgrade');
     expect(inAddon()).toBe(addonBefore + 1);
@@ -143,7 +145,7 @@ describe.skipIf(!canAdoptSockets)('attached mode: the upgraded socket moves into
     const secure = await attached({}, (ws, request) => (echo(ws), sockets.push(request.socket.destroyed)), https.createServer(certificate));
     expect(secure.wss.transport).toBe('node');
     for (const url of [`ws://127.0.0.1:${plain.port}/`, `wss://127.0.0.1:${secure.port}/`]) {
-      const client = await connect(url, { rejectUnauthorized: false });
+      const client = await connect(url, { rejectUnauthorized: false, transport: 'node' });
       client.send('kept');
       expect(String(await nextData(client))).toBe('kept');
       expect(inAddon()).toBe(addonBefore);
@@ -186,6 +188,33 @@ describe.skipIf(!canAdoptSockets)('attached mode: connections handed over and cl
     await expect.poll(() => nodeSockets()).toBe(0);
     await expect.poll(() => openDescriptors()).toBe(descriptors + 1); // the http server's listening socket
   }, 60_000);
+});
+
+describe.skipIf(!canAdoptSockets)('the client: its connection moves into the addon after the 101', () => {
+  it('over ws:// (by default); not with transport: \'node\', not over wss://; nothing is left after the close', async () => {
+    const descriptors = openDescriptors();
+    const addonBefore = inAddon();
+    const plain = await startServer({ transport: 'node' }, echo); // the server keeps its net.Socket: the addon holds the client's alone
+    const secure = await startSecureEchoServer(selfSignedCertificate());
+    const handed = await connect(`ws://127.0.0.1:${plain.port}/`);
+    expect(inAddon()).toBe(addonBefore + 1);
+    for (const size of [5, 3 * 1024 * 1024]) {
+      handed.send(Buffer.alloc(size, size % 251));
+      const data = (await nextData(handed)) as Buffer;
+      expect([data.length, data[0], data[size - 1]]).toEqual([size, size % 251, size % 251]);
+    }
+    expect(handed.remoteAddress).toBe('127.0.0.1');
+    const kept = [await connect(`ws://127.0.0.1:${plain.port}/`, { transport: 'node' }), await connect(secure.url, { rejectUnauthorized: false })];
+    expect(inAddon()).toBe(addonBefore + 1);
+    for (const client of [handed, ...kept]) {
+      client.send('both ways');
+      expect(String(await nextData(client))).toBe('both ways');
+      await client.close(1000);
+    }
+    await expect.poll(() => inAddon()).toBe(addonBefore);
+    await plain.server.close();
+    await expect.poll(() => openDescriptors()).toBeLessThanOrEqual(descriptors + 1); // the https server's listening socket until afterEach
+  });
 });
 
 describe.skipIf(!canAdoptSockets)('the addon\'s adopt(fd)', () => {
