@@ -10,7 +10,7 @@
  *   node bench/client-echo.mjs …       (the same, directly)
  *
  *   --libs A,B   the two clients compared (default wsframe,ws; also wsframe-web, the WHATWG WebSocket
- *                of wsframe/web); the ratios are A/B
+ *                of wsframe/web, and wsframe-node, the client on its net.Socket); the ratios are A/B
  *   --write      replace the generated part of "Client echo benchmark (issue 4)" in bench/RESULTS.md
  *                (only with the default --libs)
  *   --cpu-prof   run every client process under `node --cpu-prof`, profiles into DIR (one per run)
@@ -22,7 +22,7 @@
  * (/proc/PID/stat) over the same window, so "per client CPU-s" is a second figure that the
  * neighbours' noise affects less.
  *
- * Worker mode (used by the driver): node bench/client-echo.mjs --worker --lib wsframe|wsframe-web|ws --port P
+ * Worker mode (used by the driver): node bench/client-echo.mjs --worker --lib wsframe|wsframe-node|wsframe-web|ws --port P
  *   --server-pid PID --conns N --inflight K --size BYTES [--binary] --duration S --warmup S
  */
 import { spawn } from 'node:child_process';
@@ -83,10 +83,11 @@ async function openClient(lib, url) {
     const raw = { on: (type, listener) => socket.addEventListener(type, listener) };
     return { on: (handler) => (socket.onmessage = (event) => handler(event.data)), send: (data) => socket.send(data), raw };
   }
-  if (lib === 'wsframe') {
+  if (lib === 'wsframe' || lib === 'wsframe-node') {
     const { connect } = require(join(root, 'dist', 'index.js'));
     // Both echo servers have permessage-deflate off; say so on the client side too (like ws below).
-    const socket = await connect(url, { perMessageDeflate: false });
+    // wsframe-node: the connection kept on its net.Socket instead of handed to the addon.
+    const socket = await connect(url, { perMessageDeflate: false, transport: lib === 'wsframe-node' ? 'node' : undefined });
     if (socket.extensions !== '') throw new Error(`an extension was negotiated: ${socket.extensions}`);
     return { on: (handler) => socket.on('message', handler), send: (data, binary) => socket.send(data, { binary }), raw: socket };
   }
