@@ -10,7 +10,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
-import { adoptSocket } from './transport/adopt-socket.js';
+import { handOver } from './transport/adopt-socket.js';
+import { transportWanted } from './transport/native-transport.js';
 import type { Transport } from './transport/transport.js';
 import { Http2Unavailable, http2Handshake } from './client/http2-handshake.js';
 import { guardHandshake, handshakeTimeout } from './client/handshake-guard.js';
@@ -203,15 +204,14 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
   };
   const codec =
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;
-  let head = upgraded.head;
-  let transport = upgraded.transport;
-  if (transport === undefined) {
-    const overSocket = new NodeSocketTransport(upgraded.socket);
-    const wanted = o.transport ?? (process.env.WSFRAME_TRANSPORT === 'node' ? 'node' : 'native');
-    const adopted = wanted === 'native' ? adoptSocket(overSocket) : undefined; // undefined for TLS: the socket stays
-    if (adopted?.unread) head = Buffer.concat([head, adopted.unread]);
-    transport = adopted?.transport ?? overSocket;
-  }
+  // Over HTTP/1.1 a ws:// connection moves into the addon now, where it can (src/transport/adopt-socket.ts).
+  const overSocket = upgraded.transport === undefined ? new NodeSocketTransport(upgraded.socket) : undefined;
+  const { transport, head } =
+    overSocket === undefined
+      ? { transport: upgraded.transport!, head: upgraded.head }
+      : transportWanted(o.transport) === 'native'
+        ? handOver(overSocket, upgraded.head)
+        : { transport: overSocket, head: upgraded.head };
   const client =
     o.api === 'fragment'
       ? new WebSocketContext(transport, settings, info, undefined, codec)

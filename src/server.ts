@@ -48,8 +48,8 @@ import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { channels, publishHandshakeFailed, publishOpen } from './diagnostics.js';
 import { StandaloneRequest } from './hosting/standalone-request.js';
-import { NativeListener, NativeSocketAddresses, nativeTransport } from './transport/native-transport.js';
-import { adoptSocket, canAdoptSockets } from './transport/adopt-socket.js';
+import { NativeListener, NativeSocketAddresses, nativeTransport, transportWanted } from './transport/native-transport.js';
+import { canAdoptSockets, handOver } from './transport/adopt-socket.js';
 import { StaticPages, endpointOnly } from './hosting/static-pages.js';
 import type { PageAnswer, StaticPage } from './hosting/static-pages.js';
 import { pageResponse } from './handshake/index.js';
@@ -269,8 +269,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       o.server.on('upgrade', this.onUpgrade);
       if (isHttp2Server(o.server)) this.detachHttp2 = attachHttp2(o.server, this, o.path);
     }
-    // WSFRAME_TRANSPORT=node changes the default (the test suite runs its server tests both ways).
-    const wanted = o.transport ?? (process.env.WSFRAME_TRANSPORT === 'node' ? 'node' : 'native');
+    const wanted = transportWanted(o.transport);
     // TLS and HTTP/2 are node:tls's and node:http2's: they need Node's sockets.
     const tlsOrHttp2 = o.tls !== undefined || o.http2 === true || o.server instanceof tls.Server || (o.server !== undefined && isHttp2Server(o.server));
     const possible = standalone ? nativeTransport !== undefined : canAdoptSockets;
@@ -523,15 +522,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const extensions = negotiateExtensions(verdict.extensions, this.negotiators);
     const deflate = extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined;
     let transport = pending.transport;
-    if (this.transport === 'native' && transport instanceof NodeSocketTransport) {
-      // Attached or handleUpgrade: the connection moves into the addon before the 101 is written
-      // (src/transport/adopt-socket.ts); what Node read past the request head comes first.
-      const adopted = adoptSocket(transport);
-      if (adopted !== undefined) {
-        transport = adopted.transport;
-        if (adopted.unread !== null) head = Buffer.concat([head, adopted.unread]);
-      }
-    }
+    // Attached or handleUpgrade: the connection moves into the addon before the 101 is written.
+    if (this.transport === 'native' && transport instanceof NodeSocketTransport) ({ transport, head } = handOver(transport, head));
     const status = verdict.accept(transport, { protocol, extensions, headers: extraHeaders });
     this.count(status);
     const forwardedFor = this.forwardedFor(request);

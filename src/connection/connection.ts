@@ -442,8 +442,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     if (this.transport.bufferedAmount > this.settings.maxMessageSize) {
       if (this.settings.role === 'server') this.pause(PAUSED_BY_OUTPUT);
       else this.protocol.holdPongs(true);
-    }
-    else if (this.flags & DRAIN_DUE && this.transport.bufferedAmount === 0) process.nextTick(drainLater, this);
+    } else if (this.flags & DRAIN_DUE && this.transport.bufferedAmount === 0) process.nextTick(drainLater, this);
   }
 
   // ---- closing ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
- * Attached mode and `handleUpgrade` (README, "Attached mode"): after the handshake, an upgraded
- * socket's connection moves into the addon, so it costs what a standalone one does rather than a
- * net.Socket's ~4 KB, and reads and writes take the native path.
+ * The server's attached mode and `handleUpgrade`, and the client (README, "Transports"): once the
+ * handshake is done, a plain TCP connection moves from its net.Socket into the addon, so it costs
+ * what a standalone server's does rather than a net.Socket's ~4 KB, and its reads and writes take
+ * the native path.
  *
  * Only a plain TCP socket, on a system with file descriptors (not Windows), with nothing of ours
  * still to write: TLS state is node:tls's and stays there. The addon takes a duplicate of the
@@ -14,25 +15,26 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { NativeTransport, nativeTransport } from './native-transport.js';
 import type { NodeSocketTransport } from './node-socket-transport.js';
+import type { Transport } from './transport.js';
 
 /** Whether this process can hand sockets to the addon at all. */
 export const canAdoptSockets = nativeTransport !== undefined && process.platform !== 'win32';
 
 /**
- * The native transport for `from`'s socket, and the bytes Node had read from it and not handed
- * out (they come before anything the addon reads); undefined when the socket cannot move (it
- * stays with `from`, untouched).
+ * The transport to carry `from`'s connection from now on, and the bytes to start it with: the
+ * native transport, with what Node had read from the socket and not handed out after `head`; or,
+ * when the socket cannot move, `from` itself (untouched) and `head`.
  */
-export function adoptSocket(from: NodeSocketTransport): { transport: NativeTransport; unread: Buffer | null } | undefined {
+export function handOver(from: NodeSocketTransport, head: Buffer): { transport: Transport; head: Buffer } {
   const socket = from.socket;
-  if (!canAdoptSockets || (socket as TLSSocket).encrypted === true || socket.destroyed || socket.writableLength > 0) return undefined;
+  if (!canAdoptSockets || (socket as TLSSocket).encrypted === true || socket.destroyed || socket.writableLength > 0) return { transport: from, head };
   const fd = (socket as Socket & { _handle?: { fd?: unknown } | null })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) return undefined;
+  if (typeof fd !== 'number' || fd < 0) return { transport: from, head };
   void socket.remoteAddress; // read now: kept by the socket after it is destroyed (its local address is not)
   const transport = NativeTransport.adopt(fd);
-  if (transport === undefined) return undefined; // not a connected TCP socket, or out of descriptors: it stays a net.Socket
+  if (transport === undefined) return { transport: from, head }; // not a connected TCP socket, or out of descriptors
   from.release();
   const unread = socket.readableLength > 0 ? (socket.read() as Buffer | null) : null;
   socket.destroy();
-  return { transport, unread };
+  return { transport, head: unread === null ? head : Buffer.concat([head, unread]) };
 }

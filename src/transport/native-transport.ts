@@ -28,6 +28,15 @@ export const nativeTransport: NativeTransportFunctions | undefined = nativeAddon
  */
 export const transports: readonly ('native' | 'node')[] = nativeTransport !== undefined ? ['native', 'node'] : ['node'];
 
+/**
+ * The transport a server or client asked for (`transport` option); without one, 'native' unless
+ * WSFRAME_TRANSPORT=node (the test suite runs its socket tests both ways). Whether it can have it
+ * is the caller's to decide.
+ */
+export function transportWanted(option: 'native' | 'node' | undefined): 'native' | 'node' {
+  return option ?? (process.env.WSFRAME_TRANSPORT === 'node' ? 'node' : 'native');
+}
+
 // The events (native/transport/transport_binding.cc, Event).
 const ACCEPTED = 0; // (listener index, connection handle)
 const DATA = 1; // (index, Buffer, length)
