@@ -14,18 +14,20 @@
  */
 import { constants, type Http2Stream } from 'node:http2';
 import type { Transport, TransportListener, WriteCallback } from './transport.js';
-import { writeBatch } from './write-batch.js';
+import { writeBatch, type DrainWatcher } from './write-batch.js';
 
 const kTransport = Symbol('wsframe.transport');
 type StreamWithTransport = Http2Stream & { [kTransport]: Http2StreamTransport };
 
-export class Http2StreamTransport implements Transport {
+export class Http2StreamTransport implements Transport, DrainWatcher {
   get kind(): 'http2' {
     return 'http2';
   }
 
   /** @internal Read by the shared stream listeners below. */
   listener: TransportListener | undefined;
+  /** @internal write-batch.ts (DrainWatcher). */
+  watchingDrain = false;
 
   /** The stream must have its response (server) or have received it (client); it starts paused. */
   constructor(readonly stream: Http2Stream) {
@@ -53,7 +55,12 @@ export class Http2StreamTransport implements Transport {
   }
 
   write(chunks: readonly Uint8Array[], callback?: WriteCallback): void {
-    writeBatch(this.stream, chunks, callback);
+    writeBatch(this.stream, chunks, callback, this);
+  }
+
+  /** @internal write-batch.ts (DrainWatcher): the queue emptied with no 'drain' from Node. */
+  drained(): void {
+    this.listener?.onDrain();
   }
 
   get bufferedAmount(): number {

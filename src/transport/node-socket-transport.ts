@@ -8,12 +8,12 @@
  */
 import type { Socket } from 'node:net';
 import type { Transport, TransportListener, WriteCallback } from './transport.js';
-import { writeBatch } from './write-batch.js';
+import { writeBatch, type DrainWatcher } from './write-batch.js';
 
 const kTransport = Symbol('wsframe.transport');
 type SocketWithTransport = Socket & { [kTransport]: NodeSocketTransport };
 
-export class NodeSocketTransport implements Transport {
+export class NodeSocketTransport implements Transport, DrainWatcher {
   /** A getter, not a field: nothing more to keep in every idle connection. */
   get kind(): 'node' {
     return 'node';
@@ -21,6 +21,8 @@ export class NodeSocketTransport implements Transport {
 
   /** @internal Read by the shared socket listeners below. */
   listener: TransportListener | undefined;
+  /** @internal write-batch.ts (DrainWatcher). */
+  watchingDrain = false;
   private reading = false;
 
   /** The socket must be connected; it is taken over (timeouts off, Nagle off) and starts paused. */
@@ -70,7 +72,12 @@ export class NodeSocketTransport implements Transport {
   }
 
   write(chunks: readonly Uint8Array[], callback?: WriteCallback): void {
-    writeBatch(this.socket, chunks, callback);
+    writeBatch(this.socket, chunks, callback, this);
+  }
+
+  /** @internal write-batch.ts (DrainWatcher): the queue emptied with no 'drain' from Node. */
+  drained(): void {
+    this.listener?.onDrain();
   }
 
   get bufferedAmount(): number {

@@ -151,6 +151,44 @@ describe('a peer that sends and never reads', () => {
   });
 });
 
+describe('a peer that stops reading for a while', () => {
+  // With a receiveBufferLimit under the carrier's own high-water mark (Node's 16 KiB), the output
+  // that stops the server reading is a queue Node would empty without a 'drain'.
+  it('an echo server with a small receiveBufferLimit reads again once its output drained', async () => {
+    const limit = 4096;
+    let server: WebSocket | undefined;
+    let echoed = 0;
+    const { port } = await startServer({ receiveBufferLimit: limit }, (ws) => {
+      server = ws;
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        ws.send(data, { binary: isBinary });
+        echoed++;
+      });
+    });
+    const client = await RawClient.upgraded(port);
+    client.socket.pause();
+    await expect.poll(() => server).toBeDefined();
+    // 1 KiB messages, each echoed before the next goes, until the echoes fill the kernel's
+    // buffers and back up in the server's queue past the limit (by 1 KiB: under Node's 16 KiB),
+    // which stops the server reading.
+    let sent = 0;
+    while (server!.bufferedAmount <= limit) {
+      expect(sent).toBeLessThan(200_000);
+      client.send(BINARY, Buffer.alloc(1024, sent & 0xff));
+      sent++;
+      while (echoed < sent) await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve)); // the echo's flush
+    }
+    expect(server!.bufferedAmount).toBeLessThan(16 * 1024);
+    client.socket.resume();
+    client.send(TEXT, 'last');
+    for (let i = 0; i < sent; i++) expect((await client.frame()).payload[0]).toBe(i & 0xff);
+    const last = await client.frame();
+    expect([last.opcode, last.payload.toString()]).toEqual([TEXT, 'last']);
+    client.destroy();
+  });
+});
+
 describe('WebSocket: sending', () => {
   it('send() returns false past the high-water mark, and drain follows', async () => {
     let server: WebSocket | undefined;
@@ -169,6 +207,29 @@ describe('WebSocket: sending', () => {
     const drained = once(server!, 'drain');
     client.socket.resume();
     await drained;
+    client.destroy();
+  });
+
+  // Node emits 'drain' only after its queue reached the stream's own high-water mark (16 KiB):
+  // here the queue holds about 1 KiB when send() says false, and the drain must come anyway.
+  it("drain follows when what waits is under the carrier's own high-water mark", async () => {
+    let server: WebSocket | undefined;
+    const { port } = await startServer({ highWaterMark: 512 }, (ws) => (server = ws));
+    const client = await RawClient.upgraded(port);
+    client.socket.pause();
+    await expect.poll(() => server).toBeDefined();
+    // 1 KiB at a time (each over the mark, each drained) until the kernel's buffers are full and
+    // the last one waits in the server's queue.
+    for (let sent = 0; server!.bufferedAmount === 0; sent++) {
+      expect(sent).toBeLessThan(200_000);
+      server!.send(Buffer.alloc(1024));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(server!.bufferedAmount).toBeLessThan(16 * 1024);
+    const drained = once(server!, 'drain');
+    client.socket.resume();
+    await drained;
+    expect(server!.bufferedAmount).toBe(0);
     client.destroy();
   });
 
