@@ -28,6 +28,23 @@ const serverSide = [
   'test/interop/ws-client.test.ts',
 ];
 
+/**
+ * Test files about a connection once it is open (frames, the close handshake, backpressure,
+ * timeouts, the APIs, conformance): they run a third time over HTTP/2 (WSFRAME_TEST_CARRIER=http2,
+ * test/helpers/carrier.ts), each WebSocket on an RFC 8441 stream, so the HTTP/2 stream transport
+ * is held to the same suite as the other two.
+ */
+const overHttp2 = [
+  'test/server/connection.test.ts',
+  'test/server/api.test.ts',
+  'test/server/reply-before-close.test.ts',
+  'test/server/receive-queue.test.ts',
+  'test/handler/**/*.test.ts',
+  'test/client/client.test.ts',
+  'test/leaks/**/*.test.ts',
+  'test/conformance/**/*.test.ts',
+];
+
 export default defineConfig({
   test: {
     // Socket tests bind 127.0.0.1 ports; two workers match the two cores of the CI machine.
@@ -38,6 +55,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'native', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'node', include: serverSide, env: { WSFRAME_TRANSPORT: 'node' } } },
+      { extends: true, test: { name: 'http2', include: overHttp2, env: { WSFRAME_TEST_CARRIER: 'http2' } } },
     ],
   },
 });

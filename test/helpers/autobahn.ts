@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { RawClient, clientFrame, type ServerFrame } from './raw-client.js';
-import { echo } from './servers.js';
+import { echo, standaloneOptions } from './servers.js';
 import { WebSocketServer, type WebSocketServerOptions } from '../../src/server.js';
 
 export const TEXT = 1, BINARY = 2, CONT = 0, CLOSE = 8, PING = 9, PONG = 10;
@@ -57,7 +57,7 @@ export async function writeChopped(client: RawClient, bytes: Buffer, size: numbe
 }
 
 export async function sendFrames(client: RawClient, frames: Buffer[], chop: Chop = 'whole', pauseMs = 0): Promise<void> {
-  client.socket.setNoDelay(true);
+  client.noDelay();
   if (chop === 'whole' && pauseMs === 0) {
     client.write(Buffer.concat(frames));
     return;
@@ -153,7 +153,7 @@ export function useEchoServer(options: WebSocketServerOptions = {}): () => numbe
   let server: WebSocketServer | undefined;
   let port = 0;
   beforeAll(async () => {
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0, borrowedMessages: true, ...options }, echo);
+    server = new WebSocketServer(standaloneOptions({ borrowedMessages: true, ...options }), echo);
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
   });

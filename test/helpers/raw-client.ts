@@ -3,8 +3,11 @@
  * it (valid or hostile) and decodes what the server sends back with its own small decoder, so
  * the server is not checked only against wsframe's own parser.
  */
-import { connect, type Socket } from 'node:net';
+import { Socket, connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import * as http2 from 'node:http2';
+import type { Duplex } from 'node:stream';
+import { carrier } from './carrier.js';
 
 export interface ServerFrame {
   fin: boolean;
@@ -94,8 +97,17 @@ export function frameExtent(bytes: Buffer): { masked: boolean; payloadStart: num
   return { masked, payloadStart: offset, end: offset + length };
 }
 
+/** Request headers an RFC 8441 stream does without (§5: no Upgrade, Connection, Key or Host; :authority instead). */
+const NOT_OVER_HTTP2 = new Set(['host', 'upgrade', 'connection', 'sec-websocket-key']);
+
 export class RawClient {
-  readonly socket: Socket;
+  /**
+   * What carries the bytes: the TCP socket, or over HTTP/2 the extended CONNECT's stream (the
+   * same Duplex calls: end() is END_STREAM, pause() stops taking DATA so flow control pushes back).
+   */
+  readonly socket: Duplex;
+  /** The HTTP/2 session under the stream (only over HTTP/2); closed with the stream. */
+  private session: http2.ClientHttp2Session | undefined;
   private buffer = Buffer.alloc(0);
   private head: HttpHead | undefined;
   private readonly frames: ServerFrame[] = [];
@@ -103,8 +115,10 @@ export class RawClient {
   ended = false;
   closed = false;
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Duplex, session?: http2.ClientHttp2Session, head?: HttpHead) {
     this.socket = socket;
+    this.session = session;
+    this.head = head;
     socket.on('data', (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.parse();
@@ -116,6 +130,7 @@ export class RawClient {
     });
     socket.on('close', () => {
       this.closed = true;
+      this.session?.close();
       this.wake();
     });
     socket.on('error', () => {});
@@ -128,13 +143,60 @@ export class RawClient {
     });
   }
 
-  /** Open, send an upgrade request and wait for the 101. */
+  /**
+   * Open, send an upgrade request and wait for the 101; in the `http2` project (carrier.ts), an
+   * extended CONNECT on a new HTTP/2 session and its 200 (RFC 8441 §4, §5), `extra` as its headers.
+   */
   static async upgraded(port: number, extra: Record<string, string> = {}, path = '/'): Promise<RawClient> {
+    if (carrier === 'http2') return RawClient.connectStream(port, extra, path);
     const client = await RawClient.open(port);
     client.write(upgradeRequest(port, extra, path));
     const head = await client.response();
     if (head.status !== 101) throw new Error(`expected 101, got ${head.status}`);
     return client;
+  }
+
+  private static async connectStream(port: number, extra: Record<string, string>, path: string): Promise<RawClient> {
+    // Nagle off, as noDelay() does for TCP: small writes arrive as separate DATA frames.
+    const session = http2.connect(`http://127.0.0.1:${port}`, { createConnection: () => connect(port, '127.0.0.1').setNoDelay(true) });
+    session.on('error', () => {});
+    // §3: the server must have sent SETTINGS_ENABLE_CONNECT_PROTOCOL before the client may use it.
+    await new Promise<void>((resolve, reject) => {
+      session.once('remoteSettings', () => resolve());
+      session.once('close', () => reject(new Error('the HTTP/2 session closed before its SETTINGS')));
+    });
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': 'CONNECT',
+      ':protocol': 'websocket',
+      ':scheme': 'http',
+      ':authority': `127.0.0.1:${port}`,
+      ':path': path,
+      'sec-websocket-version': '13',
+    };
+    for (const [name, value] of Object.entries(extra)) {
+      const lower = name.toLowerCase();
+      if (value === '') delete headers[lower];
+      else if (!NOT_OVER_HTTP2.has(lower)) headers[lower] = value;
+    }
+    const stream = session.request(headers, { endStream: false });
+    const response = await new Promise<http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader>((resolve, reject) => {
+      stream.once('response', resolve);
+      stream.once('close', () => reject(new Error(`the stream closed before a response (RST_STREAM ${stream.rstCode})`)));
+    });
+    const status = Number(response[':status']);
+    if (status !== 200) {
+      session.destroy();
+      throw new Error(`expected 200, got ${status}`);
+    }
+    const fields: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response)) if (!name.startsWith(':')) fields[name] = String(value);
+    // The head a 101 would have been, for tests that read it: its status stands for "switched".
+    return new RawClient(stream, session, { status: 101, headers: fields, raw: '' });
+  }
+
+  /** Nagle off, so small writes go out (and arrive) one by one; over HTTP/2 it is off from the start. */
+  noDelay(): void {
+    if (this.socket instanceof Socket) this.socket.setNoDelay(true);
   }
 
   write(data: Buffer | string): void {
@@ -179,8 +241,10 @@ export class RawClient {
     await this.until(() => this.closed, timeoutMs);
   }
 
+  /** Drop the connection: TCP closed at once; over HTTP/2 the whole session (stream and TCP) goes. */
   destroy(): void {
     this.socket.destroy();
+    this.session?.destroy();
   }
 
   private until(done: () => boolean, timeoutMs = 5000): Promise<void> {

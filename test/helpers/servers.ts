@@ -8,6 +8,7 @@ import { WebSocketServer } from '../../src/server.js';
 import { nativeTransport } from '../../src/transport/native-transport.js';
 import type { WebSocketServerOptions } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
+import { carrier } from './carrier.js';
 import { binaryPayload, textPayload } from './payloads.js';
 
 /**
@@ -31,12 +32,21 @@ afterEach(async () => {
   runningHttps.clear();
 });
 
+/**
+ * The options of a standalone test server on this run's carrier (carrier.ts): in the `http2`
+ * project it also takes HTTP/2 by prior knowledge, unless the test chose TLS or HTTP/2 itself.
+ */
+export function standaloneOptions(options: WebSocketServerOptions): WebSocketServerOptions {
+  const onCarrier = carrier === 'http2' && options.tls === undefined && options.http2 === undefined ? { http2: true } : {};
+  return { host: '127.0.0.1', port: 0, ...onCarrier, ...options };
+}
+
 /** A standalone server; with `echo`, it echoes text as text and binary as binary. */
 export async function startServer(
   options: WebSocketServerOptions = {},
   onConnection?: (ws: WebSocket) => void,
 ): Promise<{ server: WebSocketServer; port: number }> {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, ...options }, onConnection);
+  const server = new WebSocketServer(standaloneOptions(options), onConnection);
   running.add(server);
   await once(server, 'listening');
   return { server, port: (server.address() as AddressInfo).port };
