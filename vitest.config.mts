@@ -30,11 +30,11 @@ const serverSide = [
 
 /**
  * Test files about a connection once it is open (frames, the close handshake, backpressure,
- * timeouts, the APIs, conformance): they run a third time over HTTP/2 (WSFRAME_TEST_CARRIER=http2,
- * test/helpers/carrier.ts), each WebSocket on an RFC 8441 stream, so the HTTP/2 stream transport
- * is held to the same suite as the other two.
+ * timeouts, the APIs, conformance): they run again over TLS and over HTTP/2
+ * (WSFRAME_TEST_CARRIER, test/helpers/carrier.ts), each WebSocket on a TLSSocket or on an RFC 8441
+ * stream, so those carriers are held to the same suite as plain TCP.
  */
-const overHttp2 = [
+const connectionSuites = [
   'test/server/connection.test.ts',
   'test/server/api.test.ts',
   'test/server/reply-before-close.test.ts',
@@ -55,7 +55,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'native', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'node', include: serverSide, env: { WSFRAME_TRANSPORT: 'node' } } },
-      { extends: true, test: { name: 'http2', include: overHttp2, env: { WSFRAME_TEST_CARRIER: 'http2' } } },
+      { extends: true, test: { name: 'tls', include: connectionSuites, env: { WSFRAME_TEST_CARRIER: 'tls' } } },
+      { extends: true, test: { name: 'http2', include: connectionSuites, env: { WSFRAME_TEST_CARRIER: 'http2' } } },
     ],
   },
 });

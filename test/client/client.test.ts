@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
 import type { ConnectOptions } from '../../src/client.js';
 import { computeAccept } from '../../src/handshake/index.js';
-import { clientCarrier } from '../helpers/carrier.js';
-import { echo, startServer } from '../helpers/servers.js';
+import { carrierUrl, clientCarrier } from '../helpers/carrier.js';
+import { echo, plainTcp, startServer } from '../helpers/servers.js';
 
 const rawServers = new Set<Server>();
 afterEach(() => {
@@ -47,7 +47,7 @@ const ok = (key: string, extra = ''): string =>
 describe('connect() to a wsframe server', () => {
   it('echoes text and binary, and closes cleanly (the server closes TCP first)', async () => {
     const { port } = await startServer({}, echo);
-    const ws = await connect(`ws://127.0.0.1:${port}/path?x=1`, clientCarrier);
+    const ws = await connect(carrierUrl(port, '/path?x=1'), clientCarrier);
     expect(ws.state).toBe('OPEN');
     expect(ws.remoteAddress).toBe('127.0.0.1');
     ws.send('hello');
@@ -63,7 +63,7 @@ describe('connect() to a wsframe server', () => {
 
   it('masks every frame with a fresh key (the server would fail it with 1002 otherwise)', async () => {
     const { port } = await startServer({}, echo);
-    const ws = await connect(`ws://127.0.0.1:${port}`, clientCarrier);
+    const ws = await connect(carrierUrl(port), clientCarrier);
     for (let i = 0; i < 50; i++) ws.send(`message ${i}`);
     for (let i = 0; i < 50; i++) expect(await ws.receive()).toEqual({ type: 'text', data: `message ${i}` });
     await ws.close();
@@ -71,7 +71,7 @@ describe('connect() to a wsframe server', () => {
 
   it('receives what the server sends right after the 101, with listeners attached after await', async () => {
     const { port } = await startServer({}, (ws) => ws.send('welcome'));
-    const ws = await connect(`ws://127.0.0.1:${port}`, clientCarrier);
+    const ws = await connect(carrierUrl(port), clientCarrier);
     const [data] = await once(ws, 'message');
     expect(String(data)).toBe('welcome');
     await ws.close();
@@ -80,7 +80,7 @@ describe('connect() to a wsframe server', () => {
   it('negotiates a subprotocol and sends extra headers and Origin', async () => {
     let seen: { origin?: string; auth?: string } = {};
     const { port } = await startServer({ protocols: ['b', 'a'], verify: (req) => ((seen = { origin: req.headers.origin as string, auth: req.headers.authorization as string }), true) });
-    const ws = await connect(`ws://127.0.0.1:${port}`, { ...clientCarrier, protocols: ['a', 'b'], origin: 'http://me.example', headers: { Authorization: 'Bearer x' } });
+    const ws = await connect(carrierUrl(port), { ...clientCarrier, protocols: ['a', 'b'], origin: 'http://me.example', headers: { Authorization: 'Bearer x' } });
     expect(ws.protocol).toBe('b');
     expect(seen).toEqual({ origin: 'http://me.example', auth: 'Bearer x' });
     await ws.close();
@@ -88,14 +88,14 @@ describe('connect() to a wsframe server', () => {
 
   it('fails with 1009 when the server sends more than receiveBufferLimit', async () => {
     const { port } = await startServer({}, (ws) => ws.send(Buffer.alloc(2000)));
-    const ws = await connect(`ws://127.0.0.1:${port}`, { ...clientCarrier, receiveBufferLimit: 1000 });
+    const ws = await connect(carrierUrl(port), { ...clientCarrier, receiveBufferLimit: 1000 });
     const [error] = await once(ws, 'error');
     expect(error).toMatchObject({ code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: 1009 });
   });
 
   it('gives the fragment API with api: fragment', async () => {
     const { port } = await startServer({}, echo);
-    const context = await connect(`ws://127.0.0.1:${port}`, { ...clientCarrier, api: 'fragment' });
+    const context = await connect(carrierUrl(port), { ...clientCarrier, api: 'fragment' });
     await context.writeFragment(Buffer.from('frag'), { utf8: true, final: false });
     await context.writeFragment(Buffer.from('ment'), { final: true });
     const fragment = await context.readFragment();
@@ -104,7 +104,7 @@ describe('connect() to a wsframe server', () => {
     expect((await context.readFragment()).connectionClose).toBe(true);
     await context.closed;
     // The address was never asked for while the socket was open (HandshakeInfo.remoteAddress).
-    expect(context.handshake).toEqual({ protocol: '', extensions: '', remoteAddress: '', url: `ws://127.0.0.1:${port}/`, user: undefined });
+    expect(context.handshake).toEqual({ protocol: '', extensions: '', remoteAddress: '', url: carrierUrl(port), user: undefined });
   });
 });
 
@@ -155,7 +155,7 @@ describe('connect() validates the answer (RFC 6455 §4.1)', () => {
   });
 
   it('follows redirects only when asked, up to the number asked', async () => {
-    const { port: target } = await startServer({}, echo);
+    const { port: target } = await startServer(plainTcp, echo);
     const port = await brokenServer(() => `HTTP/1.1 302 Found\r\nLocation: ws://127.0.0.1:${target}/moved\r\nContent-Length: 0\r\n\r\n`);
     await expect(connect(`ws://127.0.0.1:${port}`)).rejects.toMatchObject({ code: 'WS_ERR_HANDSHAKE_BAD_STATUS', statusCode: 302 });
     const ws = await connect(`ws://127.0.0.1:${port}`, { followRedirects: 1 });
@@ -165,7 +165,7 @@ describe('connect() validates the answer (RFC 6455 §4.1)', () => {
 
   it('a redirect to another origin does not carry Authorization or Cookie along', async () => {
     const seen: Array<Record<string, unknown>> = [];
-    const { port: target } = await startServer({ verify: (req) => (seen.push({ ...req.headers }), true) }, echo);
+    const { port: target } = await startServer({ ...plainTcp, verify: (req) => (seen.push({ ...req.headers }), true) }, echo);
     for (const host of ['localhost', '127.0.0.1']) {
       const port = await brokenServer(() => `HTTP/1.1 307 Temporary Redirect\r\nLocation: ws://${host}:${target}/\r\nContent-Length: 0\r\n\r\n`);
       const ws = await connect(`ws://127.0.0.1:${port}`, { followRedirects: 1, headers: { Authorization: 'Bearer secret', Cookie: 'a=b', 'X-Kept': 'yes' } });

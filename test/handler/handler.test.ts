@@ -11,6 +11,7 @@ import { MemoryBackplane } from '../../src/backplane/memory-backplane.js';
 import { PreparedMessage } from '../../src/protocol/prepared-message.js';
 import { Protocol, protocolSettings } from '../../src/protocol/protocol.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { carrierUrl, wsClientCarrier } from '../helpers/carrier.js';
 import { startServer } from '../helpers/servers.js';
 
 /** The library's chat handler, plus messages that make it fail, to see where its errors go. */
@@ -39,7 +40,7 @@ async function chatServer(room = new WebSocketCollection(), log: string[] = []) 
 
 /** A ws client that records every text it gets. */
 async function member(port: number, name: string): Promise<{ client: WS; got: string[] }> {
-  const client = new WS(`ws://127.0.0.1:${port}/chat?name=${name}`);
+  const client = new WS(carrierUrl(port, `/chat?name=${name}`), wsClientCarrier);
   const got: string[] = [];
   client.on('message', (data) => got.push(String(data)));
   await once(client, 'open');
@@ -67,7 +68,7 @@ describe('handlers and a collection: the chat sample', () => {
 
   it('a request without a handler is closed with 1008', async () => {
     const { port } = await chatServer();
-    const client = new WS(`ws://127.0.0.1:${port}/chat`);
+    const client = new WS(carrierUrl(port, '/chat'), wsClientCarrier);
     const [code] = await once(client, 'close');
     expect(code).toBe(1008);
   });
@@ -159,7 +160,7 @@ describe('broadcast mechanics', () => {
     const room = new WebSocketCollection();
     const { port } = await startServer({ perMessageDeflate: true }, (ws) => room.add(ws));
     const clients = await Promise.all([0, 1, 2].map(async () => {
-      const client = new WS(`ws://127.0.0.1:${port}`, { perMessageDeflate: true });
+      const client = new WS(carrierUrl(port), { ...wsClientCarrier, perMessageDeflate: true });
       const got: string[] = [];
       client.on('message', (data) => got.push(String(data)));
       await once(client, 'open');

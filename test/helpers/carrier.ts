@@ -1,20 +1,35 @@
 /**
  * What carries the WebSocket under test: a TCP connection upgraded with HTTP/1.1 (RFC 6455 §4),
- * or an HTTP/2 stream opened with an extended CONNECT (RFC 8441). The vitest project `http2`
- * (vitest.config.mts) sets WSFRAME_TEST_CARRIER=http2 and runs the connection suites again: its
- * standalone servers also take HTTP/2 by prior knowledge (`http2: true`), and RawClient and the
- * test client reach them over an HTTP/2 stream, so the server's connections sit on the HTTP/2
- * stream transport (src/transport/http2-stream-transport.ts).
+ * the same over TLS (wss://), or an HTTP/2 stream opened with an extended CONNECT (RFC 8441).
+ * The vitest projects `tls` and `http2` (vitest.config.mts) set WSFRAME_TEST_CARRIER and run the
+ * connection suites again: their standalone servers serve TLS (`tls`) or also take HTTP/2 by
+ * prior knowledge (`http2: true`), and RawClient and the test client reach them that way, so the
+ * server's connections sit on a TLSSocket or on the HTTP/2 stream transport
+ * (src/transport/http2-stream-transport.ts).
  */
 import { it } from 'vitest';
+import { selfSignedCertificate } from './tls-certificate.js';
 
-export const carrier: 'tcp' | 'http2' = process.env.WSFRAME_TEST_CARRIER === 'http2' ? 'http2' : 'tcp';
+const asked = process.env.WSFRAME_TEST_CARRIER;
+export const carrier: 'tcp' | 'tls' | 'http2' = asked === 'tls' || asked === 'http2' ? asked : 'tcp';
+
+/** The `tls` project's certificate (self-signed for 127.0.0.1), one per test file. */
+export const carrierCertificate: { key: Buffer; cert: Buffer } | undefined = carrier === 'tls' ? selfSignedCertificate() : undefined;
+
+/** What connect() needs to reach a test server over this run's carrier (its URL: carrierUrl). */
+export const clientCarrier: { http2?: true; ca?: Buffer } =
+  carrier === 'http2' ? { http2: true } : carrier === 'tls' ? { ca: carrierCertificate!.cert } : {};
+
+/** What a ws (the npm package) client needs to trust the `tls` project's servers. */
+export const wsClientCarrier: { ca?: Buffer } = carrier === 'tls' ? { ca: carrierCertificate!.cert } : {};
+
+/** The URL of a test server on 127.0.0.1: wss:// in the `tls` project, else ws://. */
+export function carrierUrl(port: number, path = '/'): string {
+  return `${carrier === 'tls' ? 'wss' : 'ws'}://127.0.0.1:${port}${path}`;
+}
 
 /**
- * A test about what only HTTP/1.1 over TCP has (the upgrade request's bytes, the 101, a socket's
- * own events): skipped in the `http2` project, where another test covers the same rule for a stream.
+ * A test about what only plain TCP has (the server's own reading of request heads, a socket's
+ * own events): skipped in the `tls` and `http2` projects, where node:https or node:http2 does that part.
  */
 export const itOverTcp = carrier === 'tcp' ? it : it.skip;
-
-/** What connect() needs to reach a test server over this run's carrier (`http2: true` in `http2`). */
-export const clientCarrier: { http2?: true } = carrier === 'http2' ? { http2: true } : {};

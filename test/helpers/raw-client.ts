@@ -7,7 +7,8 @@ import { Socket, connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { carrier } from './carrier.js';
+import * as tls from 'node:tls';
+import { carrier, carrierCertificate } from './carrier.js';
 
 export interface ServerFrame {
   fin: boolean;
@@ -136,9 +137,13 @@ export class RawClient {
     socket.on('error', () => {});
   }
 
+  /** A connection to the server (over TLS in the `tls` project, carrier.ts). */
   static open(port: number): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
+      const socket =
+        carrier === 'tls'
+          ? tls.connect({ port, host: '127.0.0.1', ca: carrierCertificate!.cert }, () => resolve(new RawClient(socket)))
+          : connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }

@@ -8,7 +8,7 @@ import { WebSocketServer } from '../../src/server.js';
 import { nativeTransport } from '../../src/transport/native-transport.js';
 import type { WebSocketServerOptions } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
-import { carrier } from './carrier.js';
+import { carrier, carrierCertificate } from './carrier.js';
 import { binaryPayload, textPayload } from './payloads.js';
 
 /**
@@ -33,13 +33,18 @@ afterEach(async () => {
 });
 
 /**
- * The options of a standalone test server on this run's carrier (carrier.ts): in the `http2`
- * project it also takes HTTP/2 by prior knowledge, unless the test chose TLS or HTTP/2 itself.
+ * The options of a standalone test server on this run's carrier (carrier.ts): in the `tls`
+ * project it serves wss://, in `http2` it also takes HTTP/2 by prior knowledge, unless the test
+ * chose TLS or HTTP/2 itself.
  */
 export function standaloneOptions(options: WebSocketServerOptions): WebSocketServerOptions {
-  const onCarrier = carrier === 'http2' && options.tls === undefined && options.http2 === undefined ? { http2: true } : {};
+  const chosen = options.tls !== undefined || options.http2 !== undefined;
+  const onCarrier = chosen ? {} : carrier === 'http2' ? { http2: true } : carrier === 'tls' ? { tls: carrierCertificate } : {};
   return { host: '127.0.0.1', port: 0, ...onCarrier, ...options };
 }
+
+/** Options for a plain ws:// test server in every project (no TLS, no HTTP/2), where the carrier is not the subject. */
+export const plainTcp: WebSocketServerOptions = { http2: false };
 
 /** A standalone server; with `echo`, it echoes text as text and binary as binary. */
 export async function startServer(

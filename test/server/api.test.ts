@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WS from 'ws';
 import { RawClient, clientFrame, closePayload } from '../helpers/raw-client.js';
+import { carrierUrl, wsClientCarrier } from '../helpers/carrier.js';
 import { echo, startServer } from '../helpers/servers.js';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
@@ -16,7 +17,7 @@ import type { WebSocketContext } from '../../src/context.js';
 const TEXT = 1, BINARY = 2, CONT = 0, CLOSE = 8;
 
 async function connected(port: number): Promise<WS> {
-  const client = new WS(`ws://127.0.0.1:${port}`);
+  const client = new WS(carrierUrl(port), wsClientCarrier);
   await once(client, 'open');
   return client;
 }

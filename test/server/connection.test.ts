@@ -6,10 +6,11 @@
 import { once } from 'node:events';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { RawClient, clientFrame, closePayload } from '../helpers/raw-client.js';
-import { carrier } from '../helpers/carrier.js';
+import { carrier, carrierCertificate } from '../helpers/carrier.js';
 import { echo, startServer } from '../helpers/servers.js';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocket } from '../../src/websocket.js';
@@ -133,16 +134,21 @@ describe('close handshake', () => {
 
   // Node ends the standalone server's sockets itself on the peer's FIN; node:http's allow
   // half-open TCP, so there the connection ends our side. Over HTTP/2 the halves are the stream's
-  // (END_STREAM), on an http2 server attached to.
+  // (END_STREAM), on an http2 server attached to; over TLS, an https server.
   it.each(['standalone', 'attached'])('%s: a peer that ends TCP without a close frame gets our FIN, and the close is 1006', async (mode) => {
     let code: number | undefined;
     const onConnection = (ws: WebSocket): void => void ws.on('close', (c: number) => (code = c));
     let port: number;
-    let httpServer: http.Server | http2.Http2Server | undefined;
+    let httpServer: http.Server | https.Server | http2.Http2Server | undefined;
     if (mode === 'standalone') {
       ({ port } = await startServer({}, onConnection));
     } else {
-      httpServer = carrier === 'http2' ? http2.createServer({ settings: { enableConnectProtocol: true } }) : http.createServer();
+      httpServer =
+        carrier === 'http2'
+          ? http2.createServer({ settings: { enableConnectProtocol: true } })
+          : carrier === 'tls'
+            ? https.createServer(carrierCertificate!)
+            : http.createServer();
       const wss = new WebSocketServer({ server: httpServer }, onConnection);
       httpServer.listen(0, '127.0.0.1');
       await once(httpServer, 'listening');
