@@ -28,6 +28,7 @@ export class Http2StreamTransport implements Transport, DrainWatcher {
   listener: TransportListener | undefined;
   /** @internal write-batch.ts (DrainWatcher). */
   watchingDrain = false;
+  private peer: string | undefined;
 
   /** The stream must have its response (server) or have received it (client); it starts paused. */
   constructor(readonly stream: Http2Stream) {
@@ -86,8 +87,13 @@ export class Http2StreamTransport implements Transport, DrainWatcher {
     if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_CANCEL);
   }
 
+  /**
+   * Kept once read, as a net.Socket keeps its peer's (and the native transport its own): the
+   * session, and with it the socket, is gone from a closed stream, and an address read while the
+   * stream was open (by the access log, or the application) is still the answer in its 'close'.
+   */
   remoteAddress(): string {
-    return this.stream.session?.socket?.remoteAddress ?? '';
+    return (this.peer ??= this.stream.session?.socket?.remoteAddress) ?? '';
   }
 }
 
