@@ -29,13 +29,14 @@ const serverSide = [
 ];
 
 /**
- * Test files about a connection once it is open (frames, the close handshake, backpressure,
- * timeouts, the APIs, conformance): they run again over TLS and over HTTP/2
+ * Test files about a connection and what opens it (the handshake's answers, frames, the close
+ * handshake, backpressure, timeouts, the APIs, conformance): they run again over TLS and over HTTP/2
  * (WSFRAME_TEST_CARRIER, test/helpers/carrier.ts), each WebSocket on a TLSSocket or on an RFC 8441
  * stream, so those carriers are held to the same suite as plain TCP.
  */
 const connectionSuites = [
   'test/server/connection.test.ts',
+  'test/server/handshake.test.ts',
   'test/server/api.test.ts',
   'test/server/reply-before-close.test.ts',
   'test/server/receive-queue.test.ts',

@@ -33,3 +33,13 @@ export function carrierUrl(port: number, path = '/'): string {
  * own events): skipped in the `tls` and `http2` projects, where node:https or node:http2 does that part.
  */
 export const itOverTcp = carrier === 'tcp' ? it : it.skip;
+
+/**
+ * A test about HTTP/1.1's upgrade request itself (its method, Sec-WebSocket-Key, the 101), which
+ * an RFC 8441 stream does not have: skipped in the `http2` project.
+ */
+export const itOverHttp1 = carrier === 'http2' ? it.skip : it;
+
+/** The request that opens a WebSocket on this carrier, as the access log writes it (RFC 8441 §4-5 over HTTP/2). */
+export const openingRequest =
+  carrier === 'http2' ? { method: 'CONNECT', version: 'HTTP/2', status: '200' } : { method: 'GET', version: 'HTTP/1.1', status: '101' };

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from '../../src/server.js';
 import type { UpgradeRequestInfo } from '../../src/server.js';
 import { RawClient, answer, clientFrame, upgradeRequest } from '../helpers/raw-client.js';
+import { itOverHttp1, itOverTcp, openingRequest } from '../helpers/carrier.js';
 import { echo, startServer } from '../helpers/servers.js';
 
 describe('refusals', () => {
@@ -170,7 +171,7 @@ describe('the standalone server reads the request head itself', () => {
     expect(server.stats.statuses[408]).toBe(1);
   });
 
-  it('verify gets the request: method, url, lower-cased and joined headers, rawHeaders, httpVersion, socket', async () => {
+  itOverHttp1('verify gets the request: method, url, lower-cased and joined headers, rawHeaders, httpVersion, socket', async () => {
     let seen: UpgradeRequestInfo | undefined;
     const { port } = await startServer({ verify: (request) => { seen = request; return true; } }, echo);
     const client = await RawClient.upgraded(port, { 'X-Multi': 'a', 'x-multi': 'b' } as Record<string, string>, '/p?q=1');
@@ -181,7 +182,7 @@ describe('the standalone server reads the request head itself', () => {
     client.destroy();
   });
 
-  it('an upgraded socket carries nothing of the handshake: only the connection\'s listeners, no timer, no HTTP parser', async () => {
+  itOverTcp('an upgraded socket carries nothing of the handshake: only the connection\'s listeners, no timer, no HTTP parser', async () => {
     let socket: Socket | undefined;
     // About net.Socket: the native transport has none (test/transport/native-transport.test.ts).
     const { port, server } = await startServer({ handshakeTimeout: 5000, transport: 'node' });
@@ -331,8 +332,8 @@ describe('upgrades', () => {
     expect(lines[0]).toBe('#Software: wsframe');
     expect(lines).toContain('#Fields: date time c-ip cs-method cs-uri-stem cs-version sc-status time-taken cs(User-Agent)');
     const entries = lines.filter((line) => !line.startsWith('#')).map((line) => line.split(' '));
-    expect(entries.map((e) => e[6])).toEqual(['101', '426']);
-    expect(entries[0]!.slice(2, 6)).toEqual(['127.0.0.1', 'GET', '/chat', 'HTTP/1.1']);
+    expect(entries.map((e) => e[6])).toEqual([openingRequest.status, '426']);
+    expect(entries[0]!.slice(2, 6)).toEqual(['127.0.0.1', openingRequest.method, '/chat', openingRequest.version]);
     expect(entries[0]![8]).toBe('test+agent/1.0');
   });
 });
