@@ -32,13 +32,13 @@ export function carrierUrl(port: number, path = '/'): string {
  * A test about what only plain TCP has (the server's own reading of request heads, a socket's
  * own events): skipped in the `tls` and `http2` projects, where node:https or node:http2 does that part.
  */
-export const itOverTcp = carrier === 'tcp' ? it : it.skip;
+export const itOverTcp: typeof it.skip = it.runIf(carrier === 'tcp');
 
 /**
  * A test about HTTP/1.1's upgrade request itself (its method, Sec-WebSocket-Key, the 101), which
  * an RFC 8441 stream does not have: skipped in the `http2` project.
  */
-export const itOverHttp1 = carrier === 'http2' ? it.skip : it;
+export const itOverHttp1: typeof it.skip = it.skipIf(carrier === 'http2');
 
 /** The request that opens a WebSocket on this carrier, as the access log writes it (RFC 8441 §4-5 over HTTP/2). */
 export const openingRequest =

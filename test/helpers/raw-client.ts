@@ -199,6 +199,11 @@ export class RawClient {
     return new RawClient(stream, session, { status: 101, headers: fields, raw: '' });
   }
 
+  /** The client's own port: of its TCP connection (under the TLS or the HTTP/2 session, if any). */
+  get localPort(): number | undefined {
+    return this.socket instanceof Socket ? this.socket.localPort : this.session?.socket.localPort;
+  }
+
   /** Nagle off, so small writes go out (and arrive) one by one; over HTTP/2 it is off from the start. */
   noDelay(): void {
     if (this.socket instanceof Socket) this.socket.setNoDelay(true);

@@ -463,7 +463,7 @@ describe.skipIf(nativeTransport === undefined)('the standalone server on the nat
     expect(socket).toBeInstanceOf(NativeSocketAddresses);
     const addresses = socket as NativeSocketAddresses;
     expect(addresses.remoteAddress).toBe('127.0.0.1');
-    expect(addresses.remotePort).toBe(client.socket.localPort);
+    expect(addresses.remotePort).toBe(client.localPort);
     expect(addresses.localPort).toBe(port);
     expect(addresses.remoteFamily).toBe('IPv4');
     client.destroy();
