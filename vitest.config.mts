@@ -44,6 +44,7 @@ const connectionSuites = [
   'test/client/client.test.ts',
   'test/leaks/**/*.test.ts',
   'test/conformance/**/*.test.ts',
+  'test/cli/hostile-echo.test.ts',
 ];
 
 export default defineConfig({

@@ -8,7 +8,9 @@
  * exactly and closed with 1000, a damaged one closed with 1002, 1007 or 1009 (§7.4.1) or an
  * echo of the client's valid close code, or, when the damage declared a frame longer than what
  * follows, waiting for it until the client gives up — and the process must survive all of it and
- * still echo.
+ * still echo. In the `tls` and `http2` projects (test/helpers/carrier.ts) the same campaign runs
+ * against `wsframe echo --tls-cert … --tls-key …` and `wsframe echo --http2`, each session on a
+ * TLS connection or an RFC 8441 stream (the request heads over TLS, or over HTTP/1.1 beside HTTP/2).
  */
 import { describe, expect, it } from 'vitest';
 import { EchoCli } from '../helpers/cli-process.js';
