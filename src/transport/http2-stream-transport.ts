@@ -24,7 +24,7 @@ export class Http2StreamTransport implements Transport, DrainWatcher {
     return 'http2';
   }
 
-  /** @internal Read by the shared stream listeners below. */
+  /** @internal Read by the shared stream listeners below, and by write-batch.ts (DrainWatcher). */
   listener: TransportListener | undefined;
   /** @internal write-batch.ts (DrainWatcher). */
   watchingDrain = false;
@@ -57,11 +57,6 @@ export class Http2StreamTransport implements Transport, DrainWatcher {
 
   write(chunks: readonly Uint8Array[], callback?: WriteCallback): void {
     writeBatch(this.stream, chunks, callback, this);
-  }
-
-  /** @internal write-batch.ts (DrainWatcher): the queue emptied with no 'drain' from Node. */
-  drained(): void {
-    this.listener?.onDrain();
   }
 
   get bufferedAmount(): number {

@@ -19,7 +19,7 @@ export class NodeSocketTransport implements Transport, DrainWatcher {
     return 'node';
   }
 
-  /** @internal Read by the shared socket listeners below. */
+  /** @internal Read by the shared socket listeners below, and by write-batch.ts (DrainWatcher). */
   listener: TransportListener | undefined;
   /** @internal write-batch.ts (DrainWatcher). */
   watchingDrain = false;
@@ -73,11 +73,6 @@ export class NodeSocketTransport implements Transport, DrainWatcher {
 
   write(chunks: readonly Uint8Array[], callback?: WriteCallback): void {
     writeBatch(this.socket, chunks, callback, this);
-  }
-
-  /** @internal write-batch.ts (DrainWatcher): the queue emptied with no 'drain' from Node. */
-  drained(): void {
-    this.listener?.onDrain();
   }
 
   get bufferedAmount(): number {

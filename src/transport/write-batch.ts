@@ -4,15 +4,15 @@
  * Shared by the transports over Node streams (net/tls sockets, HTTP/2 streams).
  */
 import type { Writable } from 'node:stream';
-import type { WriteCallback } from './transport.js';
+import type { TransportListener, WriteCallback } from './transport.js';
 import { kept } from './lent-memory.js';
 
 /** What writeBatch needs of the transport that owns the stream (see watchDrain). */
 export interface DrainWatcher {
   /** An empty write waits behind the queue (one at a time per stream). */
   watchingDrain: boolean;
-  /** The queue emptied with no 'drain' from Node: tell the listener. */
-  drained(): void;
+  /** Told onDrain when the queue emptied with no 'drain' from Node. */
+  readonly listener: TransportListener | undefined;
 }
 
 // A stream keeps what it cannot write at once: lent bytes (a message borrowed from a native
@@ -48,7 +48,7 @@ function watchDrain(stream: Writable, owner: DrainWatcher): void {
     owner.watchingDrain = false;
     if (error != null || stream.destroyed) return;
     // Bytes written after the marker: a 'drain' is due for them, or the next marker goes behind them.
-    if (stream.writableLength === 0) owner.drained();
+    if (stream.writableLength === 0) owner.listener?.onDrain();
     else watchDrain(stream, owner);
   });
 }
