@@ -7,21 +7,24 @@
  * server's connections sit on a TLSSocket or on the HTTP/2 stream transport
  * (src/transport/http2-stream-transport.ts).
  */
-import { it } from 'vitest';
-import { selfSignedCertificate } from './tls-certificate.js';
+import { afterAll, it } from 'vitest';
+import { certificateFiles, type CertificateFiles } from './tls-certificate.js';
 
 const asked = process.env.WSFRAME_TEST_CARRIER;
 export const carrier: 'tcp' | 'tls' | 'http2' = asked === 'tls' || asked === 'http2' ? asked : 'tcp';
 
-/** The `tls` project's certificate (self-signed for 127.0.0.1), one per test file. */
-export const carrierCertificate: { key: Buffer; cert: Buffer } | undefined = carrier === 'tls' ? selfSignedCertificate() : undefined;
-
-/** What connect() needs to reach a test server over this run's carrier (its URL: carrierUrl). */
-export const clientCarrier: { http2?: true; ca?: Buffer } =
-  carrier === 'http2' ? { http2: true } : carrier === 'tls' ? { ca: carrierCertificate!.cert } : {};
+/**
+ * The `tls` project's certificate (self-signed for 127.0.0.1), one per test file, also as files
+ * for `wsframe echo --tls-cert/--tls-key` (removed after the file's tests).
+ */
+export const carrierCertificate: CertificateFiles | undefined = carrier === 'tls' ? certificateFiles() : undefined;
+afterAll(() => carrierCertificate?.remove());
 
 /** What a ws (the npm package) client needs to trust the `tls` project's servers. */
-export const wsClientCarrier: { ca?: Buffer } = carrier === 'tls' ? { ca: carrierCertificate!.cert } : {};
+export const wsClientCarrier: { ca?: Buffer } = carrierCertificate !== undefined ? { ca: carrierCertificate.cert } : {};
+
+/** What connect() needs to reach a test server over this run's carrier (its URL: carrierUrl). */
+export const clientCarrier: { http2?: true; ca?: Buffer } = carrier === 'http2' ? { http2: true } : wsClientCarrier;
 
 /** The URL of a test server on 127.0.0.1: wss:// in the `tls` project, else ws://. */
 export function carrierUrl(port: number, path = '/'): string {

@@ -4,9 +4,8 @@
  * after its test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach } from 'vitest';
 import { carrier, carrierCertificate } from './carrier.js';
 
@@ -107,17 +106,9 @@ export class CliProcess {
 /** The flags that put `wsframe echo` on this run's carrier (carrier.ts): `--tls-cert`/`--tls-key` in `tls`, `--http2` in `http2`. */
 function carrierFlags(): string[] {
   if (carrier === 'http2') return ['--http2'];
-  if (carrier !== 'tls') return [];
-  if (certificateOnDisk === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'wsframe-carrier-cert-'));
-    certificateOnDisk = { key: join(dir, 'key.pem'), cert: join(dir, 'cert.pem') };
-    writeFileSync(certificateOnDisk.key, carrierCertificate!.key);
-    writeFileSync(certificateOnDisk.cert, carrierCertificate!.cert);
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  }
-  return ['--tls-cert', certificateOnDisk.cert, '--tls-key', certificateOnDisk.key];
+  if (carrierCertificate !== undefined) return ['--tls-cert', carrierCertificate.certFile, '--tls-key', carrierCertificate.keyFile];
+  return [];
 }
-let certificateOnDisk: { key: string; cert: string } | undefined;
 
 /** `wsframe echo` on 127.0.0.1 with a free port (on this run's carrier), once it printed its `listening` line. */
 export class EchoCli extends CliProcess {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { carrier, carrierCertificate } from './carrier.js';
+import { carrier, wsClientCarrier } from './carrier.js';
 
 export interface ServerFrame {
   fin: boolean;
@@ -142,7 +142,7 @@ export class RawClient {
     return new Promise((resolve, reject) => {
       const socket =
         carrier === 'tls'
-          ? tls.connect({ port, host: '127.0.0.1', ca: carrierCertificate!.cert }, () => resolve(new RawClient(socket)))
+          ? tls.connect({ port, host: '127.0.0.1', ...wsClientCarrier }, () => resolve(new RawClient(socket)))
           : connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });

@@ -39,7 +39,7 @@ afterEach(async () => {
  */
 export function standaloneOptions(options: WebSocketServerOptions): WebSocketServerOptions {
   const chosen = options.tls !== undefined || options.http2 !== undefined;
-  const onCarrier = chosen ? {} : carrier === 'http2' ? { http2: true } : carrier === 'tls' ? { tls: carrierCertificate } : {};
+  const onCarrier = chosen ? {} : carrier === 'http2' ? { http2: true } : carrierCertificate !== undefined ? { tls: { key: carrierCertificate.key, cert: carrierCertificate.cert } } : {};
   return { host: '127.0.0.1', port: 0, ...onCarrier, ...options };
 }
 

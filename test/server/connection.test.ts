@@ -147,7 +147,7 @@ describe('close handshake', () => {
         carrier === 'http2'
           ? http2.createServer({ settings: { enableConnectProtocol: true } })
           : carrier === 'tls'
-            ? https.createServer(carrierCertificate!)
+            ? https.createServer({ key: carrierCertificate!.key, cert: carrierCertificate!.cert })
             : http.createServer();
       const wss = new WebSocketServer({ server: httpServer }, onConnection);
       httpServer.listen(0, '127.0.0.1');
