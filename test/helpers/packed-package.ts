@@ -1,7 +1,7 @@
 /**
- * The package as a user gets it: the project packed by `npm pack` (whose prepack builds the
- * TypeScript and the prebuilds, scripts/prebuild.mjs) and the tarball installed into a scratch
- * project, for the tests in test/package/.
+ * The package as a user gets it: the project packed by `npm pack` (whose prepare builds the
+ * TypeScript and prepack the prebuilds, scripts/prebuild.mjs) and the tarball installed into a
+ * scratch project; or the project as a clone has it. For the tests in test/package/.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,10 @@ export interface PackedPackage {
  */
 export function packAndInstall(name: string, installFlags: string[] = []): PackedPackage {
   const scratch = mkdtempSync(join(tmpdir(), `wsframe-${name}-`));
-  const pack = spawnSync('npm', ['pack', '--pack-destination', scratch], { cwd: copyOfProject(scratch), encoding: 'utf8', shell: shellFor('npm') });
+  const source = copyOfProject(scratch);
+  // A junction on Windows, where a directory symlink needs privileges; elsewhere the type is ignored.
+  symlinkSync(join(projectRoot, 'node_modules'), join(source, 'node_modules'), 'junction');
+  const pack = spawnSync('npm', ['pack', '--pack-destination', scratch], { cwd: source, encoding: 'utf8', shell: shellFor('npm') });
   const packOutput = `${pack.stdout}${pack.stderr}`;
   if (pack.status !== 0) throw new Error(`npm pack failed:\n${packOutput}`);
   const tarball = readdirSync(scratch).find((file) => file.endsWith('.tgz'))!;
@@ -42,7 +45,8 @@ export function packAndInstall(name: string, installFlags: string[] = []): Packe
   return { scratch, installed: join(scratch, 'node_modules', 'wsframe'), packOutput };
 }
 
-function copyOfProject(scratch: string): string {
+/** The files a clone of the project has (tracked, or new and not ignored), copied to `scratch`/source: no node_modules, no builds. */
+export function copyOfProject(scratch: string): string {
   const source = join(scratch, 'source');
   const files = run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], projectRoot).split('\0');
   for (const file of files) {
@@ -50,7 +54,5 @@ function copyOfProject(scratch: string): string {
     mkdirSync(dirname(join(source, file)), { recursive: true });
     copyFileSync(join(projectRoot, file), join(source, file));
   }
-  // A junction on Windows, where a directory symlink needs privileges; elsewhere the type is ignored.
-  symlinkSync(join(projectRoot, 'node_modules'), join(source, 'node_modules'), 'junction');
   return source;
 }
