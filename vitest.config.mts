@@ -47,6 +47,13 @@ const connectionSuites = [
   'test/cli/hostile-echo.test.ts',
 ];
 
+/**
+ * Where neither a prebuild nor a local build of the addon loads, wsframe runs on TypeScript alone
+ * (src/native.ts) with the same results: the connection suites and the echo CLI run once more
+ * that way (WSFRAME_NO_NATIVE=1: TypeScript kernels, and every standalone server on net.Socket).
+ */
+const fallbackSuites = [...connectionSuites, 'test/cli/echo-cli.test.ts'];
+
 export default defineConfig({
   test: {
     // Socket tests bind 127.0.0.1 ports; two workers match the two cores of the CI machine.
@@ -59,6 +66,7 @@ export default defineConfig({
       { extends: true, test: { name: 'node', include: serverSide, env: { WSFRAME_TRANSPORT: 'node' } } },
       { extends: true, test: { name: 'tls', include: connectionSuites, env: { WSFRAME_TEST_CARRIER: 'tls' } } },
       { extends: true, test: { name: 'http2', include: connectionSuites, env: { WSFRAME_TEST_CARRIER: 'http2' } } },
+      { extends: true, test: { name: 'fallback', include: fallbackSuites, env: { WSFRAME_NO_NATIVE: '1' } } },
     ],
   },
 });

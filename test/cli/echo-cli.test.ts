@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { RawClient, closePayload, upgradeRequest } from '../helpers/raw-client.js';
 import { EchoCli, runCli } from '../helpers/cli-process.js';
+import { nativeTransport } from '../../src/transport/native-transport.js';
+import { kernels } from '../../src/index.js';
 
 const TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
 
@@ -49,9 +51,14 @@ describe('usage', () => {
 });
 
 describe('each flag is wired', () => {
+  it('runs on the kernels its vitest project asks for: TypeScript in `fallback` (WSFRAME_NO_NATIVE=1), else the addon', () => {
+    expect(kernels.name).toBe(process.env.WSFRAME_NO_NATIVE === '1' ? 'typescript' : 'native');
+  });
+
+  // Where the addon did not load (WSFRAME_NO_NATIVE=1), 'native' falls back to 'node' and the line says so.
   it.each(['native', 'node'])('--transport %s: the server owns its connections that way and says so', async (transport) => {
     const cli = await EchoCli.start(['--transport', transport]);
-    expect(cli.stdout).toContain(`(transport ${transport})`);
+    expect(cli.stdout).toContain(`(transport ${nativeTransport === undefined ? 'node' : transport})`);
     const client = await RawClient.upgraded(cli.port);
     client.send(TEXT, 'over ' + transport);
     expect((await client.frame()).payload.toString()).toBe('over ' + transport);
