@@ -70,6 +70,10 @@ const servers = {
   // Attached to a node:http server (owned messages): the upgraded socket handed to the addon, or kept as a net.Socket.
   'wsframe-attached': ['bench/wsframe-echo-server.mjs', '--attached', '--host', '127.0.0.1', '--port', '0'],
   'wsframe-attached-node': ['bench/wsframe-echo-server.mjs', '--attached', '--transport', 'node', '--host', '127.0.0.1', '--port', '0'],
+  // What a byte of per-connection JavaScript heap costs in RSS: the same echo (owned messages,
+  // which change nothing an idle connection holds) without and with a ~400 B object per connection.
+  'wsframe-owned': ['bench/wsframe-echo-server.mjs', '--host', '127.0.0.1', '--port', '0'],
+  'wsframe-pad400': ['bench/wsframe-echo-server.mjs', '--heap-pad', '400', '--host', '127.0.0.1', '--port', '0'],
 };
 const nodeArgs = ['--expose-gc', '-r', './bench/idle-hook.cjs'];
 

@@ -8,10 +8,13 @@
  * (a 32 KiB plaintext window per direction in wsframe's design) instead of answering
  * server_no_context_takeover (issue 5). `--attached` attaches it to a node:http server (the
  * usual Express-style set-up) instead of listening standalone; `--transport node` keeps every
- * connection on net.Socket.
+ * connection on net.Socket. `--heap-pad BYTES` keeps one more plain JavaScript object of about
+ * BYTES (BYTES/8 − 3 fields) per connection, for bench/idle-memory.mjs to measure what a byte of
+ * per-connection JavaScript heap costs in RSS (server `wsframe-pad400`).
  *
  *   node bench/wsframe-echo-server.mjs [--host 127.0.0.1] [--port 0] [--receive-buffer-limit N]
  *                                      [--deflate] [--takeover] [--attached] [--transport native|node]
+ *                                      [--heap-pad BYTES]
  *
  * Needs dist/ (npx tsc -p tsconfig.build.json). Prints `wsframe echo listening on ws://HOST:PORT`.
  */
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     takeover: { type: 'boolean', default: false },
     attached: { type: 'boolean', default: false },
     transport: { type: 'string', default: 'native' },
+    'heap-pad': { type: 'string', default: '0' },
   },
 });
 
@@ -43,8 +47,13 @@ const server = new WebSocketServer({
   transport: values.transport,
 });
 http?.listen(Number(values.port), values.host, () => server.emit('listening'));
+// An object of 3 header words and `fields` in-object fields (8 B each; no pointer compression in Node).
+const fields = Math.max(0, Math.round(Number(values['heap-pad']) / 8) - 3);
+const padding = new Function(`return { ${Array.from({ length: fields }, (_, i) => `f${i}: 0`).join(', ')} };`);
+const padded = [];
 server.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  if (fields > 0) padded.push(padding());
 });
 server.once('listening', () => {
   const { address, port } = server.address();
