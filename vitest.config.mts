@@ -54,6 +54,14 @@ const connectionSuites = [
  */
 const fallbackSuites = [...connectionSuites, 'test/cli/echo-cli.test.ts'];
 
+/**
+ * Parking (an idle WebSocket on the native transport lets its connection's objects go until its
+ * next event; src/server.ts parkIdle): the connection suites, the echo CLI and the APIs over the
+ * message API (ws, wsframe/web) run once more with servers that park every 10 ms
+ * (WSFRAME_PARK_EVERY_MS), so every path holds wherever parking strikes.
+ */
+const parkingSuites = [...connectionSuites, 'test/cli/echo-cli.test.ts', 'test/ws/**/*.test.ts', 'test/web/websocket.test.ts', 'test/web/websocket-stream.test.ts', 'test/transport/parking.test.ts'];
+
 export default defineConfig({
   test: {
     // Socket tests bind 127.0.0.1 ports; two workers match the two cores of the CI machine.
@@ -67,6 +75,7 @@ export default defineConfig({
       { extends: true, test: { name: 'tls', include: connectionSuites, env: { WSFRAME_TEST_CARRIER: 'tls' } } },
       { extends: true, test: { name: 'http2', include: connectionSuites, env: { WSFRAME_TEST_CARRIER: 'http2' } } },
       { extends: true, test: { name: 'fallback', include: fallbackSuites, env: { WSFRAME_NO_NATIVE: '1' } } },
+      { extends: true, test: { name: 'parking', include: parkingSuites, env: { WSFRAME_PARK_EVERY_MS: '10' } } },
     ],
   },
 });

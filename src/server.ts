@@ -247,6 +247,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly headTimeouts: Sweepable = { sweep: (now) => this.sweepHeadTimeouts(now) };
   private pendingHandshakes = 0;
   private closing = false;
+  /** Parks the idle WebSockets at each tick of the sweeper (parkIdle), where they can be parked. */
+  private readonly parker: Sweepable | undefined;
 
   constructor(options: WebSocketServerOptions = {}, onConnection?: (ws: WebSocket, request: UpgradeRequestInfo) => void) {
     // With `api: 'fragment'` the 'connection' argument is a WebSocketContext instead.
@@ -254,7 +256,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.options = { ...defaults, ...definedOnly(options) };
     const o = this.options;
     const standalone = o.server === undefined && o.port !== undefined;
-    this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0]);
+    // WSFRAME_PARK_EVERY_MS: a tick that short (at least 10 ms), for the test suite to park often.
+    this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0, 4 * Number(process.env.WSFRAME_PARK_EVERY_MS ?? 0)]);
     this.origins = o.origins === undefined ? undefined : new AllowedOrigins(o.origins); // throws before anything listens
     this.pages = o.pages === undefined ? undefined : new StaticPages(o.pages, o.path); // so do bad page headers
     this.settings = connectionSettings('server', o, this.sweeper);
@@ -274,6 +277,11 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const tlsOrHttp2 = o.tls !== undefined || o.http2 === true || o.server instanceof tls.Server || (o.server !== undefined && isHttp2Server(o.server));
     const possible = standalone ? nativeTransport !== undefined : canAdoptSockets;
     this.transport = wanted === 'native' && possible && !tlsOrHttp2 ? 'native' : 'node';
+    // Parking (WebSocket.park): WebSockets on the native transport, whose connections keep no
+    // timer of their own (heartbeats and the idle timeout keep theirs in the Connection).
+    if (this.transport === 'native' && o.api !== 'fragment' && o.pingInterval === 0 && o.idleTimeout === 0) {
+      this.parker = { sweep: () => this.parkIdle() };
+    }
     if (standalone && this.transport === 'native') {
       const listener = new NativeListener((transport) => this.accept(transport, new NativeSocketAddresses(transport)));
       this.listener = listener;
@@ -336,6 +344,19 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.attachedTo?.off('upgrade', this.onUpgrade);
     this.detachHttp2?.();
     await Promise.all(closed);
+    if (this.parker !== undefined) this.sweeper.delete(this.parker);
+  }
+
+  /**
+   * Each tick, every idle WebSocket lets its connection's objects go until its next event
+   * (WebSocket.park; bench/RESULTS.md, "Parking"): an idle connection then keeps its WebSocket
+   * and the addon's slot. One that is busy at the tick stays as it is; one parked while active
+   * is made again by its next read, at most once a tick. The sweep joins the sweeper with the
+   * first connection and leaves it when the server closes (not when the last connection goes:
+   * clients connecting one after another would start and stop its timer each time).
+   */
+  private parkIdle(): void {
+    for (const client of this.clients) (client as WebSocket).park();
   }
 
   /** Standalone with `path`: an upgrade for another path is refused (the port is ours, no one else answers it). */
@@ -538,6 +559,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         : new WebSocket(transport, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
+    if (this.parker !== undefined && this.clients.size === 1 && !this.closing) this.sweeper.add(this.parker);
     // Only when someone listens: reading `headers` makes them (src/hosting/standalone-request.ts).
     if (channels.open.hasSubscribers) {
       publishOpen('server', client, transport, request.socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);
@@ -553,6 +575,11 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     pending.dialect = dialect;
     transport.setListener(pending);
     this.upgrade(request, pending, Buffer.alloc(0));
+  }
+
+  /** @internal ClientRegistry: what its connections are made with (a parked WebSocket's again, too). */
+  get connectionSettings(): ConnectionSettings {
+    return this.settings;
   }
 
   /** @internal ClientRegistry: a connection is gone. */

@@ -12,7 +12,8 @@
  * the close, and async iteration yields every message, then ends.
  */
 import { EventEmitter } from 'node:events';
-import type { Transport } from './transport/transport.js';
+import type { ParkedListener, Transport } from './transport/transport.js';
+import { NativeTransport } from './transport/native-transport.js';
 import { Connection } from './connection/connection.js';
 import type { ConnectionEvents, ConnectionSettings, ConnectionState } from './connection/connection.js';
 import { ReceiveQueue } from './receive-queue.js';
@@ -83,9 +84,11 @@ type SendCallback = (error?: Error | null) => void;
 /** @internal Who keeps the set of open connections (the server): told once when one is gone. */
 export interface ClientRegistry {
   clientClosed(client: object): void;
+  /** The settings its connections were made with (a parked WebSocket makes its Connection again with them). */
+  readonly connectionSettings: ConnectionSettings;
 }
 
-export class WebSocket extends EventEmitter implements ConnectionEvents {
+export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedListener {
   // `WebSocket.OPEN` etc. (defined below the class, on the class and its prototype).
   declare static readonly CONNECTING: typeof CONNECTING;
   declare static readonly OPEN: typeof OPEN;
@@ -97,8 +100,13 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
   readonly url: string;
   readonly user: unknown;
 
-  private readonly forwardedFor: string | undefined;
-  private readonly connection: Connection;
+  /** X-Forwarded-For's first hop (a trusted proxy), else the peer's address once read. */
+  private address: string | undefined;
+  /**
+   * The Connection; while the WebSocket is parked (park: a server's idle connection on the
+   * native transport), the native transport's token to make it again from (wake).
+   */
+  private connection: Connection | number;
   // Made on first use: an application that receives with events never pays for it.
   private received: ReceiveQueue<ReceiveResult> | undefined;
   private failure: WebSocketError | undefined;
@@ -126,7 +134,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
     this.extensions = info.extensions;
     this.url = info.url;
     this.user = info.user;
-    this.forwardedFor = info.forwardedFor;
+    this.address = info.forwardedFor;
     this.connection = new Connection(transport, settings, this, deflate);
   }
 
@@ -141,22 +149,25 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
    * 'connection' listener to keep it).
    */
   get remoteAddress(): string {
-    return remoteAddressOf(this.connection.transport, this.forwardedFor);
+    // Kept once read: the transport object that read it may be parked and made again.
+    return (this.address ??= this.live.transport.remoteAddress());
   }
 
   /** 'OPEN', 'CLOSING' (a close frame went one way) or 'CLOSED'. */
   get state(): ConnectionState {
-    return this.connection.state;
+    const connection = this.connection;
+    return typeof connection === 'number' ? 'OPEN' : connection.state;
   }
 
   /** `state` as the standard's number: 1 (OPEN), 2 (CLOSING) or 3 (CLOSED); compare with `WebSocket.OPEN`. */
   get readyState(): ReadyState {
-    return readyStateOf(this.connection.state);
+    return readyStateOf(this.state);
   }
 
   /** Bytes accepted by send() and not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.connection.bufferedAmount;
+    const connection = this.connection;
+    return typeof connection === 'number' ? 0 : connection.bufferedAmount;
   }
 
   /**
@@ -164,27 +175,63 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
    * (the rest of the socket read being parsed) are still delivered. A no-op once CLOSED.
    */
   pause(): void {
-    if (this.connection.state !== 'CLOSED') this.connection.pauseReading();
+    if (this.state !== 'CLOSED') this.live.pauseReading();
   }
 
   /** Read the socket again after pause(). */
   resume(): void {
-    if (this.connection.state !== 'CLOSED') this.connection.resumeReading();
+    if (this.state !== 'CLOSED') this.live.resumeReading();
   }
 
   /** pause() is in force. */
   get isPaused(): boolean {
-    return this.connection.readingPaused;
+    const connection = this.connection;
+    return typeof connection !== 'number' && connection.readingPaused;
   }
 
   /** Round-trip time of the last answered heartbeat ping (ms), when `pingInterval` is on. */
   get rtt(): number | undefined {
-    return this.connection.rtt;
+    const connection = this.connection;
+    return typeof connection === 'number' ? undefined : connection.rtt; // no heartbeats: never parked
   }
 
   /** What the peer's close frame said (1005 when it had no code), or undefined if none arrived. */
   getCloseStatus(): CloseStatus | undefined {
-    return this.connection.protocol.closeReceived;
+    const connection = this.connection;
+    return typeof connection === 'number' ? undefined : connection.protocol.closeReceived;
+  }
+
+  // ---- parking ---------------------------------------------------------------------------
+
+  /** The Connection, made again first if the WebSocket is parked. */
+  private get live(): Connection {
+    return this.wake();
+  }
+
+  /**
+   * @internal The server parks its idle WebSockets now and then (WebSocketServer): one with no
+   * pull reader and no error reported holds nothing else, so, where its connection agrees
+   * (Connection.park: at rest, on a carrier that parks), it keeps only the carrier's token and
+   * lets the Connection, its Protocol and the transport object go (bench/RESULTS.md, "Parking").
+   * The next event or call makes them again (wake). True if it is parked now.
+   */
+  park(): boolean {
+    const connection = this.connection;
+    if (typeof connection === 'number') return true;
+    if (this.registry === undefined || this.received !== undefined || this.failure !== undefined) return false;
+    const token = connection.park(this);
+    if (token === undefined) return false;
+    this.connection = token;
+    return true;
+  }
+
+  /** @internal ParkedListener: an event for the parked connection, or a call that needs it: make it again. */
+  wake(): Connection {
+    const token = this.connection;
+    if (typeof token !== 'number') return token;
+    const connection = new Connection(NativeTransport.unparked(token), this.registry!.connectionSettings, this);
+    this.connection = connection;
+    return connection;
   }
 
   // ---- sending ---------------------------------------------------------------------------
@@ -200,25 +247,27 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
       callback = options;
       options = undefined;
     }
-    if (this.connection.state !== 'OPEN') return notSent(callback);
+    const connection = this.live;
+    if (connection.state !== 'OPEN') return notSent(callback);
     const compress = options?.compress !== false;
     const final = options?.fin !== false;
-    if (this.connection.protocol.sendingFragmented) {
-      return this.connection.sendContinuation(typeof data === 'string' ? Buffer.from(data) : toBytes(data), final, callback);
+    if (connection.protocol.sendingFragmented) {
+      return connection.sendContinuation(typeof data === 'string' ? Buffer.from(data) : toBytes(data), final, callback);
     }
-    if (typeof data === 'string') return this.connection.sendText(data, final, callback, compress);
+    if (typeof data === 'string') return connection.sendText(data, final, callback, compress);
     const bytes = toBytes(data);
     if (options?.binary === false) {
       if (!kernels.isValidUtf8(bytes)) throw new WebSocketError('WS_ERR_INVALID_UTF8', 'text to send is not valid UTF-8');
-      return this.connection.sendText(bytes, final, callback, compress);
+      return connection.sendText(bytes, final, callback, compress);
     }
-    return this.connection.sendBinary(bytes, final, callback, compress);
+    return connection.sendBinary(bytes, final, callback, compress);
   }
 
   /** @internal A message framed once for many sockets (WebSocketCollection.broadcast); false when not open. */
   sendPrepared(message: PreparedMessage, compress = true): boolean {
-    if (this.connection.state !== 'OPEN') return false;
-    this.connection.sendPrepared(message, compress);
+    const connection = this.live;
+    if (connection.state !== 'OPEN') return false;
+    connection.sendPrepared(message, compress);
     return true;
   }
 
@@ -234,26 +283,29 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
    * the frame was handed to the kernel, or with WS_ERR_NOT_OPEN.
    */
   ping(payload?: Uint8Array | string, callback?: SendCallback): boolean {
-    if (this.connection.state !== 'OPEN') return notSent(callback);
-    return this.connection.sendPing(typeof payload === 'string' ? Buffer.from(payload) : payload, callback);
+    const connection = this.live;
+    if (connection.state !== 'OPEN') return notSent(callback);
+    return connection.sendPing(typeof payload === 'string' ? Buffer.from(payload) : payload, callback);
   }
 
   /** Send an unsolicited pong (RFC 6455 §5.5.3: a unidirectional heartbeat); pings are answered by themselves. */
   pong(payload?: Uint8Array | string, callback?: SendCallback): boolean {
-    if (this.connection.state !== 'OPEN') return notSent(callback);
-    return this.connection.sendPong(typeof payload === 'string' ? Buffer.from(payload) : payload, callback);
+    const connection = this.live;
+    if (connection.state !== 'OPEN') return notSent(callback);
+    return connection.sendPong(typeof payload === 'string' ? Buffer.from(payload) : payload, callback);
   }
 
   /** Start the close handshake (CloseAsync); resolves once the connection is closed. */
   close(code?: number, reason?: string): Promise<void> {
-    const closed = this.connection.state === 'CLOSED' ? Promise.resolve() : this.closedPromise();
-    this.connection.sendClose(code, reason);
+    const connection = this.live;
+    const closed = connection.state === 'CLOSED' ? Promise.resolve() : this.closedPromise();
+    connection.sendClose(code, reason);
     return closed;
   }
 
   /** Drop the TCP connection now, without a close handshake. */
   terminate(): void {
-    this.connection.terminate();
+    this.live.terminate();
   }
 
   private closedPromise(): Promise<void> {
@@ -285,7 +337,9 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
   }
 
   private queue(): ReceiveQueue<ReceiveResult> {
-    return (this.received ??= new ReceiveQueue(this.connection, this.connection.receiveLimit, sizeOfResult));
+    if (this.received !== undefined) return this.received;
+    const connection = this.live;
+    return (this.received = new ReceiveQueue(connection, connection.receiveLimit, sizeOfResult));
   }
 
   // ---- ConnectionEvents ------------------------------------------------------------------
@@ -352,7 +406,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents {
 
   /** @internal Deliver the bytes that came with the handshake, then start reading the socket. */
   receiveInitial(head: Uint8Array): void {
-    this.connection.start(head);
+    this.live.start(head);
   }
 }
 

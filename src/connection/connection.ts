@@ -17,7 +17,7 @@ import { elapsed } from './sweeper.js';
 import type { Sweeper, Sweepable } from './sweeper.js';
 import type { DeflateCodec } from '../extensions/deflate-codec.js';
 import type { PreparedMessage } from '../protocol/prepared-message.js';
-import type { Transport, TransportListener, WriteCallback } from '../transport/transport.js';
+import type { ParkedListener, Transport, TransportListener, WriteCallback } from '../transport/transport.js';
 import { kept, lentMessages } from '../transport/lent-memory.js';
 import { publishClose, publishError, publishPing, publishPong } from '../diagnostics.js';
 
@@ -510,6 +510,24 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
       if (this.protocol.bufferedAmount > 0) this.scheduleFlush();
     }
     this.events.onDrain();
+  }
+
+  // ---- parking ---------------------------------------------------------------------------
+
+  /**
+   * Where the carrier can park (Transport.park: the native transport), let the connection go
+   * while it is at rest, so an idle connection keeps only its façade (bench/RESULTS.md,
+   * "Parking"): when a new Connection made from the same settings would be the same — OPEN, no
+   * flag (not paused, receiving, flushing, owed a drain or holding a close), no write callback,
+   * the protocol at rest with the shared settings (no permessage-deflate of its own), and no
+   * timer (heartbeats and the idle timeout keep their times here, and the sweeper holds this
+   * object). Returns the carrier's token to make the transport again from, or undefined.
+   */
+  park(standIn: ParkedListener): number | undefined {
+    const settings = this.settings;
+    if (this.state !== 'OPEN' || this.flags !== 0 || this.writeCallbacks !== undefined || settings.pingInterval > 0 || settings.idleTimeout > 0) return undefined;
+    if (!this.protocol.atRest || !this.protocol.hasSettings(settings.protocol)) return undefined;
+    return this.transport.park?.(standIn);
   }
 
   // ---- time ------------------------------------------------------------------------------

@@ -293,6 +293,14 @@ export abstract class FrameParser {
     this.push(partial.messageBuffer.subarray(0, start + length), start);
   }
 
+  /**
+   * Between frames with nothing held: no message in progress, no partial input, not stopped,
+   * transforming or busy. A parser at rest is the same as a new one with the same settings.
+   */
+  protected get parserAtRest(): boolean {
+    return this.messageOpcode === 0 && this.partial === null && (this.flags & (PARSER_TRANSFORMING | PARSER_STOPPED | PARSER_BUSY)) === 0;
+  }
+
   /** Ignore every further byte (end of stream, or the connection is gone). */
   protected stop(): void {
     this.stopped = true;

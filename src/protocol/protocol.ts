@@ -174,6 +174,21 @@ export class Protocol extends FrameParser {
     return !this.settings.requireMask;
   }
 
+  /**
+   * Nothing in progress either way: the parser between frames with nothing held, no close frame
+   * sent or received, nothing queued or held back, no fragmented message being sent. A Protocol
+   * at rest is the same as a new one made with the same settings (Connection.park).
+   */
+  get atRest(): boolean {
+    return this.parserAtRest && this.flags === 0 && this.closeSent === undefined && this.closeReceived === undefined &&
+      this.bufferedAmount === 0 && this.outgoing === null && this.held === undefined;
+  }
+
+  /** Made with `settings` (not with settings of its own, as a negotiated extension gives it). */
+  hasSettings(settings: ProtocolSettings): boolean {
+    return this.settings === settings;
+  }
+
   /** CLOSED once a close frame went both ways, or TCP ended. */
   get state(): ProtocolState {
     if (this.ended || (this.closeSent !== undefined && this.closeReceived !== undefined)) return 'CLOSED';

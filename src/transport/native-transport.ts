@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { nativeAddon } from '../native.js';
 import type { NativeTransportFunctions } from '../native.js';
-import type { Transport, TransportListener, WriteCallback } from './transport.js';
+import type { ParkedListener, Transport, TransportListener, WriteCallback } from './transport.js';
 import { lend } from './lent-memory.js';
 
 /** The addon's transport functions, or undefined when the addon (or its transport) did not load. */
@@ -51,8 +51,11 @@ const LENT_DATA = 8; // (index, Buffer, length): as DATA, in the buffer reused f
 /** Handles are (generation << 24) | index: the slot is the low 24 bits. */
 const INDEX_SPACE = 2 ** 24;
 
-/** Open connections by slot index, and listeners by theirs. */
-const connections: (NativeTransport | undefined)[] = [];
+/**
+ * Open connections by slot index — a parked one (NativeTransport.park) as what stands in for
+ * it — and listeners by theirs.
+ */
+const connections: (NativeTransport | ParkedListener | undefined)[] = [];
 const listeners: (NativeListener | undefined)[] = [];
 let initialised = false;
 /** The addon's reused read buffer, once seen (LENT_DATA). */
@@ -67,38 +70,46 @@ function addon(): NativeTransportFunctions {
   return nativeTransport;
 }
 
+/** The transport of a slot; a parked connection is woken first (its listener makes a new transport object, which takes the slot). */
+function transportAt(index: number): NativeTransport | undefined {
+  const entry = connections[index];
+  if (entry === undefined || entry instanceof NativeTransport) return entry;
+  entry.wake();
+  return connections[index] as NativeTransport | undefined;
+}
+
 function onEvent(event: number, index: number, value: unknown, length: number): void {
   switch (event) {
     case DATA: {
       // A long read comes in the addon's whole read buffer (no copy): its first `length` bytes.
       const bytes = value as Buffer;
-      connections[index]?.listener?.onData(length === bytes.length ? bytes : bytes.subarray(0, length));
+      transportAt(index)?.listener?.onData(length === bytes.length ? bytes : bytes.subarray(0, length));
       return;
     }
     case LENT_DATA: {
       // The addon reads every lendReads() connection into this one Buffer: lent memory.
       const bytes = value as Buffer;
       if (bytes !== lentBuffer) lend((lentBuffer = bytes).buffer);
-      connections[index]?.listener?.onData(bytes.subarray(0, length));
+      transportAt(index)?.listener?.onData(bytes.subarray(0, length));
       return;
     }
     case FILLED:
-      connections[index]?.listener?.onFilled?.(value as number);
+      transportAt(index)?.listener?.onFilled?.(value as number);
       return;
     case WRITTEN:
-      connections[index]?.written(value as number);
+      transportAt(index)?.written(value as number);
       return;
     case ACCEPTED:
       listeners[index]?.accepted(value as number);
       return;
     case ENDED:
-      connections[index]?.listener?.onEnd();
+      transportAt(index)?.listener?.onEnd();
       return;
     case FINISHED:
-      connections[index]?.finished();
+      transportAt(index)?.finished();
       return;
     case CLOSED: {
-      const transport = connections[index];
+      const transport = transportAt(index);
       connections[index] = undefined;
       transport?.closed(value as number);
       return;
@@ -167,6 +178,26 @@ export class NativeTransport implements Transport {
   /** @internal Made for each accepted connection; `handle` becomes -1 once it closed. */
   constructor(public handle: number) {
     connections[handle % INDEX_SPACE] = this;
+  }
+
+  /**
+   * Transport.park: when nothing is in flight here (no write queued, no end), this object is
+   * dropped — a new one made from the returned token (`unparked`) is the same; the peer's
+   * address, if it was read, is read again — and the slot's events go to `standIn` until it
+   * wakes. Whatever still holds this object (an upgrade request's NativeSocketAddresses) keeps a
+   * handle the addon checks, as before.
+   */
+  park(standIn: ParkedListener): number | undefined {
+    const state = this.state;
+    if (this.handle < 0 || (state !== undefined && (state.buffered !== 0 || state.pending.length !== 0 || state.ended))) return undefined;
+    connections[this.handle % INDEX_SPACE] = standIn;
+    this.listener = undefined;
+    return this.handle;
+  }
+
+  /** @internal A parked connection's transport, made again from its token (park); it takes the slot back. */
+  static unparked(token: number): NativeTransport {
+    return new NativeTransport(token);
   }
 
   /** A duplicate of a connected TCP socket's descriptor, taken into the addon (adopt-socket.ts); undefined if it is not one. */
@@ -290,6 +321,13 @@ export class NativeTransport implements Transport {
     }
     listener?.onClose();
   }
+}
+
+/** @internal For tests: how many connections are parked now. */
+export function parkedConnections(): number {
+  let parked = 0;
+  for (const entry of connections) if (entry !== undefined && !(entry instanceof NativeTransport)) parked++;
+  return parked;
 }
 
 /**

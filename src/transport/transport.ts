@@ -32,6 +32,12 @@ export interface TransportListener {
   onFilled?(bytes: number): void;
 }
 
+/** What stands in for a parked connection's listener with its carrier (Transport.park). */
+export interface ParkedListener {
+  /** The next event for the connection is due (or its application acts): make the listener and its transport again. */
+  wake(): void;
+}
+
 /** Which carrier a transport is (for diagnostics and tests; a Connection never branches on it). */
 export type TransportKind = 'node' | 'native' | 'http2';
 
@@ -76,4 +82,11 @@ export interface Transport {
   destroy(): void;
   /** The peer's address, read when asked; '' when unknown or already gone. */
   remoteAddress(): string;
+  /**
+   * Where the carrier can keep an idle connection without this object ("parking": the native
+   * transport): if nothing is in flight here, stop routing events to the listener, send the next
+   * one's arrival to `standIn.wake()` instead, and return a token the carrier makes a transport
+   * again from (NativeTransport.unparked); else undefined. The caller drops this object and its listener.
+   */
+  park?(standIn: ParkedListener): number | undefined;
 }
