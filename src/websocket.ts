@@ -95,10 +95,12 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
   declare static readonly CLOSING: typeof CLOSING;
   declare static readonly CLOSED: typeof CLOSED;
 
-  readonly protocol: string;
-  readonly extensions: string;
-  readonly url: string;
-  readonly user: unknown;
+  /**
+   * What the handshake settled (HandshakeInfo): in the usual case — no subprotocol, extension or
+   * user — only the request's path and query, one field rather than four in every idle
+   * connection (bench/RESULTS.md, "Parking"); else all of it.
+   */
+  private readonly handshake: string | Handshake;
 
   /** X-Forwarded-For's first hop (a trusted proxy), else the peer's address once read. */
   private address: string | undefined;
@@ -107,9 +109,12 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
    * native transport), the native transport's token to make it again from (wake).
    */
   private connection: Connection | number;
-  // Made on first use: an application that receives with events never pays for it.
-  private received: ReceiveQueue<ReceiveResult> | undefined;
-  private failure: WebSocketError | undefined;
+  /**
+   * The pull reader's queue, made on first use (an application that receives with events never
+   * pays for it); before that, the error reported, if any (the queue ends with it). One field
+   * for both: 8 B in every idle connection.
+   */
+  private received: ReceiveQueue<ReceiveResult> | WebSocketError | undefined;
 
   /** @internal Made by the server or client once the handshake succeeded. */
   constructor(
@@ -130,12 +135,33 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
       close: undefined,
       error: undefined,
     };
-    this.protocol = info.protocol;
-    this.extensions = info.extensions;
-    this.url = info.url;
-    this.user = info.user;
+    this.handshake = info.protocol === '' && info.extensions === '' && info.user === undefined ? info.url : info;
     this.address = info.forwardedFor;
     this.connection = new Connection(transport, settings, this, deflate);
+  }
+
+  /** The negotiated subprotocol, '' when none. */
+  get protocol(): string {
+    const handshake = this.handshake;
+    return typeof handshake === 'string' ? '' : handshake.protocol;
+  }
+
+  /** The negotiated extensions as sent in Sec-WebSocket-Extensions, '' when none. */
+  get extensions(): string {
+    const handshake = this.handshake;
+    return typeof handshake === 'string' ? '' : handshake.extensions;
+  }
+
+  /** The request path and query (a client: the URL it connected to). */
+  get url(): string {
+    const handshake = this.handshake;
+    return typeof handshake === 'string' ? handshake : handshake.url;
+  }
+
+  /** Whatever the server's verify hook attached (the authenticated user), else undefined. */
+  get user(): unknown {
+    const handshake = this.handshake;
+    return typeof handshake === 'string' ? undefined : handshake.user;
   }
 
   /** The pre-shaped listener table keeps names without listeners: list only those with some. */
@@ -218,7 +244,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
   park(): boolean {
     const connection = this.connection;
     if (typeof connection === 'number') return true;
-    if (this.registry === undefined || this.received !== undefined || this.failure !== undefined) return false;
+    if (this.registry === undefined || this.received !== undefined) return false;
     const token = connection.park(this);
     if (token === undefined) return false;
     this.connection = token;
@@ -337,9 +363,12 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
   }
 
   private queue(): ReceiveQueue<ReceiveResult> {
-    if (this.received !== undefined) return this.received;
+    const received = this.received;
+    if (received instanceof ReceiveQueue) return received;
     const connection = this.live;
-    return (this.received = new ReceiveQueue(connection, connection.receiveLimit, sizeOfResult));
+    const queue = new ReceiveQueue<ReceiveResult>(connection, connection.receiveLimit, sizeOfResult);
+    if (received !== undefined) queue.failed(received);
+    return (this.received = queue);
   }
 
   // ---- ConnectionEvents ------------------------------------------------------------------
@@ -375,7 +404,9 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
 
   /** @internal */
   onError(error: WebSocketError): void {
-    this.failure ??= error;
+    const received = this.received;
+    if (received instanceof ReceiveQueue) received.failed(error);
+    else this.received ??= error;
     // An 'error' event without a listener would throw; the error stays visible through
     // receive(), the close code and getCloseStatus, so nobody has to listen.
     if (this.listenerCount('error') > 0) this.emit('error', error);
@@ -387,14 +418,15 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
    * 'message' listener has answered already, during the parse.
    */
   holdFailClose(): boolean {
-    if (this.received === undefined || this.listenerCount('message') > 0) return false;
-    this.received.holdClose();
+    const received = this.received;
+    if (!(received instanceof ReceiveQueue) || this.listenerCount('message') > 0) return false;
+    received.holdClose();
     return true;
   }
 
   /** @internal */
   onClosed(code: number, reason: string, wasClean: boolean): void {
-    this.queue().end({ type: 'close', code, reason }, this.failure);
+    this.queue().end({ type: 'close', code, reason });
     this.registry?.clientClosed(this);
     this.emit('close', code, reason, wasClean);
   }
