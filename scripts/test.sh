@@ -19,6 +19,9 @@ unset HTTP_PROXY HTTPS_PROXY NO_PROXY ALL_PROXY http_proxy https_proxy no_proxy 
 # arm64 Node 24 under qemu-user), and the browser tests (Chromium is the peer they prove; the server
 # side is proven on every Node against ws and Python's websockets).
 once=(test/native/cmake-builds.test.ts test/native/fuzz.test.ts test/typecheck.test.ts test/package/platforms.test.ts 'test/browser/**')
+# And two vitest projects that run suites again under a variation the Node version does not change:
+# `fallback` (WSFRAME_NO_NATIVE=1) and `parking` (servers that park every 10 ms). The others run on every Node.
+every_node_projects=(--project native --project node --project tls --project http2)
 
 results=.vitest-results
 rm -rf "$results"
@@ -48,7 +51,7 @@ for file in "${once[@]}"; do excluded+=(--exclude "$file"); done
 for major in ${WSFRAME_OTHER_NODES-22 24}; do
   [ "$major" = "$first_major" ] && continue
   if other=$(bash scripts/fetch-node.sh x64 "$major"); then
-    run_suite "$other" --passWithNoTests "${excluded[@]}" "$@"
+    run_suite "$other" --passWithNoTests "${every_node_projects[@]}" "${excluded[@]}" "$@"
   else
     echo "test: Node $major could not be fetched; its run counts as one failure" >&2
     reports+=("$results/v$major-missing.json")
