@@ -249,6 +249,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private closing = false;
   /** Parks the idle WebSockets at each tick of the sweeper (parkIdle), where they can be parked. */
   private readonly parker: Sweepable | undefined;
+  /** With a parker: the WebSockets not parked (new or woken since the last tick), the only ones a tick visits. */
+  private awake: WebSocket[] = [];
 
   constructor(options: WebSocketServerOptions = {}, onConnection?: (ws: WebSocket, request: UpgradeRequestInfo) => void) {
     // With `api: 'fragment'` the 'connection' argument is a WebSocketContext instead.
@@ -344,19 +346,31 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.attachedTo?.off('upgrade', this.onUpgrade);
     this.detachHttp2?.();
     await Promise.all(closed);
-    if (this.parker !== undefined) this.sweeper.delete(this.parker);
+    if (this.parker !== undefined) {
+      this.sweeper.delete(this.parker);
+      this.awake = [];
+    }
   }
 
   /**
    * Each tick, every idle WebSocket lets its connection's objects go until its next event
    * (WebSocket.park; bench/RESULTS.md, "Parking"): an idle connection then keeps its WebSocket
    * and the addon's slot. One that is busy at the tick stays as it is; one parked while active
-   * is made again by its next read, at most once a tick. The sweep joins the sweeper with the
-   * first connection and leaves it when the server closes (not when the last connection goes:
-   * clients connecting one after another would start and stop its timer each time).
+   * is made again by its next read, at most once a tick. A tick visits only the WebSockets not
+   * parked (`awake`: new ones, and those woken since), so a million parked connections cost it
+   * nothing. The sweep joins the sweeper with the first connection and leaves it when the server
+   * closes (not when the last connection goes: clients connecting one after another would start
+   * and stop its timer each time).
    */
   private parkIdle(): void {
-    for (const client of this.clients) (client as WebSocket).park();
+    const visit = this.awake;
+    this.awake = [];
+    for (const ws of visit) if (!ws.park() && ws.state !== 'CLOSED') this.awake.push(ws);
+  }
+
+  /** @internal ClientRegistry: a parked WebSocket was woken; the next tick looks at it again. */
+  woke(ws: WebSocket): void {
+    this.awake.push(ws);
   }
 
   /** Standalone with `path`: an upgrade for another path is refused (the port is ours, no one else answers it). */
@@ -559,7 +573,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         : new WebSocket(transport, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
-    if (this.parker !== undefined && this.clients.size === 1 && !this.closing) this.sweeper.add(this.parker);
+    if (this.parker !== undefined && client instanceof WebSocket) {
+      this.awake.push(client);
+      if (this.clients.size === 1 && !this.closing) this.sweeper.add(this.parker);
+    }
     // Only when someone listens: reading `headers` makes them (src/hosting/standalone-request.ts).
     if (channels.open.hasSubscribers) {
       publishOpen('server', client, transport, request.socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);

@@ -86,6 +86,8 @@ export interface ClientRegistry {
   clientClosed(client: object): void;
   /** The settings its connections were made with (a parked WebSocket makes its Connection again with them). */
   readonly connectionSettings: ConnectionSettings;
+  /** A parked WebSocket was woken (it parks only through its registry's sweep). */
+  woke(ws: WebSocket): void;
 }
 
 export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedListener {
@@ -255,8 +257,10 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
   wake(): Connection {
     const token = this.connection;
     if (typeof token !== 'number') return token;
-    const connection = new Connection(NativeTransport.unparked(token), this.registry!.connectionSettings, this);
+    const registry = this.registry!;
+    const connection = new Connection(NativeTransport.unparked(token), registry.connectionSettings, this);
     this.connection = connection;
+    registry.woke(this);
     return connection;
   }
 

@@ -6,12 +6,13 @@
  * suites with a server that parks every 10 ms, so they hold whatever moment parking strikes.
  */
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Protocol, protocolSettings } from '../../src/protocol/protocol.js';
 import type { ProtocolListener } from '../../src/protocol/protocol.js';
 import { WebSocketServer } from '../../src/server.js';
 import type { WebSocketServerOptions } from '../../src/server.js';
 import { nativeTransport, parkedConnections } from '../../src/transport/native-transport.js';
+import { WebSocket as WebSocketClass } from '../../src/websocket.js';
 import type { WebSocket } from '../../src/websocket.js';
 import { RawClient, closePayload } from '../helpers/raw-client.js';
 import { startServer } from '../helpers/servers.js';
@@ -154,6 +155,32 @@ describe.skipIf(nativeTransport === undefined)('parking on the native transport'
     for (const client of clients) client.destroy();
     await expect.poll(() => server.clients.size).toBe(0);
     expect(parkedConnections()).toBe(before);
+  });
+
+  it('a tick visits only the WebSockets that are not parked: new ones, and those woken since', async () => {
+    const { server, port } = await startServer({ transport: 'native', perMessageDeflate: false }, echo);
+    const clients = await Promise.all(Array.from({ length: 3 }, () => RawClient.upgraded(port)));
+    await expect.poll(() => server.clients.size).toBe(3);
+    // Ticks by hand only: the server's own sweep (every 10 ms in the `parking` project) is taken off.
+    const internals = server as unknown as { parkIdle(): void; sweeper: { delete(member: unknown): void }; parker: unknown };
+    internals.sweeper.delete(internals.parker);
+    const tick = (): void => internals.parkIdle();
+    const park = vi.spyOn(WebSocketClass.prototype, 'park');
+    try {
+      tick();
+      expect(park).toHaveBeenCalledTimes(3);
+      expect([...server.clients].every((ws) => (ws as WebSocket).park())).toBe(true);
+      park.mockClear();
+      tick();
+      expect(park).toHaveBeenCalledTimes(0);
+      clients[1]!.send(TEXT, 'wake one');
+      expect((await clients[1]!.frame()).payload.toString()).toBe('wake one');
+      tick();
+      expect(park).toHaveBeenCalledTimes(1);
+    } finally {
+      park.mockRestore();
+      for (const client of clients) client.destroy();
+    }
   });
 
   describe('what is not parked', () => {
