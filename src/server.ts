@@ -204,13 +204,6 @@ export interface ServerStats {
   statuses: Record<number, number>;
 }
 
-/**
- * ms without a byte read or written before a WebSocket is parked: long enough that a connection
- * that talks, or that a broadcast reaches, every few seconds is not parked and woken each time
- * (each costs ~2 µs and three objects), short against how long idle connections sit.
- */
-const PARK_AFTER = 10_000;
-
 const defaults = {
   enabled: true,
   pingInterval: 0,
@@ -258,8 +251,6 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly parker: Sweepable | undefined;
   /** With a parker: the WebSockets not parked (new or woken since the last tick), the only ones a tick visits. */
   private awake: WebSocket[] = [];
-  /** A WebSocket is parked once nothing was read or written for this long (WSFRAME_PARK_EVERY_MS: the suite's short one). */
-  private readonly parkAfter = Number(process.env.WSFRAME_PARK_EVERY_MS) || PARK_AFTER;
 
   constructor(options: WebSocketServerOptions = {}, onConnection?: (ws: WebSocket, request: UpgradeRequestInfo) => void) {
     // With `api: 'fragment'` the 'connection' argument is a WebSocketContext instead.
@@ -362,10 +353,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   }
 
   /**
-   * Each tick, every WebSocket idle for PARK_AFTER lets its connection's objects go until its next
-   * event (WebSocket.park; bench/RESULTS.md, "Parking"): an idle connection then keeps its
-   * WebSocket and the addon's slot. One that read or wrote within PARK_AFTER stays as it is, so a
-   * connection is made again at most once per PARK_AFTER however busy. A tick visits only the WebSockets not
+   * Each tick, every idle WebSocket lets its connection's objects go until its next event
+   * (WebSocket.park; bench/RESULTS.md, "Parking"): an idle connection then keeps its WebSocket
+   * and the addon's slot. One that is busy at the tick stays as it is; one parked while active
+   * is made again by its next read, at most once a tick. A tick visits only the WebSockets not
    * parked (`awake`: new ones, and those woken since), so a million parked connections cost it
    * nothing. The sweep joins the sweeper with the first connection and leaves it when the server
    * closes (not when the last connection goes: clients connecting one after another would start
@@ -374,7 +365,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private parkIdle(): void {
     const visit = this.awake;
     this.awake = [];
-    for (const ws of visit) if (!ws.park(this.parkAfter) && ws.state !== 'CLOSED') this.awake.push(ws);
+    for (const ws of visit) if (!ws.park() && ws.state !== 'CLOSED') this.awake.push(ws);
   }
 
   /** @internal ClientRegistry: a parked WebSocket was woken; the next tick looks at it again. */

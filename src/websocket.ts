@@ -241,14 +241,13 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
    * pull reader and no error reported holds nothing else, so, where its connection agrees
    * (Connection.park: at rest, on a carrier that parks), it keeps only the carrier's token and
    * lets the Connection, its Protocol and the transport object go (bench/RESULTS.md, "Parking").
-   * The next event or call makes them again (wake). `idleFor`: only if nothing was read or
-   * written for that many ms. True if it is parked now.
+   * The next event or call makes them again (wake). True if it is parked now.
    */
-  park(idleFor = 0): boolean {
+  park(): boolean {
     const connection = this.connection;
     if (typeof connection === 'number') return true;
     if (this.registry === undefined || this.received !== undefined) return false;
-    const token = connection.park(this, idleFor);
+    const token = connection.park(this);
     if (token === undefined) return false;
     this.connection = token;
     return true;

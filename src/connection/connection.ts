@@ -150,7 +150,6 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
 
   // Times on the sweeper's clock (small integers, see sweeper.ts).
   private lastActivity: number;
-  private lastWrite: number; // with lastActivity (the last read), how long the connection has been idle (park)
   private lastPingTick: number;
   private closingSince = 0; // when the state left OPEN: closeTimeout counts from there
   private pingSentAt = 0; // performance.now() of the unanswered heartbeat ping, 0 = none pending
@@ -169,7 +168,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     const ownSettings = deflate === undefined ? settings.protocol : { ...settings.protocol, transform: deflate, compressor: deflate };
     this.protocol = new Protocol(ownSettings, this);
     const sweeper = settings.sweeper;
-    this.lastActivity = this.lastPingTick = this.lastWrite = sweeper.now;
+    this.lastActivity = this.lastPingTick = sweeper.now;
     transport.setListener(this);
     if (settings.lendReads) transport.lendReads?.();
     // While OPEN only heartbeats and the idle timeout need sweeping; the close timeout joins
@@ -440,7 +439,6 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
       return;
     }
     this.transport.write(chunks, callbacks === undefined ? undefined : callbacksOf(callbacks));
-    this.lastWrite = this.settings.sweeper.now;
     if (this.transport.bufferedAmount > this.settings.maxMessageSize) {
       if (this.settings.role === 'server') this.pause(PAUSED_BY_OUTPUT);
       else this.protocol.holdPongs(true);
@@ -523,15 +521,11 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
    * flag (not paused, receiving, flushing, owed a drain or holding a close), no write callback,
    * the protocol at rest with the shared settings (no permessage-deflate of its own), and no
    * timer (heartbeats and the idle timeout keep their times here, and the sweeper holds this
-   * object) — and nothing read or written for `idleFor` ms (the sweepers' clock), so that a busy
-   * connection, or one a broadcast reaches every second, is not parked and made again each tick.
-   * Returns the carrier's token to make the transport again from, or undefined.
+   * object). Returns the carrier's token to make the transport again from, or undefined.
    */
-  park(standIn: ParkedListener, idleFor = 0): number | undefined {
+  park(standIn: ParkedListener): number | undefined {
     const settings = this.settings;
     if (this.state !== 'OPEN' || this.flags !== 0 || this.writeCallbacks !== undefined || settings.pingInterval > 0 || settings.idleTimeout > 0) return undefined;
-    const now = settings.sweeper.now;
-    if (elapsed(this.lastActivity, now) < idleFor || elapsed(this.lastWrite, now) < idleFor) return undefined;
     if (!this.protocol.atRest || !this.protocol.hasSettings(settings.protocol)) return undefined;
     return this.transport.park?.(standIn);
   }
