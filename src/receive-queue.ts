@@ -22,7 +22,8 @@ export class ReceiveQueue<T> {
   private waiters: Waiter<T>[] = [];
   private terminal: { item: T; error: Error | undefined } | undefined;
   private holdingClose = false; // a violation's close frame waits for the items before it to be taken
-  private failure: Error | undefined; // the first error reported (failed), which end() ends with
+  /** The first error reported (failed): what its owner ends the queue with. */
+  failure: Error | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -93,13 +94,13 @@ export class ReceiveQueue<T> {
     return this.terminal !== undefined && this.items.length === 0;
   }
 
-  /** An error was reported: the queue ends with it (end), unless end() is given another. The first one counts. */
+  /** An error was reported (the first one counts): kept in `failure` for the end. */
   failed(error: Error): void {
     this.failure ??= error;
   }
 
-  /** No more items will come: waiting and later takes get `item`, or the error (given here, or failed()) if any. */
-  end(item: T, error: Error | undefined = this.failure): void {
+  /** No more items will come: waiting and later takes get `item`, or `error` when given. */
+  end(item: T, error: Error | undefined): void {
     this.terminal = { item, error };
     const waiters = this.waiters;
     this.waiters = [];

@@ -17,7 +17,7 @@ import * as tls from 'node:tls';
 import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark } from './connection/connection.js';
+import { connectionSettings, defaultCloseTimeout, defaultHighWaterMark, parkable } from './connection/connection.js';
 import type { ConnectionSettings } from './connection/connection.js';
 import { Sweeper, clock, elapsed } from './connection/sweeper.js';
 import type { Sweepable } from './connection/sweeper.js';
@@ -279,9 +279,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const tlsOrHttp2 = o.tls !== undefined || o.http2 === true || o.server instanceof tls.Server || (o.server !== undefined && isHttp2Server(o.server));
     const possible = standalone ? nativeTransport !== undefined : canAdoptSockets;
     this.transport = wanted === 'native' && possible && !tlsOrHttp2 ? 'native' : 'node';
-    // Parking (WebSocket.park): WebSockets on the native transport, whose connections keep no
-    // timer of their own (heartbeats and the idle timeout keep theirs in the Connection).
-    if (this.transport === 'native' && o.api !== 'fragment' && o.pingInterval === 0 && o.idleTimeout === 0) {
+    // Parking (WebSocket.park): WebSockets on the native transport, where their connections can park.
+    if (this.transport === 'native' && o.api !== 'fragment' && parkable(this.settings)) {
       this.parker = { sweep: () => this.parkIdle() };
     }
     if (standalone && this.transport === 'native') {

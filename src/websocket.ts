@@ -178,7 +178,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
    */
   get remoteAddress(): string {
     // Kept once read: the transport object that read it may be parked and made again.
-    return (this.address ??= this.live.transport.remoteAddress());
+    return (this.address ??= this.wake().transport.remoteAddress());
   }
 
   /** 'OPEN', 'CLOSING' (a close frame went one way) or 'CLOSED'. */
@@ -203,12 +203,12 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
    * (the rest of the socket read being parsed) are still delivered. A no-op once CLOSED.
    */
   pause(): void {
-    if (this.state !== 'CLOSED') this.live.pauseReading();
+    if (this.state !== 'CLOSED') this.wake().pauseReading();
   }
 
   /** Read the socket again after pause(). */
   resume(): void {
-    if (this.state !== 'CLOSED') this.live.resumeReading();
+    if (this.state !== 'CLOSED') this.wake().resumeReading();
   }
 
   /** pause() is in force. */
@@ -231,11 +231,6 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
 
   // ---- parking ---------------------------------------------------------------------------
 
-  /** The Connection, made again first if the WebSocket is parked. */
-  private get live(): Connection {
-    return this.wake();
-  }
-
   /**
    * @internal The server parks its idle WebSockets now and then (WebSocketServer): one with no
    * pull reader and no error reported holds nothing else, so, where its connection agrees
@@ -253,7 +248,10 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
     return true;
   }
 
-  /** @internal ParkedListener: an event for the parked connection, or a call that needs it: make it again. */
+  /**
+   * @internal ParkedListener: an event for the parked connection, or a call that needs it: make
+   * it again. Returns the Connection (every call on the connection goes through here).
+   */
   wake(): Connection {
     const token = this.connection;
     if (typeof token !== 'number') return token;
@@ -277,7 +275,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
       callback = options;
       options = undefined;
     }
-    const connection = this.live;
+    const connection = this.wake();
     if (connection.state !== 'OPEN') return notSent(callback);
     const compress = options?.compress !== false;
     const final = options?.fin !== false;
@@ -295,7 +293,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
 
   /** @internal A message framed once for many sockets (WebSocketCollection.broadcast); false when not open. */
   sendPrepared(message: PreparedMessage, compress = true): boolean {
-    const connection = this.live;
+    const connection = this.wake();
     if (connection.state !== 'OPEN') return false;
     connection.sendPrepared(message, compress);
     return true;
@@ -313,21 +311,21 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
    * the frame was handed to the kernel, or with WS_ERR_NOT_OPEN.
    */
   ping(payload?: Uint8Array | string, callback?: SendCallback): boolean {
-    const connection = this.live;
+    const connection = this.wake();
     if (connection.state !== 'OPEN') return notSent(callback);
     return connection.sendPing(typeof payload === 'string' ? Buffer.from(payload) : payload, callback);
   }
 
   /** Send an unsolicited pong (RFC 6455 §5.5.3: a unidirectional heartbeat); pings are answered by themselves. */
   pong(payload?: Uint8Array | string, callback?: SendCallback): boolean {
-    const connection = this.live;
+    const connection = this.wake();
     if (connection.state !== 'OPEN') return notSent(callback);
     return connection.sendPong(typeof payload === 'string' ? Buffer.from(payload) : payload, callback);
   }
 
   /** Start the close handshake (CloseAsync); resolves once the connection is closed. */
   close(code?: number, reason?: string): Promise<void> {
-    const connection = this.live;
+    const connection = this.wake();
     const closed = connection.state === 'CLOSED' ? Promise.resolve() : this.closedPromise();
     connection.sendClose(code, reason);
     return closed;
@@ -335,7 +333,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
 
   /** Drop the TCP connection now, without a close handshake. */
   terminate(): void {
-    this.live.terminate();
+    this.wake().terminate();
   }
 
   private closedPromise(): Promise<void> {
@@ -369,7 +367,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
   private queue(): ReceiveQueue<ReceiveResult> {
     const received = this.received;
     if (received instanceof ReceiveQueue) return received;
-    const connection = this.live;
+    const connection = this.wake();
     const queue = new ReceiveQueue<ReceiveResult>(connection, connection.receiveLimit, sizeOfResult);
     if (received !== undefined) queue.failed(received);
     return (this.received = queue);
@@ -430,7 +428,8 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
 
   /** @internal */
   onClosed(code: number, reason: string, wasClean: boolean): void {
-    this.queue().end({ type: 'close', code, reason });
+    const queue = this.queue();
+    queue.end({ type: 'close', code, reason }, queue.failure);
     this.registry?.clientClosed(this);
     this.emit('close', code, reason, wasClean);
   }
@@ -442,7 +441,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
 
   /** @internal Deliver the bytes that came with the handshake, then start reading the socket. */
   receiveInitial(head: Uint8Array): void {
-    this.live.start(head);
+    this.wake().start(head);
   }
 }
 

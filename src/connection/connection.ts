@@ -103,6 +103,14 @@ export function connectionSettings(role: 'server' | 'client', o: ConnectionOptio
   };
 }
 
+/**
+ * Whether connections with these settings can ever be parked (Connection.park): not with
+ * heartbeats or an idle timeout, whose times live in the Connection (and whose sweeper holds it).
+ */
+export function parkable(settings: ConnectionSettings): boolean {
+  return settings.pingInterval === 0 && settings.idleTimeout === 0;
+}
+
 export const defaultCloseTimeout = 5000;
 export const defaultHighWaterMark = 16 * 1024;
 
@@ -525,7 +533,7 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
    */
   park(standIn: ParkedListener): number | undefined {
     const settings = this.settings;
-    if (this.state !== 'OPEN' || this.flags !== 0 || this.writeCallbacks !== undefined || settings.pingInterval > 0 || settings.idleTimeout > 0) return undefined;
+    if (this.state !== 'OPEN' || this.flags !== 0 || this.writeCallbacks !== undefined || !parkable(settings)) return undefined;
     if (!this.protocol.atRest || !this.protocol.hasSettings(settings.protocol)) return undefined;
     return this.transport.park?.(standIn);
   }
