@@ -12,6 +12,7 @@
 #include "cpu.h"
 #include "mask.h"
 #include "napi_args.h"
+#include "plain_upgrade.h"
 #include "scan_frames.h"
 #include "transport/transport_binding.h"
 #include "utf8.h"
@@ -171,6 +172,27 @@ napi_value ScanFrames(napi_env env, napi_callback_info info) {
   return int32_result(env, static_cast<int32_t>(records));
 }
 
+// plainUpgrade(head, ignoreExtensionOffers, response): the head's length with the 101 in
+// `response`, or 0 (declined).
+napi_value PlainUpgrade(napi_env env, napi_callback_info info) {
+  Args<3> args;
+  Bytes head, response;
+  bool ignore_extension_offers;
+  if (!args.read(env, info) || !read_bytes(env, args[0], "head must be a Uint8Array or Buffer", &head) ||
+      !read_bool(env, args[1], "ignoreExtensionOffers must be a boolean", &ignore_extension_offers) ||
+      !read_bytes(env, args[2], "response must be a Uint8Array or Buffer", &response)) {
+    return nullptr;
+  }
+  if (response.length < wsframe::kPlainResponseSize) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "response must have room for the 101 (129 bytes)");
+    return nullptr;
+  }
+  // A head is at most a read (64 KiB); anything past int32 is declined, not scanned.
+  if (head.length > INT32_MAX) return int32_result(env, 0);
+  const size_t length = wsframe::plain_upgrade(head.data, head.length, ignore_extension_offers, response.data);
+  return int32_result(env, static_cast<int32_t>(length));
+}
+
 Napi::Value GetIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), wsframe::isa_name(wsframe::current_isa()));
 }
@@ -212,6 +234,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   SetFunction(env, exports, "validateUtf8", ValidateUtf8);
   SetFunction(env, exports, "unmaskAndValidate", UnmaskAndValidate);
   SetFunction(env, exports, "scanFrames", ScanFrames);
+  SetFunction(env, exports, "plainUpgrade", PlainUpgrade);
   exports.Set("availableIsas", Napi::Function::New<AvailableIsas>(env, "availableIsas"));
   exports.Set("useIsa", Napi::Function::New<UseIsa>(env, "useIsa"));
   exports.DefineProperty(Napi::PropertyDescriptor::Accessor<GetIsa>("isa", napi_enumerable));

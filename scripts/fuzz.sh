@@ -5,14 +5,14 @@
 # the next run) and a failing input to build-native/fuzz/artifacts/<target>/. Exits non-zero on
 # the first target that finds something; prints "fuzz_<target>: N runs in S s (C CPU s)" for each
 # (on a loaded machine a nice'd run gets less CPU than its wall time: C is what it had).
-#   scripts/fuzz.sh [SECONDS] [TARGET…]      TARGET: mask utf8_stream unmask_validate scan_frames
+#   scripts/fuzz.sh [SECONDS] [TARGET…]      TARGET: mask utf8_stream unmask_validate scan_frames plain_upgrade
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${1:-10}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(mask utf8_stream unmask_validate scan_frames)
+[ ${#targets[@]} -gt 0 ] || targets=(mask utf8_stream unmask_validate scan_frames plain_upgrade)
 
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is missing (scripts/install-test-deps.sh installs it)" >&2; exit 1; }
 build=build-native/fuzz

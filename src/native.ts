@@ -22,6 +22,14 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
   availableIsas(): string[];
   /** Switches every kernel to `name` (one of availableIsas()). */
   useIsa(name: string): void;
+  /**
+   * The server's common handshake in one pass (native/plain_upgrade.h): when `head` begins with a
+   * whole request head that the TypeScript handshake would accept with the plain 101, that 101
+   * goes into `response` (129 bytes) and the head's length is returned; otherwise 0.
+   * `ignoreExtensionOffers`: the server negotiates no extension (a well-formed offer is answered
+   * without one); otherwise a request that offers any is declined.
+   */
+  plainUpgrade(head: Uint8Array, ignoreExtensionOffers: boolean, response: Uint8Array): number;
   /** The native transport (native/transport/README.md); absent when it could not be set up. */
   readonly transport?: NativeTransportFunctions;
 }

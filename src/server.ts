@@ -42,13 +42,17 @@ import { formatExtensionList } from './handshake/header-values.js';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport, TransportListener } from './transport/transport.js';
 import { endAndDestroy, http1Dialect } from './hosting/handshake-dialect.js';
-import type { AcceptableHandshake, HandshakeDialect } from './hosting/handshake-dialect.js';
+import { PlainAcceptance } from './hosting/handshake-dialect.js';
+import type { Acceptance, AcceptableHandshake, HandshakeDialect } from './hosting/handshake-dialect.js';
 import { attachHttp2, isHttp2Server, listenStandalone } from './hosting/http2-server.js';
 import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { channels, publishHandshakeFailed, publishOpen } from './diagnostics.js';
 import { StandaloneRequest } from './hosting/standalone-request.js';
+import { Arrivals } from './hosting/arrivals.js';
+import type { Arrival } from './hosting/arrivals.js';
 import { NativeListener, NativeSocketAddresses, nativeTransport, transportWanted } from './transport/native-transport.js';
+import { nativeAddon } from './native.js';
 import { canAdoptSockets, handOver } from './transport/adopt-socket.js';
 import { StaticPages, endpointOnly } from './hosting/static-pages.js';
 import type { PageAnswer, StaticPage } from './hosting/static-pages.js';
@@ -241,8 +245,14 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly detachHttp2: (() => void) | undefined;
   /** Standalone with `tls` or `http2`: closes its HTTP/2 sessions. */
   private readonly standaloneHttp: StandaloneListener | undefined;
+  /**
+   * Whether a request may be answered by the addon (answerPlainUpgrade): it is there, and nothing
+   * the application set asks for a decision on each request (verify, origins, a subprotocol
+   * function, which sees even an empty offer) or for more than the plain 101.
+   */
+  private readonly plainUpgrades: boolean;
   /** Standalone: connections whose request head is still arriving, in order of arrival. */
-  private readonly readingHead = new Set<PendingUpgrade>();
+  private readonly readingHead = new Arrivals<PendingUpgrade>();
   /** The handshake timeout of all of them, on the sweeper's one timer. */
   private readonly headTimeouts: Sweepable = { sweep: (now) => this.sweepHeadTimeouts(now) };
   private pendingHandshakes = 0;
@@ -262,6 +272,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0, 4 * Number(process.env.WSFRAME_PARK_EVERY_MS ?? 0)]);
     this.origins = o.origins === undefined ? undefined : new AllowedOrigins(o.origins); // throws before anything listens
     this.pages = o.pages === undefined ? undefined : new StaticPages(o.pages, o.path); // so do bad page headers
+    this.plainUpgrades = nativeAddon !== undefined && o.enabled && o.verify === undefined && this.origins === undefined && typeof o.protocols !== 'function';
     this.settings = connectionSettings('server', o, this.sweeper);
     this.accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
     const deflateOptions = o.perMessageDeflate === true ? {} : o.perMessageDeflate || undefined;
@@ -404,8 +415,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
 
   /** Standalone: a new connection, whose request head is read next. */
   private accept(transport: Transport, socket: Socket | SocketAddresses): void {
-    const parser = new RequestHeadParser({ maxHeaderSize: this.options.maxHeaderSize });
-    const pending = new PendingUpgrade(this, transport, socket, clock(), parser);
+    const pending = new PendingUpgrade(this, transport, socket, clock());
     transport.setListener(pending);
     this.readingHead.add(pending);
     // (Each operand read on every call: V8 optimizes this before the first with size 1 arrives.)
@@ -415,7 +425,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
 
   /** @internal PendingUpgrade: bytes of a request head. */
   readHead(pending: PendingUpgrade, chunk: Uint8Array): void {
-    const result = pending.parser!.push(chunk);
+    if (pending.parser === undefined && this.answerPlainUpgrade(pending, chunk)) return;
+    const result = (pending.parser ??= new RequestHeadParser({ maxHeaderSize: this.options.maxHeaderSize })).push(chunk);
     if (result.state === 'incomplete') return;
     this.stopReadingHead(pending);
     if (result.state === 'refused') {
@@ -439,6 +450,33 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     } else {
       this.upgrade(request, pending, Buffer.from(chunk.buffer, chunk.byteOffset + result.bodyStart, chunk.length - result.bodyStart));
     }
+  }
+
+  /**
+   * The common handshake in one native pass (native/plain_upgrade.cc), when the first bytes hold
+   * a whole request the server would accept with the plain 101 and no decision of the
+   * application's is wanted: the addon checks the request and makes the 101, and the connection
+   * opens as through upgrade(). Anything else, the addon missing included, takes the TypeScript
+   * path with the same bytes (false). bench/RESULTS.md, "Opening: the common handshake in the addon".
+   */
+  private answerPlainUpgrade(pending: PendingUpgrade, chunk: Uint8Array): boolean {
+    const o = this.options;
+    if (!this.plainUpgrades || this.closing) return false;
+    if (o.maxConnections > 0 && this.clients.size + this.pendingHandshakes >= o.maxConnections) return false;
+    const response = Buffer.allocUnsafe(PLAIN_RESPONSE_SIZE);
+    const headLength = nativeAddon!.plainUpgrade(chunk, this.negotiators.length === 0, response);
+    if (headLength === 0 || headLength > o.maxHeaderSize) return false;
+    // "GET " target " HTTP/1.1": the target is visible ASCII (the addon checked), so latin1 is exact.
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const url = bytes.toString('latin1', 4, bytes.indexOf(0x20, 4));
+    if (o.path !== undefined && pathOf(url) !== o.path) return false;
+    this.stopReadingHead(pending);
+    const started = this.accessLog !== undefined ? Date.now() : 0;
+    // Usually the head is the whole read: no views to make of it.
+    const whole = headLength === bytes.length;
+    const request = new StandaloneRequest({ method: 'GET', url, httpVersion: '1.1', rawHeaders: whole ? bytes : bytes.subarray(0, headLength) }, pending.socket!);
+    this.open(request, pending, whole ? nothingAfterHead : bytes.subarray(headLength), started, new PlainAcceptance(response), undefined, undefined);
+    return true;
   }
 
   /** `pages`: a plain request's answer, then close (page requests are not upgrade attempts: not counted, not logged). */
@@ -543,7 +581,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     pending: PendingUpgrade,
     head: Buffer,
     started: number,
-    verdict: AcceptableHandshake,
+    verdict: Acceptance,
     user: unknown,
     extraHeaders: Record<string, string | string[]> | undefined,
   ): void {
@@ -554,7 +592,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         ? undefined
         : selectSubprotocol(verdict.protocols, typeof selector === 'function' ? (offered) => selector(offered, request) : selector);
     const extensions = negotiateExtensions(verdict.extensions, this.negotiators);
-    const deflate = extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined;
+    const deflate =
+      extensions.length === 0 ? undefined : (extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined);
     let transport = pending.transport;
     // Attached or handleUpgrade: the connection moves into the addon before the 101 is written.
     if (this.transport === 'native' && transport instanceof NodeSocketTransport) ({ transport, head } = handOver(transport, head));
@@ -572,10 +611,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         : new WebSocket(transport, this.settings, info, this, codec);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
-    if (this.parker !== undefined && client instanceof WebSocket) {
-      this.awake.push(client);
-      if (this.clients.size === 1 && !this.closing) this.sweeper.add(this.parker);
-    }
+    if (this.parker !== undefined && this.clients.size === 1 && !this.closing) this.sweeper.add(this.parker);
     // Only when someone listens: reading `headers` makes them (src/hosting/standalone-request.ts).
     if (channels.open.hasSubscribers) {
       publishOpen('server', client, transport, request.socket, { url: info.url, headers: request.headers }, info.protocol, info.extensions);
@@ -583,6 +619,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.emit('connection', client, request);
     // The head's bytes go in first, then the connection resumes reading (unless taking them paused it).
     client.receiveInitial(head);
+    // Parked from the start where it can be (nothing came after the head, the listener sent
+    // nothing): the connection's objects then die young, before any scavenge copies them, and
+    // the first message makes them again (bench/RESULTS.md, "Opening: the common handshake in the addon").
+    if (this.parker !== undefined && client instanceof WebSocket && !client.park() && client.state !== 'CLOSED') this.awake.push(client);
   }
 
   /** @internal src/hosting/http2-server.ts: an RFC 8441 stream, through the same decision as an HTTP/1.1 upgrade. */
@@ -634,6 +674,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   }
 }
 
+const PLAIN_RESPONSE_SIZE = 129;
+/** What follows a head that was the whole read (read only: start() takes it as the first frames' bytes). */
+const nothingAfterHead = Buffer.alloc(0);
+
 /** The path of a request target, without its query (what the `path` option is compared with). */
 export function pathOf(url: string | undefined): string {
   return (url ?? '/').split('?', 1)[0]!;
@@ -644,9 +688,15 @@ export function pathOf(url: string | undefined): string {
  * head (standalone) and notes a close while `verify` runs. Errors in this phase (a reset) are
  * not the process's problem: the transport closes next, and that is all there is to do.
  */
-class PendingUpgrade implements TransportListener {
+class PendingUpgrade implements TransportListener, Arrival<PendingUpgrade> {
   /** The transport closed before a connection took it over. */
   closed = false;
+  /** In the server's `readingHead` (standalone): the request head is still arriving. */
+  listed = false;
+  earlier: PendingUpgrade | undefined = undefined;
+  later: PendingUpgrade | undefined = undefined;
+  /** The request head's parser, once its bytes did not make a plain upgrade (readHead). */
+  parser: RequestHeadParser | undefined;
   /** How the handshake is answered: HTTP/1.1 bytes, or HTTP/2 headers on a stream (src/hosting/http2-server.ts). */
   dialect: HandshakeDialect = http1Dialect;
 
@@ -657,17 +707,15 @@ class PendingUpgrade implements TransportListener {
     readonly socket: Socket | SocketAddresses | undefined,
     /** When the transport was accepted (the sweeper's clock): handshakeTimeout counts from there. */
     readonly accepted: number,
-    /** The request head's parser while the head is still arriving (standalone), else undefined. */
-    public parser?: RequestHeadParser,
   ) {}
 
   onData(chunk: Uint8Array): void {
-    if (this.parser !== undefined) this.server.readHead(this, chunk);
+    if (this.listed) this.server.readHead(this, chunk);
   }
 
   onEnd(): void {
     // The peer gave up before its head was complete: there is nothing to answer.
-    if (this.parser !== undefined) this.transport.destroy();
+    if (this.listed) this.transport.destroy();
   }
 
   onError(): void {}

@@ -6,11 +6,14 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "cpu.h"
 #include "mask.h"
+#include "plain_upgrade.h"
 #include "scan_frames.h"
+#include "sha1.h"
 #include "utf8.h"
 
 namespace {
@@ -368,9 +371,67 @@ void test_scan_frames_split_character(Isa isa) {
   }
 }
 
+std::string hex(const uint8_t* bytes, size_t length) {
+  std::string out;
+  char digits[3];
+  for (size_t i = 0; i < length; i++) {
+    std::snprintf(digits, sizeof(digits), "%02x", bytes[i]);
+    out += digits;
+  }
+  return out;
+}
+
+std::string sha1_hex(const uint8_t* message, size_t length) {
+  uint8_t digest[kSha1Size];
+  sha1(message, length, digest);
+  return hex(digest, kSha1Size);
+}
+
+// FIPS 180-2 appendix A's messages, and every length 0..300 (each side of the one- and two-block
+// padding edges): the digests of all of them, hashed together, against Python's hashlib.
+void test_sha1() {
+  const auto text = [](const char* s) { return sha1_hex(reinterpret_cast<const uint8_t*>(s), std::strlen(s)); };
+  EXPECT(text("abc") == "a9993e364706816aba3e25717850c26c9cd0d89d", "sha1(abc) %s", text("abc").c_str());
+  EXPECT(text("") == "da39a3ee5e6b4b0d3255bfef95601890afd80709", "sha1() %s", text("").c_str());
+  EXPECT(text("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") == "84983e441c3bd26ebaae4aa1f95129e5e54670f1",
+         "sha1 of FIPS A.2");
+  const Bytes million(1000000, 'a');
+  EXPECT(sha1_hex(million.data(), million.size()) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f", "sha1 of a million a");
+  Bytes pattern(300);
+  for (size_t i = 0; i < pattern.size(); i++) pattern[i] = static_cast<uint8_t>(i * 7 + 3);
+  Bytes digests;
+  for (size_t length = 0; length <= pattern.size(); length++) {
+    uint8_t digest[kSha1Size];
+    sha1(pattern.data(), length, digest);
+    digests.insert(digests.end(), digest, digest + kSha1Size);
+  }
+  EXPECT(sha1_hex(digests.data(), digests.size()) == "43debf5006166594c976375f1c06253e43d53ddf", "sha1 over lengths 0..300");
+}
+
+// The RFC 6455 §1.2 request (its subprotocol offer left out) and §1.3's accept value; the rest
+// is compared with the TypeScript handshake in test/handshake/plain-upgrade.test.ts.
+void test_plain_upgrade() {
+  const std::string head =
+      "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://example.com\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  const std::string with_frame = head + "\x81\x80" "abcd";
+  uint8_t response[kPlainResponseSize];
+  const size_t length = plain_upgrade(reinterpret_cast<const uint8_t*>(with_frame.data()), with_frame.size(), false, response);
+  EXPECT(length == head.size(), "plain_upgrade returned %zu for a head of %zu", length, head.size());
+  const std::string expected =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+  EXPECT(std::string(reinterpret_cast<const char*>(response), kPlainResponseSize) == expected, "the 101");
+  for (size_t cut = 0; cut < head.size(); cut++) {
+    EXPECT(plain_upgrade(reinterpret_cast<const uint8_t*>(head.data()), cut, false, response) == 0, "a head cut at %zu", cut);
+  }
+}
+
 }  // namespace
 
 int main() {
+  test_sha1();
+  test_plain_upgrade();
   Isa isas[kIsaCount];
   const size_t count = available_isas(isas);
   for (size_t i = 0; i < count; i++) {

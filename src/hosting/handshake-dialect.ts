@@ -16,11 +16,40 @@ export interface HandshakeAnswer {
   readonly headers: ExtraHeaders | undefined;
 }
 
-/** A request that may be accepted: what it offers, and how to send the acceptance. */
-export interface AcceptableHandshake extends WebSocketFields {
+/** What opening a connection needs of a request that may be accepted: what it offers, and how to send the acceptance. */
+export interface Acceptance {
+  readonly protocols: readonly string[];
+  readonly extensions: readonly Extension[];
   /** Send the acceptance on `transport`; returns its status (101, or 200 over HTTP/2) for stats and the log. */
   accept(transport: Transport, answer: HandshakeAnswer): number;
 }
+
+/** A request that may be accepted, as a dialect validated it. */
+export interface AcceptableHandshake extends WebSocketFields {
+  accept(transport: Transport, answer: HandshakeAnswer): number;
+}
+
+/**
+ * A plain upgrade the addon answered (native/plain_upgrade.cc): the request offered no
+ * subprotocol and no extension, so there is nothing to choose and the 101 is already made.
+ */
+export class PlainAcceptance implements Acceptance {
+  get protocols(): readonly string[] {
+    return nothingOffered;
+  }
+  get extensions(): readonly Extension[] {
+    return nothingOffered;
+  }
+
+  constructor(private readonly response: Buffer) {}
+
+  accept(transport: Transport): number {
+    transport.write([this.response]);
+    return 101;
+  }
+}
+
+const nothingOffered: readonly never[] = Object.freeze([]);
 
 export interface HandshakeDialect {
   validate(request: UpgradeRequest, options: UpgradeRequestOptions): AcceptableHandshake | RefusedUpgrade;

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
 
-const TARGETS = ['mask', 'utf8_stream', 'unmask_validate', 'scan_frames'];
+const TARGETS = ['mask', 'utf8_stream', 'unmask_validate', 'scan_frames', 'plain_upgrade'];
 
 it('every fuzz target builds and runs 10 s from the seeds without a finding', () => {
   const output = execFileSync('bash', ['scripts/fuzz.sh', '10'], {

@@ -38,7 +38,12 @@ const echo = (ws: WebSocket): void => {
 describe.skipIf(nativeTransport === undefined)('parking on the native transport', () => {
   it('the server parks an idle WebSocket at its sweeper\'s tick, by itself', async () => {
     const before = parkedConnections();
-    const { client } = await connected({}, echo);
+    // A welcome sent as it opens keeps it from being parked then (test/server/plain-upgrade.test.ts).
+    const { client } = await connected({}, (ws) => {
+      echo(ws);
+      ws.send('welcome');
+    });
+    expect((await client.frame()).payload.toString()).toBe('welcome');
     // The sweeper ticks every second without heartbeats (WSFRAME_PARK_EVERY_MS: more often).
     await expect.poll(() => parkedConnections(), { timeout: 5000 }).toBe(before + 1);
     client.send(TEXT, 'woken');
@@ -158,9 +163,14 @@ describe.skipIf(nativeTransport === undefined)('parking on the native transport'
   });
 
   it('a tick visits only the WebSockets that are not parked: new ones, and those woken since', async () => {
-    const { server, port } = await startServer({ transport: 'native', perMessageDeflate: false }, echo);
+    // A welcome sent from the 'connection' listener keeps a new WebSocket from being parked as it opens.
+    const { server, port } = await startServer({ transport: 'native', perMessageDeflate: false }, (ws) => {
+      echo(ws);
+      ws.send('welcome');
+    });
     const clients = await Promise.all(Array.from({ length: 3 }, () => RawClient.upgraded(port)));
     await expect.poll(() => server.clients.size).toBe(3);
+    for (const client of clients) expect((await client.frame()).payload.toString()).toBe('welcome');
     // Ticks by hand only: the server's own sweep (every 10 ms in the `parking` project) is taken off.
     const internals = server as unknown as { parkIdle(): void; sweeper: { delete(member: unknown): void }; parker: unknown };
     internals.sweeper.delete(internals.parker);
