@@ -200,7 +200,7 @@ function open(upgraded: Upgraded, o: Options): WebSocket | WebSocketContext {
     extensions: formatExtensionList(upgraded.extensions),
     url: upgraded.url.href,
     user: undefined,
-    forwardedFor: undefined,
+    address: undefined,
   };
   const codec =
     upgraded.deflate !== undefined ? new DeflateCodec(upgraded.deflate, 'client', deflateSettings(deflateOptionsOf(o) ?? {})) : undefined;

@@ -71,8 +71,8 @@ export class WebSocketContext implements ConnectionEvents {
    * first asked ('' if that is after the socket closed), as WebSocket's.
    */
   get handshake(): HandshakeInfo {
-    const { protocol, extensions, url, user, forwardedFor } = this.info;
-    return { protocol, extensions, remoteAddress: remoteAddressOf(this.connection.transport, forwardedFor), url, user };
+    const { protocol, extensions, url, user, address } = this.info;
+    return { protocol, extensions, remoteAddress: remoteAddressOf(this.connection.transport, address), url, user };
   }
 
   get state(): ConnectionState {

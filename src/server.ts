@@ -599,11 +599,12 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (this.transport === 'native' && transport instanceof NodeSocketTransport) ({ transport, head } = handOver(transport, head));
     const status = verdict.accept(transport, { protocol, extensions, headers: extraHeaders });
     this.count(status);
-    const forwardedFor = this.forwardedFor(request);
-    this.accessLog?.write(request, remoteAddressOf(transport, forwardedFor), status, started);
+    // The access log reads the peer's address now: the connection keeps it (Handshake.address).
+    let address = this.forwardedFor(request);
+    if (this.accessLog !== undefined) this.accessLog.write(request, (address = remoteAddressOf(transport, address)), status, started);
 
     const extensionList = extensions.length === 0 ? '' : formatExtensionList(extensions);
-    const info = { protocol: protocol ?? '', extensions: extensionList, url: request.url ?? '/', user, forwardedFor };
+    const info = { protocol: protocol ?? '', extensions: extensionList, url: request.url ?? '/', user, address };
     const codec = deflate !== undefined ? new DeflateCodec(deflate.parameters, 'server', this.deflate!) : undefined;
     const client =
       o.api === 'fragment'

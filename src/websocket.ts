@@ -70,13 +70,18 @@ export interface HandshakeInfo {
  * (~90 B per idle connection; bench/RESULTS.md, "Idle connections"), so only who asks pays.
  */
 export interface Handshake extends Omit<HandshakeInfo, 'remoteAddress'> {
-  /** X-Forwarded-For's first hop, when the server trusts a proxy and the request named one. */
-  forwardedFor: string | undefined;
+  /**
+   * The address `remoteAddress` answers without asking the socket: X-Forwarded-For's first hop
+   * (the server trusts a proxy and the request named one), or the peer's, when the server read
+   * it already (its access log). A parked WebSocket's socket object is made again, and one made
+   * after the close knows no address: what was read must be kept here.
+   */
+  address: string | undefined;
 }
 
 /** @internal HandshakeInfo.remoteAddress. */
-export function remoteAddressOf(transport: Transport, forwardedFor: string | undefined): string {
-  return forwardedFor ?? transport.remoteAddress();
+export function remoteAddressOf(transport: Transport, known: string | undefined): string {
+  return known ?? transport.remoteAddress();
 }
 
 type SendCallback = (error?: Error | null) => void;
@@ -138,7 +143,7 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
       error: undefined,
     };
     this.handshake = info.protocol === '' && info.extensions === '' && info.user === undefined ? info.url : info;
-    this.address = info.forwardedFor;
+    this.address = info.address;
     this.connection = new Connection(transport, settings, this, deflate);
   }
 
