@@ -606,10 +606,20 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const extensionList = extensions.length === 0 ? '' : formatExtensionList(extensions);
     const info = { protocol: protocol ?? '', extensions: extensionList, url: request.url ?? '/', user, address };
     const codec = deflate !== undefined ? new DeflateCodec(deflate.parameters, 'server', this.deflate!) : undefined;
+    // Once for the connection's life: a parked one's transport object, made again, still lends.
+    if (this.settings.lendReads) transport.lendReads?.();
+    // Nothing to do yet (nothing after the head, no extension; the 'connection' listener has not
+    // run): the WebSocket starts parked, reading, and makes its Connection when first needed —
+    // not made and dropped on every connection opened (bench/RESULTS.md, "Opening: the common
+    // handshake in the addon").
+    const parked = this.parker !== undefined && codec === undefined && head.length === 0;
+    if (parked) transport.resume();
     const client =
       o.api === 'fragment'
         ? new WebSocketContext(transport, this.settings, info, this, codec)
-        : new WebSocket(transport, this.settings, info, this, codec);
+        : new WebSocket(transport, this.settings, info, this, codec, parked);
+    // One that did not start parked is for the next tick to look at; one that did, once woken (woke).
+    if (this.parker !== undefined && client instanceof WebSocket && !client.parked) this.awake.push(client);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
     if (this.parker !== undefined && this.clients.size === 1 && !this.closing) this.sweeper.add(this.parker);
@@ -620,10 +630,6 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.emit('connection', client, request);
     // The head's bytes go in first, then the connection resumes reading (unless taking them paused it).
     client.receiveInitial(head);
-    // Parked from the start where it can be (nothing came after the head, the listener sent
-    // nothing): the connection's objects then die young, before any scavenge copies them, and
-    // the first message makes them again (bench/RESULTS.md, "Opening: the common handshake in the addon").
-    if (this.parker !== undefined && client instanceof WebSocket && !client.park() && client.state !== 'CLOSED') this.awake.push(client);
   }
 
   /** @internal src/hosting/http2-server.ts: an RFC 8441 stream, through the same decision as an HTTP/1.1 upgrade. */

@@ -95,7 +95,25 @@ export interface ClientRegistry {
   woke(ws: WebSocket): void;
 }
 
-export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedListener {
+/**
+ * EventEmitter, constructed without `EventEmitter.init`: that makes every emitter a listener
+ * table of its own, `{ __proto__: null }`, which V8 keeps in dictionary mode (~200 B, made on
+ * every connection opened and thrown away at once), plus two own symbol-keyed fields (16 B in
+ * every idle connection; bench/RESULTS.md, "Opening: the common handshake in the addon"). Here
+ * the table is one fast object with the three events nearly every application listens to (48 B;
+ * 'ping', 'pong' or 'drain' added later go to its property store and it stays fast), as Node's
+ * own streams pre-shape theirs; the two symbols are read from EventEmitter.prototype, whose
+ * values init would have copied (captureRejections included). Everything else is EventEmitter's
+ * own prototype, unchanged: `instanceof EventEmitter`, `on`, `emit`, `events.once` …
+ */
+const PreShapedEventEmitter = function (this: { _events: object; _eventsCount: number; _maxListeners: number | undefined }) {
+  this._events = { message: undefined, close: undefined, error: undefined };
+  this._eventsCount = 0;
+  this._maxListeners = undefined;
+} as unknown as typeof EventEmitter;
+PreShapedEventEmitter.prototype = EventEmitter.prototype;
+
+export class WebSocket extends PreShapedEventEmitter implements ConnectionEvents, ParkedListener {
   // `WebSocket.OPEN` etc. (defined below the class, on the class and its prototype).
   declare static readonly CONNECTING: typeof CONNECTING;
   declare static readonly OPEN: typeof OPEN;
@@ -123,28 +141,24 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
    */
   private received: ReceiveQueue<ReceiveResult> | WebSocketError | undefined;
 
-  /** @internal Made by the server or client once the handshake succeeded. */
+  /**
+   * @internal Made by the server or client once the handshake succeeded. `parked`: the server's
+   * connection has nothing to do yet (no bytes after the head, no extension, a registry that
+   * parks: WebSocketServer.open) and its transport reads already: it starts parked, if the
+   * transport agrees, and its Connection is made by its first event or call (wake), not now.
+   */
   constructor(
     transport: Transport,
     settings: ConnectionSettings,
     info: Handshake,
     private readonly registry?: ClientRegistry,
     deflate?: DeflateCodec,
+    parked = false,
   ) {
     super();
-    // EventEmitter starts with a `{ __proto__: null }` listener table that V8 keeps in dictionary
-    // mode (~190 B per connection). Node's own streams pre-shape theirs with the events they
-    // know; so does this: one fast object (bench/RESULTS.md, "Idle connections"). Only the three
-    // nearly every application listens to, in the object (48 B, not 72 B with six); 'ping',
-    // 'pong' or 'drain' added later go to its property store, and the object stays fast.
-    (this as unknown as { _events: object })._events = {
-      message: undefined,
-      close: undefined,
-      error: undefined,
-    };
     this.handshake = info.protocol === '' && info.extensions === '' && info.user === undefined ? info.url : info;
     this.address = info.address;
-    this.connection = new Connection(transport, settings, this, deflate);
+    this.connection = (parked ? transport.park?.(this) : undefined) ?? new Connection(transport, settings, this, deflate);
   }
 
   /** The negotiated subprotocol, '' when none. */
@@ -251,6 +265,11 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
     if (token === undefined) return false;
     this.connection = token;
     return true;
+  }
+
+  /** @internal Parked now (its Connection let go until the next event or call). */
+  get parked(): boolean {
+    return typeof this.connection === 'number';
   }
 
   /**
@@ -444,9 +463,13 @@ export class WebSocket extends EventEmitter implements ConnectionEvents, ParkedL
     this.emit('drain');
   }
 
-  /** @internal Deliver the bytes that came with the handshake, then start reading the socket. */
+  /**
+   * @internal Deliver the bytes that came with the handshake, then start reading the socket. One
+   * still parked since it opened has none and reads already.
+   */
   receiveInitial(head: Uint8Array): void {
-    this.wake().start(head);
+    const connection = this.connection;
+    if (typeof connection !== 'number') connection.start(head);
   }
 }
 

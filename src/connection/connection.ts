@@ -68,7 +68,8 @@ export interface ConnectionSettings {
   sweeper: Sweeper;
   /**
    * `borrowedMessages`: the application keeps no message past its 'message' listener, so the
-   * carrier may lend what it reads (Transport.lendReads) instead of giving fresh memory.
+   * carrier may lend what it reads (Transport.lendReads: the server asks it once, when the
+   * connection opens) instead of giving fresh memory.
    */
   lendReads: boolean;
 }
@@ -178,7 +179,6 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     const sweeper = settings.sweeper;
     this.lastActivity = this.lastPingTick = sweeper.now;
     transport.setListener(this);
-    if (settings.lendReads) transport.lendReads?.();
     // While OPEN only heartbeats and the idle timeout need sweeping; the close timeout joins
     // when closing begins. An idle connection without them costs the sweeper nothing.
     if (settings.idleTimeout > 0 || settings.pingInterval > 0) sweeper.add(this);
