@@ -48,7 +48,9 @@ uint64_t os_saved_state() {
 #endif
 }
 
+constexpr uint32_t kCpuid1EcxSse41 = 1u << 19;
 constexpr uint32_t kCpuid1EcxOsxsave = 1u << 27;
+constexpr uint32_t kCpuid7EbxSha = 1u << 29;
 constexpr uint32_t kCpuid7EbxAvx2 = 1u << 5;
 constexpr uint32_t kCpuid7EbxAvx512f = 1u << 16;
 constexpr uint32_t kCpuid7EbxAvx512bw = 1u << 30;
@@ -126,6 +128,16 @@ size_t available_isas(Isa* out) {
 }
 
 Isa current_isa() { return dispatch.current; }
+
+bool cpu_has_sha_ni() {
+#if defined(WSFRAME_X86_64)
+  const bool sse41 = (cpuid(1, 0).ecx & kCpuid1EcxSse41) != 0;
+  const bool sha = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & kCpuid7EbxSha) != 0;
+  return sse41 && sha;
+#else
+  return false;
+#endif
+}
 
 bool use_isa(const char* name) {
   for (size_t i = 0; i < dispatch.available_count; i++) {

@@ -46,6 +46,10 @@ bool use_isa(const char* name);
 // The kernel table of an available instruction set (tests compare every one against scalar).
 const IsaKernels& kernels_for(Isa isa);
 
+// Whether this x86-64 CPU has the SHA extensions and SSE4.1 (sha1_shani.cc); false elsewhere.
+// Apart from the ISA levels above: a CPU may have them with or without AVX2 or AVX-512.
+bool cpu_has_sha_ni();
+
 }  // namespace wsframe
 
 #endif  // WSFRAME_CPU_H_

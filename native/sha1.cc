@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "cpu.h"
+
 namespace wsframe {
 namespace {
 
@@ -44,9 +46,9 @@ void compress(uint32_t h[5], const uint8_t block[64]) {
   h[4] += e;
 }
 
-}  // namespace
+using Compress = void (*)(uint32_t h[5], const uint8_t block[64]);
 
-void sha1(const uint8_t* message, size_t length, uint8_t digest[kSha1Size]) {
+void hash(Compress compress, const uint8_t* message, size_t length, uint8_t digest[kSha1Size]) {
   uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
   size_t offset = 0;
   for (; length - offset >= 64; offset += 64) compress(h, message + offset);
@@ -67,5 +69,23 @@ void sha1(const uint8_t* message, size_t length, uint8_t digest[kSha1Size]) {
     digest[4 * i + 3] = static_cast<uint8_t>(h[i]);
   }
 }
+
+Compress choose_compress() {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (cpu_has_sha_ni()) return sha1_compress_sha_ni;
+#endif
+  return compress;
+}
+
+// Chosen once, when the addon loads.
+const Compress fastest = choose_compress();
+
+}  // namespace
+
+void sha1(const uint8_t* message, size_t length, uint8_t digest[kSha1Size]) { hash(fastest, message, length, digest); }
+
+void sha1_scalar(const uint8_t* message, size_t length, uint8_t digest[kSha1Size]) { hash(compress, message, length, digest); }
+
+bool sha1_uses_sha_ni() { return fastest != compress; }
 
 }  // namespace wsframe

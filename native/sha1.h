@@ -12,7 +12,17 @@ namespace wsframe {
 
 constexpr size_t kSha1Size = 20;
 
+// With the fastest compression this CPU has: the SHA extensions where there are some
+// (sha1_shani.cc: half the time of the plain C++ for a handshake's two blocks), else plain C++.
 void sha1(const uint8_t* message, size_t length, uint8_t digest[kSha1Size]);
+// With the plain C++ compression, whatever the CPU: the reference the other is tested against.
+void sha1_scalar(const uint8_t* message, size_t length, uint8_t digest[kSha1Size]);
+// Whether sha1() uses the SHA extensions here.
+bool sha1_uses_sha_ni();
+
+#if defined(__x86_64__) || defined(_M_X64)
+void sha1_compress_sha_ni(uint32_t h[5], const uint8_t block[64]);
+#endif
 
 }  // namespace wsframe
 

@@ -381,16 +381,20 @@ std::string hex(const uint8_t* bytes, size_t length) {
   return out;
 }
 
-std::string sha1_hex(const uint8_t* message, size_t length) {
+using Sha1 = void (*)(const uint8_t* message, size_t length, uint8_t digest[kSha1Size]);
+
+std::string sha1_hex(Sha1 sha1, const uint8_t* message, size_t length) {
   uint8_t digest[kSha1Size];
   sha1(message, length, digest);
   return hex(digest, kSha1Size);
 }
 
 // FIPS 180-2 appendix A's messages, and every length 0..300 (each side of the one- and two-block
-// padding edges): the digests of all of them, hashed together, against Python's hashlib.
-void test_sha1() {
-  const auto text = [](const char* s) { return sha1_hex(reinterpret_cast<const uint8_t*>(s), std::strlen(s)); };
+// padding edges): the digests of all of them, hashed together, against Python's hashlib. Both
+// ways: plain C++ and the one sha1() uses here (the SHA extensions where the CPU has them).
+void test_sha1(Sha1 sha1, const char* name) {
+  const auto sha1_hex = [&](const uint8_t* message, size_t length) { return ::sha1_hex(sha1, message, length); };
+  const auto text = [&](const char* s) { return sha1_hex(reinterpret_cast<const uint8_t*>(s), std::strlen(s)); };
   EXPECT(text("abc") == "a9993e364706816aba3e25717850c26c9cd0d89d", "sha1(abc) %s", text("abc").c_str());
   EXPECT(text("") == "da39a3ee5e6b4b0d3255bfef95601890afd80709", "sha1() %s", text("").c_str());
   EXPECT(text("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") == "84983e441c3bd26ebaae4aa1f95129e5e54670f1",
@@ -406,6 +410,7 @@ void test_sha1() {
     digests.insert(digests.end(), digest, digest + kSha1Size);
   }
   EXPECT(sha1_hex(digests.data(), digests.size()) == "43debf5006166594c976375f1c06253e43d53ddf", "sha1 over lengths 0..300");
+  std::printf("sha1 (%s) %s\n", name, failures == 0 ? "ok" : "FAILED");
 }
 
 // The RFC 6455 §1.2 request (its subprotocol offer left out) and §1.3's accept value; the rest
@@ -430,7 +435,8 @@ void test_plain_upgrade() {
 }  // namespace
 
 int main() {
-  test_sha1();
+  test_sha1(sha1_scalar, "scalar");
+  test_sha1(sha1, sha1_uses_sha_ni() ? "sha-ni" : "scalar again: no SHA extensions here");
   test_plain_upgrade();
   Isa isas[kIsaCount];
   const size_t count = available_isas(isas);
