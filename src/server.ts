@@ -548,8 +548,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     started: number,
     verdict: AcceptableHandshake,
   ): Promise<void> {
-    // What the client sends next waits in the transport while verify runs (the connection
-    // resumes reading).
+    // What the client sends next waits in the transport while verify runs (reading resumes
+    // once it accepted).
     pending.transport.pause();
     this.pendingHandshakes++;
     let result: VerifyResult;
@@ -572,6 +572,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       return;
     }
     const accepted = typeof result === 'object' ? result : undefined;
+    pending.transport.resume();
     this.open(request, pending, head, started, verdict, accepted?.user, accepted?.headers);
   }
 
@@ -595,8 +596,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const deflate =
       extensions.length === 0 ? undefined : (extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined);
     let transport = pending.transport;
-    // Attached or handleUpgrade: the connection moves into the addon before the 101 is written.
-    if (this.transport === 'native' && transport instanceof NodeSocketTransport) ({ transport, head } = handOver(transport, head));
+    // Attached or handleUpgrade: the connection moves into the addon before the 101 is written
+    // (paused, as it starts there). Every other transport reads already.
+    const handedOver = this.transport === 'native' && transport instanceof NodeSocketTransport ? handOver(transport, head) : undefined;
+    if (handedOver !== undefined) ({ transport, head } = handedOver);
     const status = verdict.accept(transport, { protocol, extensions, headers: extraHeaders });
     this.count(status);
     // The access log reads the peer's address now: the connection keeps it (Handshake.address).
@@ -613,7 +616,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     // not made and dropped on every connection opened (bench/RESULTS.md, "Opening: the common
     // handshake in the addon").
     const parked = this.parker !== undefined && codec === undefined && head.length === 0;
-    if (parked) transport.resume();
+    if (parked && handedOver !== undefined) transport.resume();
     const client =
       o.api === 'fragment'
         ? new WebSocketContext(transport, this.settings, info, this, codec)
