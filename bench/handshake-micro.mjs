@@ -41,6 +41,11 @@ class FakeTransport {
   remoteAddress() {
     return '127.0.0.1';
   }
+  lendReads() {}
+  /** As the native transport: an idle connection parks (its events would go to `standIn`). */
+  park() {
+    return 1;
+  }
 }
 
 const heads = {

@@ -6,14 +6,16 @@
  *
  *   node bench/idle-memory.mjs [--counts 10000,19000] [--rounds 3] [--snapshot-count 2000]
  *                              [--servers wsframe,ws,floor] [--connect-limit 60] [--settle 1]
- *                              [--clients 1] [--reopen] [--write]
+ *                              [--clients 1] [--reopen [--reopens 1]] [--write]
  *
  * Each server runs in its own process, started with --expose-gc and bench/idle-hook.cjs
  * preloaded (measurements over IPC, the servers untouched); bench/loadgen.c in idle mode opens
  * the connections from another process. Per measurement: fresh server, full GCs, RSS; open N
  * connections (all handshakes answered); settle (--settle, 1 s); full GCs, RSS again. The per-connection
  * figure is (RSS after − RSS before) / N; heapUsed and external are reported the same way.
- * Servers and counts are interleaved over the rounds; the table has medians.
+ * Servers and counts are interleaved over the rounds; the table has medians. With --reopen, the
+ * server's CPU for opening them is measured again after closing them all (--reopens times): the
+ * open of a server whose code has run, the first one's included compiling it.
  *
  * The breakdown: heap snapshots of each server before and after --snapshot-count connections,
  * summed by node type and constructor name, the difference divided by the count (compiled
@@ -50,6 +52,8 @@ const { values: args } = parseArgs({
     // Then close them and open as many again in the same server: the server CPU to open with its
     // code already compiled (the first open includes V8 compiling the handshake path).
     reopen: { type: 'boolean', default: false },
+    // With --reopen: how many times to close them all and open 19,000 again (each one's CPU is printed).
+    reopens: { type: 'string', default: '1' },
   },
 });
 const counts = args.counts.split(',').map(Number);
@@ -67,6 +71,8 @@ const servers = {
   floor: ['bench/net-floor-server.mjs', '--host', '127.0.0.1', '--port', '0'],
   // The native transport with a fixed 101 and nothing else: what opening costs before wsframe's handshake.
   'native-floor': ['bench/native-floor-server.mjs', '--host', '127.0.0.1', '--port', '0'],
+  // The same with the addon's answer to the request (its checks and Sec-WebSocket-Accept): wsframe's opening without a WebSocket.
+  'native-floor-plain': ['bench/native-floor-server.mjs', '--plain', '--host', '127.0.0.1', '--port', '0'],
   // Attached to a node:http server (owned messages): the upgraded socket handed to the addon, or kept as a net.Socket.
   'wsframe-attached': ['bench/wsframe-echo-server.mjs', '--attached', '--host', '127.0.0.1', '--port', '0'],
   'wsframe-attached-node': ['bench/wsframe-echo-server.mjs', '--attached', '--transport', 'node', '--host', '127.0.0.1', '--port', '0'],
@@ -138,12 +144,12 @@ async function measure(binary, name, conns) {
     await sleep(Number(args.settle) * 1000);
     const after = await ask(server, { cmd: 'measure' });
     await closeIdle(client);
-    let reopenCpu;
-    if (args.reopen) {
-      await sleep(1000); // the server's closes of the first ones
+    const reopenCpus = [];
+    for (let i = 0; args.reopen && i < Number(args.reopens); i++) {
+      await sleep(1000); // the server's closes of the ones before
       const cpuAgain = procCpuSeconds(server.pid);
       const again = await openIdle(binary, server.port, conns);
-      reopenCpu = (procCpuSeconds(server.pid) - cpuAgain) * (client.ready.connected / again.ready.connected);
+      reopenCpus.push((procCpuSeconds(server.pid) - cpuAgain) * (client.ready.connected / again.ready.connected));
       await closeIdle(again);
     }
     const per = (key) => (after[key] - before[key]) / client.ready.connected;
@@ -154,7 +160,7 @@ async function measure(binary, name, conns) {
       failed: client.ready.failed,
       connectSeconds: client.ready.connect_s,
       openCpu,
-      reopenCpu,
+      reopenCpus,
       rss: per('rss'),
       heapUsed: per('heapUsed'),
       external: per('external'),
@@ -246,7 +252,7 @@ async function main() {
         console.error(
           `round ${round + 1}/${rounds} ${String(conns).padStart(6)} ${name.padEnd(8)} connected ${r.connected} ` +
             `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s, server CPU ${r.openCpu.toFixed(2)} s` +
-            `${r.reopenCpu !== undefined ? `, opening again ${r.reopenCpu.toFixed(2)} s` : ''}; ` +
+            `${r.reopenCpus.length > 0 ? `, opening again ${r.reopenCpus.map((cpu) => cpu.toFixed(2)).join(', ')} s` : ''}; ` +
             `RSS ${round0(r.rssBefore / 1024)} → ${round0(r.rssAfter / 1024)} KiB)`,
         );
       }

@@ -5,14 +5,19 @@
  * Sec-WebSocket-Accept matches the fixed key of bench/loadgen.c). No head parsing, no
  * Sec-WebSocket-Accept, no WebSocket, Connection or Protocol: the accept, the read, the write and
  * the two crossings into JavaScript per connection (the accept, the head) that every handshake on
- * this transport pays before wsframe's TypeScript does anything.
+ * this transport pays before wsframe's TypeScript does anything. With `--plain`, the 101 is the
+ * addon's answer to the request (plainUpgrade, native/plain_upgrade.cc: the checks and
+ * Sec-WebSocket-Accept), as the standalone server's common handshake: still no WebSocket.
  *
- *   node bench/native-floor-server.mjs [--host 127.0.0.1] [--port 0]
+ *   node bench/native-floor-server.mjs [--host 127.0.0.1] [--port 0] [--plain]
  */
 import { parseArgs } from 'node:util';
 import { NativeListener } from '../dist/transport/native-transport.js';
+import { nativeAddon } from '../dist/native.js';
 
-const { values } = parseArgs({ options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '0' }, plain: { type: 'boolean', default: false } },
+});
 
 const response = Buffer.from(
   'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
@@ -26,11 +31,17 @@ class FixedAnswer {
     this.transport = transport;
     this.answered = false;
   }
-  onData() {
+  onData(chunk) {
     // The request arrives in one segment from loadgen; a server that does only this much is the floor.
     if (this.answered) return;
     this.answered = true;
-    this.transport.write([response]);
+    if (!values.plain) {
+      this.transport.write([response]);
+      return;
+    }
+    const plain = Buffer.allocUnsafe(129);
+    if (nativeAddon.plainUpgrade(chunk, true, plain) === 0) throw new Error('the addon declined the request');
+    this.transport.write([plain]);
   }
   onEnd() {}
   onError() {}
