@@ -112,6 +112,7 @@ const PreShapedEventEmitter = function (this: { _events: object; _eventsCount: n
   this._maxListeners = undefined;
 } as unknown as typeof EventEmitter;
 PreShapedEventEmitter.prototype = EventEmitter.prototype;
+Object.setPrototypeOf(PreShapedEventEmitter, EventEmitter); // its static members too (`WebSocket.once` …)
 
 export class WebSocket extends PreShapedEventEmitter implements ConnectionEvents, ParkedListener {
   // `WebSocket.OPEN` etc. (defined below the class, on the class and its prototype).

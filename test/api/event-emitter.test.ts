@@ -24,6 +24,7 @@ describe('a WebSocket as an EventEmitter', () => {
     const { server, client } = await pair();
     for (const ws of [server, client]) {
       expect(ws).toBeInstanceOf(EventEmitter);
+      expect((ws.constructor as typeof EventEmitter).once).toBe(EventEmitter.once); // the static members too
       expect(ws.eventNames()).toEqual(ws === server ? ['message'] : []);
       const listener = (): void => {};
       ws.on('pong', listener).on('close', listener);
