@@ -49,8 +49,6 @@ import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { channels, publishHandshakeFailed, publishOpen } from './diagnostics.js';
 import { StandaloneRequest } from './hosting/standalone-request.js';
-import { Arrivals } from './hosting/arrivals.js';
-import type { Arrival } from './hosting/arrivals.js';
 import { NativeListener, NativeSocketAddresses, nativeTransport, transportWanted } from './transport/native-transport.js';
 import { nativeAddon } from './native.js';
 import { canAdoptSockets, handOver } from './transport/adopt-socket.js';
@@ -252,7 +250,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
    */
   private readonly plainUpgrades: boolean;
   /** Standalone: connections whose request head is still arriving, in order of arrival. */
-  private readonly readingHead = new Arrivals<PendingUpgrade>();
+  private readonly readingHead = new Set<PendingUpgrade>();
   /** The handshake timeout of all of them, on the sweeper's one timer. */
   private readonly headTimeouts: Sweepable = { sweep: (now) => this.sweepHeadTimeouts(now) };
   private pendingHandshakes = 0;
@@ -417,6 +415,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private accept(transport: Transport, socket: Socket | SocketAddresses): void {
     const pending = new PendingUpgrade(this, transport, socket, clock());
     transport.setListener(pending);
+    pending.readingHead = true;
     this.readingHead.add(pending);
     // (Each operand read on every call: V8 optimizes this before the first with size 1 arrives.)
     if (this.options.handshakeTimeout > 0 && this.readingHead.size === 1) this.sweeper.add(this.headTimeouts);
@@ -486,6 +485,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
 
   /** @internal The head is complete, refused or timed out, or the transport closed: this phase is over. */
   stopReadingHead(pending: PendingUpgrade): void {
+    pending.readingHead = false;
     pending.parser = undefined;
     if (!this.readingHead.delete(pending)) return;
     // The sweep leaves the sweeper at its next tick once no head is arriving (sweepHeadTimeouts),
@@ -698,13 +698,11 @@ export function pathOf(url: string | undefined): string {
  * head (standalone) and notes a close while `verify` runs. Errors in this phase (a reset) are
  * not the process's problem: the transport closes next, and that is all there is to do.
  */
-class PendingUpgrade implements TransportListener, Arrival<PendingUpgrade> {
+class PendingUpgrade implements TransportListener {
   /** The transport closed before a connection took it over. */
   closed = false;
   /** In the server's `readingHead` (standalone): the request head is still arriving. */
-  listed = false;
-  earlier: PendingUpgrade | undefined = undefined;
-  later: PendingUpgrade | undefined = undefined;
+  readingHead = false;
   /** The request head's parser, once its bytes did not make a plain upgrade (readHead). */
   parser: RequestHeadParser | undefined;
   /** How the handshake is answered: HTTP/1.1 bytes, or HTTP/2 headers on a stream (src/hosting/http2-server.ts). */
@@ -720,12 +718,12 @@ class PendingUpgrade implements TransportListener, Arrival<PendingUpgrade> {
   ) {}
 
   onData(chunk: Uint8Array): void {
-    if (this.listed) this.server.readHead(this, chunk);
+    if (this.readingHead) this.server.readHead(this, chunk);
   }
 
   onEnd(): void {
     // The peer gave up before its head was complete: there is nothing to answer.
-    if (this.listed) this.transport.destroy();
+    if (this.readingHead) this.transport.destroy();
   }
 
   onError(): void {}
