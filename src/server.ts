@@ -251,7 +251,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private readonly plainUpgrades: boolean;
   /** Standalone: connections whose request head is still arriving, in order of arrival. */
   private readonly readingHead = new Set<PendingUpgrade>();
-  /** The handshake timeout of all of them, on the sweeper's one timer. */
+  /** The handshake timeout of all of them, on the sweeper's one timer while the server listens (listening). */
   private readonly headTimeouts: Sweepable = { sweep: (now) => this.sweepHeadTimeouts(now) };
   private pendingHandshakes = 0;
   private closing = false;
@@ -296,7 +296,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       const listener = new NativeListener((transport) => this.accept(transport, new NativeSocketAddresses(transport)));
       this.listener = listener;
       listener.listen(o.port!, o.host, o.backlog).then(
-        () => this.emit('listening'),
+        () => this.listening(),
         (error) => this.emit('error', error),
       );
     } else if (standalone && tlsOrHttp2) {
@@ -304,13 +304,24 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       const server = this.standaloneHttp.server;
       this.listener = server;
       server.on('error', (error) => this.emit('error', error));
-      server.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
+      server.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.listening());
     } else if (standalone) {
       const netServer = net.createServer({ noDelay: true }, this.onSocket);
       this.listener = netServer;
       netServer.on('error', (error) => this.emit('error', error));
-      netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.emit('listening'));
+      netServer.listen({ port: o.port, host: o.host, backlog: o.backlog }, () => this.listening());
     } // else: handleUpgrade() only
+  }
+
+  /**
+   * Standalone: listening. The handshake timeouts join the sweeper now and leave it when the
+   * server closes: a sweep that came and went with the heads arriving was added on the rare
+   * accept that found no other head arriving, code V8 had seen run only before it optimized the
+   * open path, so it threw that code away and compiled it again in a fresh server's first burst.
+   */
+  private listening(): void {
+    if (this.options.handshakeTimeout > 0 && !this.closing) this.sweeper.add(this.headTimeouts);
+    this.emit('listening');
   }
 
   /** The listening address (standalone or attached). */
@@ -346,7 +357,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       const listener = this.listener;
       const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const pending of this.readingHead) pending.transport.destroy(); // requests still arriving
-      if (this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
+      this.sweeper.delete(this.headTimeouts);
       await Promise.all(closed);
       this.standaloneHttp?.closeSessions();
       await stopped;
@@ -417,8 +428,6 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     transport.setListener(pending);
     pending.readingHead = true;
     this.readingHead.add(pending);
-    // (Each operand read on every call: V8 optimizes this before the first with size 1 arrives.)
-    if (this.options.handshakeTimeout > 0 && this.readingHead.size === 1) this.sweeper.add(this.headTimeouts);
     transport.resume();
   }
 
@@ -487,14 +496,10 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   stopReadingHead(pending: PendingUpgrade): void {
     pending.readingHead = false;
     pending.parser = undefined;
-    if (!this.readingHead.delete(pending)) return;
-    // The sweep leaves the sweeper at its next tick once no head is arriving (sweepHeadTimeouts),
-    // not here: clients that connect one after another would start and stop its timer each time.
-    if (this.closing && this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
+    this.readingHead.delete(pending);
   }
 
   private sweepHeadTimeouts(now: number): void {
-    if (this.readingHead.size === 0) this.sweeper.delete(this.headTimeouts);
     for (const pending of this.readingHead) {
       if (elapsed(pending.accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
       this.stopReadingHead(pending);
