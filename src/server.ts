@@ -426,7 +426,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private accept(transport: Transport, socket: Socket | SocketAddresses): void {
     const pending = new PendingUpgrade(this, transport, socket, clock());
     transport.setListener(pending);
-    pending.readingHead = true;
+    pending.headArriving = true;
     this.readingHead.add(pending);
     transport.resume();
   }
@@ -494,7 +494,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
 
   /** @internal The head is complete, refused or timed out, or the transport closed: this phase is over. */
   stopReadingHead(pending: PendingUpgrade): void {
-    pending.readingHead = false;
+    pending.headArriving = false;
     pending.parser = undefined;
     this.readingHead.delete(pending);
   }
@@ -706,8 +706,8 @@ export function pathOf(url: string | undefined): string {
 class PendingUpgrade implements TransportListener {
   /** The transport closed before a connection took it over. */
   closed = false;
-  /** In the server's `readingHead` (standalone): the request head is still arriving. */
-  readingHead = false;
+  /** In the server's `readingHead` (standalone): the request head is still arriving (kept here, not asked of the Set, on every read). */
+  headArriving = false;
   /** The request head's parser, once its bytes did not make a plain upgrade (readHead). */
   parser: RequestHeadParser | undefined;
   /** How the handshake is answered: HTTP/1.1 bytes, or HTTP/2 headers on a stream (src/hosting/http2-server.ts). */
@@ -723,12 +723,12 @@ class PendingUpgrade implements TransportListener {
   ) {}
 
   onData(chunk: Uint8Array): void {
-    if (this.readingHead) this.server.readHead(this, chunk);
+    if (this.headArriving) this.server.readHead(this, chunk);
   }
 
   onEnd(): void {
     // The peer gave up before its head was complete: there is nothing to answer.
-    if (this.readingHead) this.transport.destroy();
+    if (this.headArriving) this.transport.destroy();
   }
 
   onError(): void {}

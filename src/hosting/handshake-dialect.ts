@@ -25,9 +25,7 @@ export interface Acceptance {
 }
 
 /** A request that may be accepted, as a dialect validated it. */
-export interface AcceptableHandshake extends WebSocketFields {
-  accept(transport: Transport, answer: HandshakeAnswer): number;
-}
+export interface AcceptableHandshake extends WebSocketFields, Pick<Acceptance, 'accept'> {}
 
 /**
  * A plain upgrade the addon answered (native/plain_upgrade.cc): the request offered no
