@@ -46,6 +46,16 @@ export interface NativeTransportFunctions {
   closeListener(handle: number): number;
   /** Takes over a duplicate of a connected TCP socket's descriptor: the connection's handle (paused), or an error. */
   adopt(fd: number): number;
+  /**
+   * The listener's connections read at once, and one whose first read is a whole plain upgrade
+   * (plainUpgrade) with its path `path` (null: any) and a head of at most `maxHeaderSize` bytes
+   * is answered by the addon and announced with the opened event; any other is announced as
+   * accepted, with its first read as data, or as accepted alone after `announceAfterMs` of
+   * silence (0: never). `budget`: how many it may open so (maxConnections; -1: no limit). 0 or an error.
+   */
+  answerPlainUpgrades(listener: number, path: string | null, maxHeaderSize: number, ignoreExtensionOffers: boolean, announceAfterMs: number, budget: number): number;
+  /** How many more connections the listener may open on its own (-1: no limit); 0 or an error. */
+  plainUpgradeBudget(listener: number, budget: number): number;
   /** Bytes left queued (0: all handed to the kernel now), or an error. */
   write(handle: number, chunks: Uint8Array | readonly Uint8Array[]): number;
   /** The next `target.length` bytes read go into `target` (the filled event reports them); 0 or an error. */
@@ -58,7 +68,7 @@ export interface NativeTransportFunctions {
   resume(handle: number): number;
   /** which: 0 a connection's local end, 1 its peer, 2 a listener's local end. */
   address(handle: number, which: 0 | 1 | 2): [address: string, port: number, family: string] | number;
-  stats(): { connections: number; listeners: number; connectionSlots: number; connectionSize: number; readBufferSize: number; reusedReadBufferSize: number };
+  stats(): { connections: number; unannounced: number; plainOpened: number; plainDeclined: number; listeners: number; connectionSlots: number; connectionSize: number; readBufferSize: number; reusedReadBufferSize: number };
 }
 
 /**

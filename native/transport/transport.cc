@@ -1,15 +1,19 @@
 #include "transport.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #ifndef _WIN32
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #endif
+
+#include "../plain_upgrade.h"
 
 namespace wsframe {
 namespace transport {
@@ -66,6 +70,22 @@ void on_listener_close(uv_handle_t* handle) {
 
 void on_connection(uv_stream_t* server, int status) {
   Transport::of(reinterpret_cast<uv_handle_t*>(server))->on_connection(reinterpret_cast<Listener*>(server), status);
+}
+
+void on_announce_timer(uv_timer_t* timer) { Transport::of(reinterpret_cast<uv_handle_t*>(timer))->on_announce_timer(); }
+
+void on_timer_close(uv_handle_t* handle) { Transport::of(handle)->on_timer_closed(); }
+
+// The request target's path (before any '?') is `path`. The head is a plain upgrade
+// (plain_upgrade checked it): "GET " target " HTTP/1.1", the target visible ASCII.
+bool path_matches(const char* head, size_t head_length, const PlainUpgrades& plain) {
+  if (plain.any_path) return true;
+  const char* target = head + 4;
+  const auto* end = static_cast<const char*>(std::memchr(target, ' ', head_length - 4));
+  if (end == nullptr) return false;
+  const auto* query = static_cast<const char*>(std::memchr(target, '?', static_cast<size_t>(end - target)));
+  const size_t length = static_cast<size_t>((query != nullptr ? query : end) - target);
+  return length == plain.path.size() && std::memcmp(target, plain.path.data(), length) == 0;
 }
 
 
@@ -203,6 +223,13 @@ int64_t Transport::listen(const char* ip, int port, int backlog, bool ipv6_only)
 int Transport::close_listener(Handle handle) {
   Listener* listener = listeners_.find(handle);
   if (listener == nullptr) return UV_EBADF;
+  // Its connections the server has not heard of go with it (it drops those whose head is arriving).
+  for (const auto& entry : unannounced_) {
+    if (entry.second.listener != listener->index) continue;
+    Connection* connection = connections_.find(entry.second.handle);
+    if (connection != nullptr) close(connection, 0);
+  }
+  plain_.erase(listener->index);
   if (!listener->closing) {
     listener->closing = true;
     uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), on_listener_close);
@@ -213,6 +240,7 @@ int Transport::close_listener(Handle handle) {
 void Transport::on_listener_closed(Listener* listener) {
   const uint32_t index = listener->index;
   const bool quiet = listener->quiet;
+  plain_.erase(index);
   listeners_.remove(index);
   if (sink_ != nullptr && !quiet) sink_->listener_closed(index);
   handle_closed();
@@ -236,8 +264,121 @@ void Transport::on_connection(Listener* listener, int status) {
     return;
   }
   uv_tcp_nodelay(&connection->tcp, 1);
+  const auto plain = plain_.find(listener->index);
+  if (plain == plain_.end()) {
+    connection->flags |= kAnnounced;
+    if (sink_ != nullptr) sink_->accepted(listener->index, handle, 0);
+    return;
+  }
+  // Answering plain upgrades: it reads now, unannounced, and its first read decides (first_read).
+  const int error = uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp), wsframe::transport::on_alloc,
+                                  wsframe::transport::on_read);
+  if (error != 0) {
+    close(connection, 0);  // never announced: it closes without an event
+    return;
+  }
+  connection->flags |= kReading;
+  unannounced_[connection->index] = Unannounced{handle, listener->index, uv_now(loop_)};
+  if (plain->second.announce_after_ms > 0) start_announce_timer();
+}
+
+int Transport::answer_plain_upgrades(Handle handle, const PlainUpgrades& plain) {
+  Listener* listener = listeners_.find(handle);
+  if (listener == nullptr || listener->closing) return UV_EBADF;
+  plain_[listener->index] = plain;
+  return 0;
+}
+
+int Transport::plain_upgrade_budget(Handle handle, int64_t budget) {
+  Listener* listener = listeners_.find(handle);
+  if (listener == nullptr) return UV_EBADF;
+  const auto plain = plain_.find(listener->index);
+  if (plain == plain_.end()) return UV_EINVAL;
+  plain->second.budget = budget;
+  return 0;
+}
+
+void Transport::start_announce_timer() {
+  if (timer_started_) return;
+  if (!timer_initialised_) {
+    if (uv_timer_init(loop_, &announce_timer_) != 0) return;
+    announce_timer_.data = this;
+    uv_unref(reinterpret_cast<uv_handle_t*>(&announce_timer_));
+    timer_initialised_ = true;
+    open_handles_++;
+  }
+  // As often as the shortest wait of any listener: a silent connection is announced at most
+  // that late.
+  uint64_t interval = UINT64_MAX;
+  for (const auto& entry : plain_) {
+    if (entry.second.announce_after_ms > 0) interval = std::min(interval, entry.second.announce_after_ms);
+  }
+  if (interval == UINT64_MAX) return;
+  if (uv_timer_start(&announce_timer_, wsframe::transport::on_announce_timer, interval, interval) == 0) timer_started_ = true;
+}
+
+void Transport::on_announce_timer() {
+  const uint64_t now = uv_now(loop_);
+  std::vector<uint32_t> due;
+  bool waiting = false;
+  for (const auto& entry : unannounced_) {
+    const auto plain = plain_.find(entry.second.listener);
+    const uint64_t after = plain != plain_.end() ? plain->second.announce_after_ms : 0;
+    if (after == 0) continue;
+    if (now - entry.second.accepted_at >= after) {
+      due.push_back(entry.first);
+    } else {
+      waiting = true;
+    }
+  }
+  if (!waiting) {
+    uv_timer_stop(&announce_timer_);
+    timer_started_ = false;
+  }
+  // Collected first: announcing runs JavaScript, which may open or close connections.
+  for (const uint32_t index : due) {
+    const auto entry = unannounced_.find(index);
+    if (entry == unannounced_.end()) continue;
+    const Unannounced silent = entry->second;
+    unannounced_.erase(entry);
+    Connection* connection = connections_.find(silent.handle);
+    if (connection == nullptr || (connection->flags & kClosing) || sink_ == nullptr) continue;
+    connection->flags |= kAnnounced;
+    sink_->accepted(silent.listener, silent.handle, now - silent.accepted_at);
+  }
+}
+
+void Transport::on_timer_closed() { handle_closed(); }
+
+void Transport::first_read(Connection* connection, char* bytes, size_t length) {
+  const auto entry = unannounced_.find(connection->index);
+  if (entry == unannounced_.end()) return;  // (an unannounced connection always has one)
+  const Unannounced first = entry->second;
+  unannounced_.erase(entry);
   connection->flags |= kAnnounced;
-  if (sink_ != nullptr) sink_->accepted(listener->index, handle);
+  if (sink_ == nullptr) return;
+  const auto found = plain_.find(first.listener);
+  if (found != plain_.end() && found->second.budget != 0) {
+    PlainUpgrades& plain = found->second;
+    uint8_t response[kPlainResponseSize];
+    const size_t head = plain_upgrade(reinterpret_cast<const uint8_t*>(bytes), length, plain.ignore_extension_offers, response);
+    if (head > 0 && head <= plain.max_head_size && path_matches(bytes, head, plain)) {
+      const uv_buf_t buffer = uv_buf_init(reinterpret_cast<char*>(response), static_cast<unsigned>(kPlainResponseSize));
+      const int64_t queued = write(connection, &buffer, 1);
+      if (queued < 0) {
+        connection->flags &= ~kAnnounced;  // closing (write failed): no one heard of it, no event
+        return;
+      }
+      if (plain.budget > 0) plain.budget--;
+      plain_opened_++;
+      sink_->opened(first.listener, first.handle, bytes, length, head, static_cast<size_t>(queued));
+      return;
+    }
+  }
+  plain_declined_++;
+  sink_->accepted(first.listener, first.handle, uv_now(loop_) - first.accepted_at);
+  // The server may have closed it at once (destroy()): then its bytes go nowhere.
+  if (sink_ != nullptr && !(connection->flags & kClosing)) sink_->data(connection->index, bytes, length);
 }
 
 int64_t Transport::adopt(int fd) {
@@ -287,6 +428,10 @@ int64_t Transport::adopt(int fd) {
 int64_t Transport::write(Handle handle, const uv_buf_t* buffers, unsigned count) {
   Connection* connection = connections_.find(handle);
   if (connection == nullptr) return UV_EBADF;
+  return write(connection, buffers, count);
+}
+
+int64_t Transport::write(Connection* connection, const uv_buf_t* buffers, unsigned count) {
   if (connection->flags & (kEnding | kClosing)) return UV_EPIPE;
   size_t total = 0;
   for (unsigned i = 0; i < count; i++) total += buffers[i].len;
@@ -424,10 +569,18 @@ void Transport::on_read(Connection* connection, ssize_t nread) {
     return;
   }
   if (nread > 0) {
-    if (sink_ != nullptr) sink_->data(connection->index, bytes, static_cast<size_t>(nread));
+    if (!(connection->flags & kAnnounced)) {
+      first_read(connection, bytes, static_cast<size_t>(nread));
+    } else if (sink_ != nullptr) {
+      sink_->data(connection->index, bytes, static_cast<size_t>(nread));
+    }
     return;
   }
   if (nread == 0) return;  // EAGAIN
+  if (!(connection->flags & kAnnounced)) {
+    close(connection, 0);  // gone before it sent anything: no one heard of it, no event
+    return;
+  }
   if (nread != UV_EOF) {
     close(connection, static_cast<int>(nread));
     return;
@@ -456,6 +609,7 @@ void Transport::on_closed(Connection* connection) {
   const int error = connection->error;
   const bool announced = connection->flags & kAnnounced;
   if (connection->flags & kTarget) targets_.erase(index);
+  unannounced_.erase(index);
   // The slot is free (stale handles name nothing) before JavaScript hears of it.
   connections_.remove(index);
   if (sink_ != nullptr && announced) sink_->closed(index, error);
@@ -482,6 +636,7 @@ void Transport::close_all(void (*done)(void*), void* arg) {
   all_closed_ = done;
   all_closed_arg_ = arg;
   connections_.for_each([this](Connection* connection) { close(connection, 0); });
+  if (timer_initialised_) uv_close(reinterpret_cast<uv_handle_t*>(&announce_timer_), on_timer_close);
   listeners_.for_each([](Listener* listener) {
     if (!listener->closing) {
       listener->closing = true;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -41,8 +42,16 @@ constexpr uint64_t kTargetReportMs = 1000;
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  // A listener accepted a connection (reading is paused until resume()).
-  virtual void accepted(uint32_t listener_index, Handle connection) = 0;
+  // A listener accepted a connection (reading is paused until resume(), except on a listener
+  // answering plain upgrades: it reads already). `age_ms`: how long ago (a connection of such a
+  // listener is announced only once its first read was not a plain upgrade, or it stayed silent).
+  virtual void accepted(uint32_t listener_index, Handle connection, uint64_t age_ms) = 0;
+  // A listener answering plain upgrades opened a connection on its own: its first read, `bytes`
+  // (valid during the call), began with a whole plain upgrade of `head_length` bytes, and the
+  // transport wrote the 101, of which `queued` bytes wait in the write queue (written() follows).
+  // The connection reads; it is announced with this event instead of `accepted`.
+  virtual void opened(uint32_t listener_index, Handle connection, char* bytes, size_t length, size_t head_length,
+                      size_t queued) = 0;
   // The memory the next read goes into, or null to use the transport's own: kReadBufferSize
   // bytes, or kReusedReadBufferSize for a connection given lend_reads() (`reused`). data()
   // follows with the bytes read into it, before any other read.
@@ -78,6 +87,19 @@ struct Connection {
   uint32_t index;
   uint16_t flags;
   int16_t error;  // the first libuv error (all are above -4096), reported with `closed`
+};
+
+// What a listener answers on its own (Transport::answer_plain_upgrades): the common handshake,
+// native/plain_upgrade.h, with the server's rules that decide it without the application.
+struct PlainUpgrades {
+  bool any_path = true;
+  std::string path;  // otherwise the request target's path (before '?') must be this
+  size_t max_head_size = 0;
+  bool ignore_extension_offers = false;
+  int64_t budget = -1;  // connections it may still open so (maxConnections); negative: no limit
+  // A connection that sends nothing is announced (`accepted`) after this many ms, for the
+  // server's handshake timeout to see it; 0: never (its listener's close drops it).
+  uint64_t announce_after_ms = 0;
 };
 
 struct Listener {
@@ -144,6 +166,14 @@ class Transport {
   // Returns the connection's handle (paused, as an accepted one; no `accepted` event), or a libuv
   // error: UV_EINVAL for a descriptor that is not a connected TCP socket, UV_ENOTSUP on Windows.
   int64_t adopt(int fd);
+  // From now on the listener's connections read at once, and a first read that holds a whole
+  // plain upgrade the server would accept (`plain`) is answered here with the 101: the connection
+  // is announced with `opened`, the only crossing into JavaScript its opening needs. Any other
+  // first read (or silence, after plain.announce_after_ms) announces it with `accepted`, its bytes
+  // with `data`, and the server answers as before.
+  int answer_plain_upgrades(Handle listener, const PlainUpgrades& plain);
+  // How many more connections the listener may open so (negative: no limit; 0: none).
+  int plain_upgrade_budget(Handle listener, int64_t budget);
 
   // Writes the buffers in order: uv_try_write on the caller's memory first, then one owned copy of
   // what the kernel did not take, queued with uv_write. Returns the bytes queued (0: all written
@@ -166,6 +196,9 @@ class Transport {
   int address(Handle handle, bool listener, bool peer, sockaddr_storage* out) const;
 
   size_t connections() const { return connections_.size(); }
+  size_t unannounced() const { return unannounced_.size(); }
+  uint64_t plain_opened() const { return plain_opened_; }
+  uint64_t plain_declined() const { return plain_declined_; }
   size_t listeners() const { return listeners_.size(); }
   size_t connection_slots() const { return connections_.capacity(); }
   static size_t connection_size();
@@ -182,8 +215,14 @@ class Transport {
   void on_shutdown(Connection* connection, int status);
   void on_closed(Connection* connection);
   void on_listener_closed(Listener* listener);
+  void on_announce_timer();
+  void on_timer_closed();
 
  private:
+  int64_t write(Connection* connection, const uv_buf_t* buffers, unsigned count);
+  // A first read of a connection not yet announced: open it here, or announce it.
+  void first_read(Connection* connection, char* bytes, size_t length);
+  void start_announce_timer();
   void close(Connection* connection, int error);
   void shutdown(Connection* connection);
   void handle_closed();
@@ -203,6 +242,22 @@ class Transport {
   std::unordered_map<uint32_t, Target> targets_;
   Table<Connection> connections_;
   Table<Listener> listeners_;
+  // Listeners answering plain upgrades, by listener index.
+  std::unordered_map<uint32_t, PlainUpgrades> plain_;
+  // Their connections not yet announced to the sink, by connection index: only until the first
+  // read (or announce_after_ms of silence).
+  struct Unannounced {
+    Handle handle;
+    uint32_t listener;
+    uint64_t accepted_at;  // uv_now
+  };
+  std::unordered_map<uint32_t, Unannounced> unannounced_;
+  // Announces silent ones; runs only while some may be due (unreferenced: it keeps no loop alive).
+  uv_timer_t announce_timer_;
+  bool timer_started_ = false;
+  bool timer_initialised_ = false;
+  uint64_t plain_opened_ = 0;    // connections opened on their own (first_read)
+  uint64_t plain_declined_ = 0;  // first reads that were not a plain upgrade to answer
   size_t open_handles_ = 0;  // initialised and not yet through their close callback
   void (*all_closed_)(void*) = nullptr;
   void* all_closed_arg_ = nullptr;

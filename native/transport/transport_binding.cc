@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <unordered_map>
 #include <vector>
 
@@ -24,7 +25,7 @@ namespace {
 constexpr size_t kHandOverBytes = kReadBufferSize / 4;
 
 enum Event : int32_t {
-  kAccepted = 0,        // (listener index, connection handle)
+  kAccepted = 0,        // (listener index, connection handle, ms since it was accepted)
   kData = 1,            // (index, Buffer, length): the bytes are the Buffer's first `length`
   kEnded = 2,           // (index, undefined)
   kWritten = 3,         // (index, bytes)
@@ -34,6 +35,8 @@ enum Event : int32_t {
   kFilled = 7,          // (index, bytes, done 1 or 0): bytes read into the readInto() target
   kLentData = 8,        // (index, Buffer, length): as kData, in the reused buffer (lendReads):
                         // valid until the next read, so JavaScript copies what it keeps
+  kOpened = 9,          // (listener index, Buffer, length, connection handle, head length, bytes
+                        // of the 101 queued): the first read, whose plain upgrade the addon answered
 };
 
 // One per Node environment (main thread, each worker): the transport, and the JavaScript
@@ -64,10 +67,18 @@ class Binding final : public EventSink {
     binding->transport_.close_all(all_closed, binding);
   }
 
-  void accepted(uint32_t listener_index, Handle connection) override {
+  void accepted(uint32_t listener_index, Handle connection, uint64_t age_ms) override {
     emit(kAccepted, listener_index, [&](napi_value* value) {
       return napi_create_double(env_, static_cast<double>(connection), value);
-    });
+    }, {static_cast<double>(age_ms)});
+  }
+  // The first read is copied (a head is a few hundred bytes): the request keeps it.
+  void opened(uint32_t listener_index, Handle connection, char* bytes, size_t length, size_t head_length,
+              size_t queued) override {
+    emit(kOpened, listener_index,
+         [&](napi_value* value) { return napi_create_buffer_copy(env_, length, bytes, nullptr, value); },
+         {static_cast<double>(length), static_cast<double>(connection), static_cast<double>(head_length),
+          static_cast<double>(queued)});
   }
   // The loop's read buffer is a JavaScript Buffer. A read of kHandOverBytes or more is handed to
   // JavaScript as it is (no copy) and the next read gets a new buffer; a smaller one is copied
@@ -100,12 +111,12 @@ class Binding final : public EventSink {
     if (bytes == reused_ && bytes != nullptr) {
       // Not handed over: JavaScript copies what it keeps of it before the next read.
       emit(kLentData, index, [&](napi_value* value) { return napi_get_reference_value(env_, reused_buffer_, value); },
-           length);
+           {static_cast<double>(length)});
       return;
     }
     if (bytes != handover_ || length < kHandOverBytes) {
       emit(kData, index, [&](napi_value* value) { return napi_create_buffer_copy(env_, length, bytes, nullptr, value); },
-           length);
+           {static_cast<double>(length)});
       return;
     }
     // The buffer's memory is uninitialised (it may hold bytes freed by other connections), and
@@ -114,7 +125,8 @@ class Binding final : public EventSink {
     napi_ref handed = handover_buffer_;
     handover_buffer_ = nullptr;
     handover_ = nullptr;
-    emit(kData, index, [&](napi_value* value) { return napi_get_reference_value(env_, handed, value); }, length);
+    emit(kData, index, [&](napi_value* value) { return napi_get_reference_value(env_, handed, value); },
+         {static_cast<double>(length)});
     napi_delete_reference(env_, handed);
   }
   // readInto(): the target stays alive (a reference) until it is full or its connection closed.
@@ -133,7 +145,7 @@ class Binding final : public EventSink {
   void filled(uint32_t index, size_t bytes, bool done) override {
     if (done) release_target(index);
     emit(kFilled, index, [&](napi_value* value) { return napi_create_double(env_, static_cast<double>(bytes), value); },
-         done ? 1 : 0);
+         {done ? 1.0 : 0.0});
   }
   bool target_alive(uint32_t index) override {
     const auto found = targets_.find(index);
@@ -189,20 +201,27 @@ class Binding final : public EventSink {
     targets_.erase(found);
   }
 
-  // `extra`: a data event's byte count (its Buffer may be longer: the whole read buffer), a
-  // filled event's `done`.
+  // `extras`, numbers after the value: a data event's byte count (its Buffer may be longer: the
+  // whole read buffer), a filled event's `done`, an accepted connection's age, an opened one's
+  // (length, handle, head length, queued).
   template <typename MakeValue>
-  void emit(int32_t event, uint32_t index, MakeValue make_value, size_t extra = 0) {
+  void emit(int32_t event, uint32_t index, MakeValue make_value, std::initializer_list<double> extras = {}) {
     if (callback_ == nullptr) return;
     napi_handle_scope scope;
     if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
     // napi_make_callback wants an object as `this` (undefined throws): the global, as for Node callbacks.
-    napi_value function, receiver, argv[4], result;
-    if (napi_get_reference_value(env_, callback_, &function) == napi_ok && function != nullptr &&
-        napi_get_global(env_, &receiver) == napi_ok && napi_create_int32(env_, event, &argv[0]) == napi_ok &&
-        napi_create_uint32(env_, index, &argv[1]) == napi_ok && make_value(&argv[2]) == napi_ok &&
-        napi_create_double(env_, static_cast<double>(extra), &argv[3]) == napi_ok) {
-      if (napi_make_callback(env_, context_, receiver, function, 4, argv, &result) == napi_pending_exception) {
+    constexpr size_t kMostExtras = 4;
+    napi_value function, receiver, argv[3 + kMostExtras], result;
+    size_t argc = 3;
+    bool made = napi_get_reference_value(env_, callback_, &function) == napi_ok && function != nullptr &&
+                napi_get_global(env_, &receiver) == napi_ok && napi_create_int32(env_, event, &argv[0]) == napi_ok &&
+                napi_create_uint32(env_, index, &argv[1]) == napi_ok && make_value(&argv[2]) == napi_ok;
+    for (const double extra : extras) {
+      if (!made || argc == 3 + kMostExtras) break;
+      made = napi_create_double(env_, extra, &argv[argc++]) == napi_ok;
+    }
+    if (made) {
+      if (napi_make_callback(env_, context_, receiver, function, argc, argv, &result) == napi_pending_exception) {
         napi_value error;
         if (napi_get_and_clear_last_exception(env_, &error) == napi_ok) napi_fatal_exception(env_, error);
       }
@@ -313,6 +332,50 @@ napi_value Adopt(napi_env env, napi_callback_info info) {
   return number(env, static_cast<double>(call.binding->transport().adopt(fd)));
 }
 
+// answerPlainUpgrades(listener, path (null: any), maxHeaderSize, ignoreExtensionOffers,
+// announceAfterMs, budget) → 0 or a libuv error (Transport::answer_plain_upgrades)
+napi_value AnswerPlainUpgrades(napi_env env, napi_callback_info info) {
+  Call<6> call;
+  Handle handle;
+  if (!call.read(env, info) || !read_handle(env, call.argv[0], &handle)) return nullptr;
+  PlainUpgrades plain;
+  napi_valuetype type;
+  if (napi_typeof(env, call.argv[1], &type) != napi_ok) return nullptr;
+  if (type == napi_string) {
+    size_t length;
+    if (napi_get_value_string_latin1(env, call.argv[1], nullptr, 0, &length) != napi_ok) return nullptr;
+    plain.path.resize(length + 1);
+    if (napi_get_value_string_latin1(env, call.argv[1], &plain.path[0], length + 1, &length) != napi_ok) return nullptr;
+    plain.path.resize(length);
+    plain.any_path = false;
+  }
+  double max_head_size, announce_after, budget;
+  if (napi_get_value_double(env, call.argv[2], &max_head_size) != napi_ok ||
+      napi_get_value_bool(env, call.argv[3], &plain.ignore_extension_offers) != napi_ok ||
+      napi_get_value_double(env, call.argv[4], &announce_after) != napi_ok ||
+      napi_get_value_double(env, call.argv[5], &budget) != napi_ok || !(max_head_size >= 0) || !(announce_after >= 0)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "answerPlainUpgrades(listener, path, maxHeaderSize, ignoreExtensionOffers, announceAfterMs, budget)");
+    return nullptr;
+  }
+  plain.max_head_size = max_head_size < 1e15 ? static_cast<size_t>(max_head_size) : SIZE_MAX;
+  plain.announce_after_ms = announce_after < 1e15 ? static_cast<uint64_t>(announce_after) : 0;
+  plain.budget = budget < 0 ? -1 : budget < 1e15 ? static_cast<int64_t>(budget) : -1;
+  return number(env, call.binding->transport().answer_plain_upgrades(handle, plain));
+}
+
+// plainUpgradeBudget(listener, budget) → 0 or a libuv error
+napi_value PlainUpgradeBudget(napi_env env, napi_callback_info info) {
+  Call<2> call;
+  Handle handle;
+  double budget;
+  if (!call.read(env, info) || !read_handle(env, call.argv[0], &handle)) return nullptr;
+  if (napi_get_value_double(env, call.argv[1], &budget) != napi_ok || budget != budget) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The budget must be a number");
+    return nullptr;
+  }
+  return number(env, call.binding->transport().plain_upgrade_budget(handle, budget < 0 ? -1 : budget < 1e15 ? static_cast<int64_t>(budget) : -1));
+}
+
 // closeListener, end, destroy, pause, resume: (handle) → 0 or a libuv error
 template <int (Transport::*kMethod)(Handle)>
 napi_value HandleCall(napi_env env, napi_callback_info info) {
@@ -411,6 +474,9 @@ napi_value Stats(napi_env env, napi_callback_info info) {
   if (napi_create_object(env, &result) != napi_ok) return nullptr;
   napi_set_named_property(env, result, "connections", number(env, static_cast<double>(transport.connections())));
   napi_set_named_property(env, result, "listeners", number(env, static_cast<double>(transport.listeners())));
+  napi_set_named_property(env, result, "unannounced", number(env, static_cast<double>(transport.unannounced())));
+  napi_set_named_property(env, result, "plainOpened", number(env, static_cast<double>(transport.plain_opened())));
+  napi_set_named_property(env, result, "plainDeclined", number(env, static_cast<double>(transport.plain_declined())));
   napi_set_named_property(env, result, "connectionSlots", number(env, static_cast<double>(transport.connection_slots())));
   napi_set_named_property(env, result, "connectionSize", number(env, static_cast<double>(Transport::connection_size())));
   napi_set_named_property(env, result, "readBufferSize", number(env, static_cast<double>(kReadBufferSize)));
@@ -438,6 +504,8 @@ bool register_transport(napi_env env, napi_value exports) {
       {"init", Init},
       {"listen", Listen},
       {"adopt", Adopt},
+      {"answerPlainUpgrades", AnswerPlainUpgrades},
+      {"plainUpgradeBudget", PlainUpgradeBudget},
       {"closeListener", HandleCall<&Transport::close_listener>},
       {"write", Write},
       {"end", HandleCall<&Transport::end>},

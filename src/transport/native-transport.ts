@@ -38,7 +38,7 @@ export function transportWanted(option: 'native' | 'node' | undefined): 'native'
 }
 
 // The events (native/transport/transport_binding.cc, Event).
-const ACCEPTED = 0; // (listener index, connection handle)
+const ACCEPTED = 0; // (listener index, connection handle, ms since it was accepted)
 const DATA = 1; // (index, Buffer, length)
 const ENDED = 2; // (index)
 const WRITTEN = 3; // (index, bytes)
@@ -47,6 +47,7 @@ const LISTENER_CLOSED = 5; // (listener index)
 const FINISHED = 6; // (index): our FIN is out
 const FILLED = 7; // (index, bytes, done): bytes read into the readInto() target
 const LENT_DATA = 8; // (index, Buffer, length): as DATA, in the buffer reused for lendReads() connections
+const OPENED = 9; // (listener index, Buffer, length, connection handle, head length, bytes of the 101 queued)
 
 /** Handles are (generation << 24) | index: the slot is the low 24 bits. */
 const INDEX_SPACE = 2 ** 24;
@@ -78,7 +79,7 @@ function transportAt(index: number): NativeTransport | undefined {
   return connections[index] as NativeTransport | undefined;
 }
 
-function onEvent(event: number, index: number, value: unknown, length: number): void {
+function onEvent(event: number, index: number, value: unknown, length: number, handle?: number, headLength?: number, queued?: number): void {
   switch (event) {
     case DATA: {
       // A long read comes in the addon's whole read buffer (no copy): its first `length` bytes.
@@ -100,8 +101,13 @@ function onEvent(event: number, index: number, value: unknown, length: number): 
       transportAt(index)?.written(value as number);
       return;
     case ACCEPTED:
-      listeners[index]?.accepted(value as number);
+      listeners[index]?.accepted(value as number, length);
       return;
+    case OPENED: {
+      const bytes = value as Buffer;
+      listeners[index]?.opened(handle!, bytes, headLength!, queued!);
+      return;
+    }
     case ENDED:
       transportAt(index)?.listener?.onEnd();
       return;
@@ -286,6 +292,13 @@ export class NativeTransport implements Transport {
     return this.state!.peer!;
   }
 
+  /** @internal The addon queued `bytes` of what it wrote before this object existed (the 101 it answered with). */
+  queuedAtOpen(bytes: number): void {
+    const state = this.more;
+    state.buffered += bytes;
+    state.pending.push(undefined);
+  }
+
   /** @internal A queued remainder was handed to the kernel. */
   written(bytes: number): void {
     const state = this.state!;
@@ -363,12 +376,47 @@ export class NativeSocketAddresses {
 /** The backlog net.Server uses by default. */
 const defaultBacklog = 511;
 
-/** A listening socket in the addon: accepted connections go to `onConnection`, paused. */
+/** What a listener answers on its own (answerPlainUpgrades): the rules of the server it serves. */
+export interface PlainUpgradeRules {
+  /** The request's path (without its query) must be this; undefined: any. */
+  readonly path: string | undefined;
+  readonly maxHeaderSize: number;
+  /** The server negotiates no extension: an offer is answered without one. */
+  readonly ignoreExtensionOffers: boolean;
+  /** A connection that sends nothing is handed to onConnection after this long (ms), for the handshake timeout; 0: never. */
+  readonly announceAfter: number;
+  /** How many connections it may open on its own (maxConnections); -1: no limit. */
+  readonly budget: number;
+}
+
+/**
+ * A listening socket in the addon: accepted connections go to `onConnection`, paused (`age`: ms
+ * since the accept, for a connection the addon held while its first bytes were awaited), and
+ * those whose plain upgrade the addon answered (answerPlainUpgrades) to `onOpened`, reading.
+ */
 export class NativeListener {
   private handle = -1;
   private closeCallbacks: (() => void)[] | undefined;
 
-  constructor(private readonly onConnection: (transport: NativeTransport) => void) {}
+  constructor(
+    private readonly onConnection: (transport: NativeTransport, age: number) => void,
+    private readonly onOpened: (transport: NativeTransport, bytes: Buffer, headLength: number) => void,
+  ) {}
+
+  /**
+   * From now on the addon answers a plain upgrade itself (native/plain_upgrade.h): the
+   * connection's opening crosses into JavaScript once, as onOpened, instead of an accept, a read
+   * and the calls back for the handshake and the 101.
+   */
+  answerPlainUpgrades(rules: PlainUpgradeRules): void {
+    if (this.handle < 0) return;
+    addon().answerPlainUpgrades(this.handle, rules.path ?? null, rules.maxHeaderSize, rules.ignoreExtensionOffers, rules.announceAfter, rules.budget);
+  }
+
+  /** How many more connections the addon may open on its own (-1: no limit). */
+  plainUpgradeBudget(budget: number): void {
+    if (this.handle >= 0) addon().plainUpgradeBudget(this.handle, budget);
+  }
 
   /**
    * Listens as net.Server.listen(port, host) does: a host name is looked up first; no host means
@@ -405,8 +453,15 @@ export class NativeListener {
   }
 
   /** @internal */
-  accepted(handle: number): void {
-    this.onConnection(new NativeTransport(handle));
+  accepted(handle: number, age: number): void {
+    this.onConnection(new NativeTransport(handle), age);
+  }
+
+  /** @internal */
+  opened(handle: number, bytes: Buffer, headLength: number, queued: number): void {
+    const transport = new NativeTransport(handle);
+    if (queued > 0) transport.queuedAtOpen(queued);
+    this.onOpened(transport, bytes, headLength);
   }
 
   /** @internal */

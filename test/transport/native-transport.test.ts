@@ -14,10 +14,11 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NativeListener, NativeSocketAddresses, NativeTransport as NativeTransportClass, nativeTransport } from '../../src/transport/native-transport.js';
+import type { PlainUpgradeRules } from '../../src/transport/native-transport.js';
 import type { NativeTransport } from '../../src/transport/native-transport.js';
 import type { TransportListener } from '../../src/transport/transport.js';
 import { isLent } from '../../src/transport/lent-memory.js';
-import { RawClient, clientFrame } from '../helpers/raw-client.js';
+import { RawClient, clientFrame, upgradeRequest } from '../helpers/raw-client.js';
 import { WebSocketCollection } from '../../src/handler.js';
 import { startServer } from '../helpers/servers.js';
 import { WebSocketServer } from '../../src/server.js';
@@ -65,24 +66,50 @@ afterEach(async () => {
   listening.clear();
 });
 
-/** A native listener on 127.0.0.1; each accepted transport gets a Recorder (and starts reading unless told not to). */
-async function listen(options: { read?: boolean; onBytes?: (recorder: Recorder, chunk: Uint8Array) => void } = {}) {
+/** A connection the listener opened on its own (answerPlainUpgrades): its first read and where the head ends. */
+interface Opened {
+  recorder: Recorder;
+  bytes: Buffer;
+  headLength: number;
+}
+
+/**
+ * A native listener on 127.0.0.1; each accepted transport gets a Recorder (and starts reading
+ * unless told not to), with its age; with `plain`, the listener answers plain upgrades under those
+ * rules, and what it opened is in `opened`.
+ */
+async function listen(options: { read?: boolean; onBytes?: (recorder: Recorder, chunk: Uint8Array) => void; plain?: Partial<PlainUpgradeRules> } = {}) {
   const accepted: Recorder[] = [];
+  const ages: number[] = [];
+  const opened: Opened[] = [];
   let wake: (() => void) | undefined;
-  const listener = new NativeListener((transport) => {
-    const recorder: Recorder = new Recorder(transport, (chunk) => options.onBytes?.(recorder, chunk));
-    accepted.push(recorder);
-    if (options.read !== false) transport.resume();
-    wake?.();
-  });
+  const listener = new NativeListener(
+    (transport, age) => {
+      const recorder: Recorder = new Recorder(transport, (chunk) => options.onBytes?.(recorder, chunk));
+      accepted.push(recorder);
+      ages.push(age);
+      if (options.read !== false) transport.resume();
+      wake?.();
+    },
+    (transport, bytes, headLength) => {
+      opened.push({ recorder: new Recorder(transport), bytes, headLength });
+      wake?.();
+    },
+  );
   await listener.listen(0, '127.0.0.1');
   listening.add(listener);
+  if (options.plain !== undefined) {
+    listener.answerPlainUpgrades({ path: undefined, maxHeaderSize: 16 * 1024, ignoreExtensionOffers: true, announceAfter: 0, budget: -1, ...options.plain });
+  }
   const port = listener.address()!.port;
   const next = async (index: number): Promise<Recorder> => {
     while (accepted.length <= index) await new Promise<void>((resolve) => (wake = resolve));
     return accepted[index]!;
   };
-  return { listener, port, accepted, next };
+  const settled = async (count: number): Promise<void> => {
+    while (accepted.length + opened.length < count) await new Promise<void>((resolve) => (wake = resolve));
+  };
+  return { listener, port, accepted, ages, opened, next, settled };
 }
 
 async function client(port: number): Promise<Socket> {
@@ -451,6 +478,183 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     await worker.terminate();
     await closed; // the worker's connection was closed by its env cleanup hook
     await expect(client(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' }); // and its listener
+  });
+});
+
+/** The next `length` bytes the peer reads. */
+function readBytes(socket: Socket, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (total < length) return;
+      socket.off('data', onData).off('error', reject);
+      resolve(Buffer.concat(chunks));
+    };
+    socket.on('data', onData).on('error', reject);
+  });
+}
+
+const ACCEPT_101 =
+  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n';
+
+describe.skipIf(nativeTransport === undefined)('a native listener answering plain upgrades itself', () => {
+  it('opens a plain upgrade with one event: the 101 written (RFC 6455 §1.3 accept), the read and where its head ends, frames after it kept', async () => {
+    const { port, accepted, opened, settled } = await listen({ plain: {} });
+    const before = nativeTransport!.stats().plainOpened;
+    const socket = await client(port);
+    const head = upgradeRequest(port);
+    const frame = clientFrame(1, 'in the same read');
+    socket.write(Buffer.concat([Buffer.from(head), frame]));
+    await settled(1);
+    expect(accepted).toHaveLength(0);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.headLength).toBe(head.length);
+    expect(opened[0]!.bytes.toString('latin1')).toBe(head + frame.toString('latin1'));
+    expect(nativeTransport!.stats().plainOpened).toBe(before + 1);
+    expect((await readBytes(socket, ACCEPT_101.length)).toString('latin1')).toBe(ACCEPT_101);
+    // The connection reads and writes as any other.
+    const { recorder } = opened[0]!;
+    socket.write('more');
+    await expect.poll(() => recorder.received.toString()).toBe('more');
+    recorder.transport.write([Buffer.from('back')]);
+    expect((await readBytes(socket, 4)).toString()).toBe('back');
+    socket.destroy();
+    await expect.poll(() => recorder.events).toEqual(['end', 'close']);
+  });
+
+  it('anything else is accepted as before, its first read delivered as data: a subprotocol, a bad request, a head in pieces', async () => {
+    const { port, accepted, opened, ages, settled } = await listen({ plain: {} });
+    const firsts = [
+      upgradeRequest(port, { 'Sec-WebSocket-Protocol': 'chat' }),
+      upgradeRequest(port, { 'Sec-WebSocket-Version': '8' }),
+      'GET / HTTP/1.1\r\nHost: x\r\n', // the head's first piece
+      'not http at all\r\n\r\n',
+    ];
+    const sockets: Socket[] = [];
+    for (const [i, first] of firsts.entries()) {
+      const socket = await client(port);
+      sockets.push(socket);
+      socket.write(first);
+      await settled(i + 1);
+      await expect.poll(() => accepted[i]?.received.toString('latin1')).toBe(first);
+    }
+    expect(opened).toHaveLength(0);
+    expect(ages.every((age) => age >= 0 && age < 5000)).toBe(true);
+    for (const socket of sockets) socket.destroy();
+  });
+
+  it('the server\'s rules decide: path (its query aside), maxHeaderSize, an extension offer, and how many it may open (budget)', async () => {
+    const { listener, port, accepted, opened, settled } = await listen({ plain: { path: '/chat', maxHeaderSize: 300, ignoreExtensionOffers: false, budget: 1 } });
+    const cases: [string, 'opened' | 'accepted'][] = [
+      [upgradeRequest(port, {}, '/chat?room=1'), 'opened'], // budget 1: the last it may open
+      [upgradeRequest(port, {}, '/chat'), 'accepted'], // budget spent
+    ];
+    const sockets: Socket[] = [];
+    const run = async (list: [string, 'opened' | 'accepted'][]) => {
+      for (const [first, expected] of list) {
+        const [openedBefore, acceptedBefore] = [opened.length, accepted.length];
+        const socket = await client(port);
+        sockets.push(socket);
+        socket.write(first);
+        await settled(openedBefore + acceptedBefore + 1);
+        expect([opened.length - openedBefore, accepted.length - acceptedBefore], first).toEqual(expected === 'opened' ? [1, 0] : [0, 1]);
+      }
+    };
+    await run(cases);
+    listener.plainUpgradeBudget(-1);
+    await run([
+      [upgradeRequest(port, {}, '/chat'), 'opened'],
+      [upgradeRequest(port, {}, '/'), 'accepted'],
+      [upgradeRequest(port, {}, '/chat/'), 'accepted'],
+      [upgradeRequest(port, {}, '/chatroom'), 'accepted'],
+      [upgradeRequest(port, { 'X-Padding': 'x'.repeat(200) }, '/chat'), 'accepted'], // a head over 300 bytes
+      [upgradeRequest(port, { 'Sec-WebSocket-Extensions': 'permessage-deflate' }, '/chat'), 'accepted'], // the server negotiates one
+    ]);
+    listener.plainUpgradeBudget(0);
+    await run([[upgradeRequest(port, {}, '/chat'), 'accepted']]);
+    for (const socket of sockets) socket.destroy();
+  });
+
+  it('a silent connection is announced after announceAfter, with its age; with 0 it waits; either way the listener\'s close drops it', async () => {
+    const quiet = await listen({ plain: { announceAfter: 0 } });
+    const announcing = await listen({ plain: { announceAfter: 60 } });
+    const [waiting, silent] = [(await client(quiet.port)).resume(), await client(announcing.port)];
+    await announcing.settled(1);
+    expect(announcing.ages[0]).toBeGreaterThanOrEqual(60);
+    expect(announcing.accepted[0]!.chunks).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(quiet.accepted.length + quiet.opened.length).toBe(0);
+    expect(nativeTransport!.stats().unannounced).toBeGreaterThanOrEqual(1);
+    const closed = once(waiting, 'close');
+    waiting.on('error', () => {});
+    quiet.listener.close(() => {});
+    await closed;
+    await expect.poll(() => nativeTransport!.stats().unannounced).toBe(0);
+    expect(quiet.accepted.length + quiet.opened.length).toBe(0); // dropped without an event
+    silent.destroy();
+  });
+
+  it('a peer that leaves before sending anything, or sends a FIN alone, is closed without an event', async () => {
+    const { port, accepted, opened } = await listen({ plain: { announceAfter: 0 } });
+    const connectionsBefore = nativeTransport!.stats().connections;
+    const reset = await client(port);
+    reset.resetAndDestroy();
+    const fin = await client(port);
+    fin.end();
+    await once(fin, 'close');
+    await expect.poll(() => nativeTransport!.stats().connections).toBe(connectionsBefore);
+    expect(nativeTransport!.stats().unannounced).toBe(0);
+    expect(accepted.length + opened.length).toBe(0);
+  });
+
+  it('thousands opened by the listener and closed from both sides leave no handle, descriptor or slot', async () => {
+    const { port, opened, settled } = await listen({ plain: { announceAfter: 1000 } });
+    const fdsBefore = openDescriptors();
+    const connectionsBefore = nativeTransport!.stats().connections;
+    const count = 2000;
+    const sockets: Socket[] = [];
+    for (let batch = 0; batch < count; batch += 250) {
+      const group = await Promise.all(Array.from({ length: 250 }, () => client(port)));
+      for (const socket of group) socket.write(upgradeRequest(port));
+      sockets.push(...group);
+      await settled(sockets.length);
+    }
+    expect(opened).toHaveLength(count);
+    // Half closed by the peer, half by the server (each connection's server side found by the peer's port).
+    const byPort = new Map(opened.map(({ recorder }) => [new NativeSocketAddresses(recorder.transport).remotePort, recorder]));
+    const closed = sockets.map((socket) => once(socket.resume(), 'close')); // reading: past the 101 to the FIN
+    sockets.forEach((socket, i) => (i % 2 === 0 ? socket.destroy() : byPort.get(socket.localPort)!.transport.destroy()));
+    await Promise.all(closed);
+    await expect.poll(() => nativeTransport!.stats().connections, { timeout: 20_000 }).toBe(connectionsBefore);
+    expect(opened.every(({ recorder }) => recorder.events.filter((event) => event === 'close').length === 1)).toBe(true);
+    expect(nativeTransport!.stats().unannounced).toBe(0);
+    await expect.poll(() => openDescriptors()).toBe(fdsBefore);
+  }, 60_000);
+
+  it('a worker that exits while it holds silent connections (its timer running) cleans up, the process goes on', async () => {
+    const worker = new Worker(
+      `
+      const { parentPort } = require('node:worker_threads');
+      const { NativeListener } = require(${JSON.stringify(resolve(repoRoot, 'dist/transport/native-transport.js'))});
+      const listener = new NativeListener(() => {}, () => {});
+      listener.listen(0, '127.0.0.1').then(() => {
+        listener.answerPlainUpgrades({ path: undefined, maxHeaderSize: 16384, ignoreExtensionOffers: true, announceAfter: 10000, budget: -1 });
+        parentPort.postMessage(listener.address().port);
+      });
+      `,
+      { eval: true },
+    );
+    const [port] = (await once(worker, 'message')) as [number];
+    const socket = await client(port);
+    socket.on('error', () => {});
+    const closed = once(socket, 'close');
+    await expect.poll(() => worker.threadId > 0).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // accepted by now, unannounced
+    await worker.terminate();
+    await closed;
   });
 });
 
