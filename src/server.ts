@@ -42,7 +42,7 @@ import { formatExtensionList } from './handshake/header-values.js';
 import { NodeSocketTransport } from './transport/node-socket-transport.js';
 import type { Transport, TransportListener } from './transport/transport.js';
 import { endAndDestroy, http1Dialect } from './hosting/handshake-dialect.js';
-import { PlainAcceptance } from './hosting/handshake-dialect.js';
+import { PlainAcceptance, answeredByAddon } from './hosting/handshake-dialect.js';
 import type { Acceptance, AcceptableHandshake, HandshakeDialect } from './hosting/handshake-dialect.js';
 import { attachHttp2, isHttp2Server, listenStandalone } from './hosting/http2-server.js';
 import type { StandaloneListener } from './hosting/http2-server.js';
@@ -244,11 +244,13 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   /** Standalone with `tls` or `http2`: closes its HTTP/2 sessions. */
   private readonly standaloneHttp: StandaloneListener | undefined;
   /**
-   * Whether a request may be answered by the addon (answerPlainUpgrade): it is there, and nothing
-   * the application set asks for a decision on each request (verify, origins, a subprotocol
-   * function, which sees even an empty offer) or for more than the plain 101.
+   * Whether a request may be answered by the addon (native/plain_upgrade.h): it is there, and
+   * nothing the application set asks for a decision on each request (verify, origins, a
+   * subprotocol function, which sees even an empty offer) or for more than the plain 101. Then
+   * who answers it: the native listener itself, before the server hears of the connection
+   * (listening), or the server on a connection's first read (answerPlainUpgrade: net.Socket).
    */
-  private readonly plainUpgrades: boolean;
+  private readonly plainUpgrades: 'listener' | 'first read' | undefined;
   /** Standalone: connections whose request head is still arriving, in order of arrival. */
   private readonly readingHead = new Set<PendingUpgrade>();
   /** The handshake timeout of all of them, on the sweeper's one timer while the server listens (listening). */
@@ -270,7 +272,6 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.sweeper = new Sweeper([o.pingInterval, o.idleTimeout, o.closeTimeout, standalone ? o.handshakeTimeout : 0, 4 * Number(process.env.WSFRAME_PARK_EVERY_MS ?? 0)]);
     this.origins = o.origins === undefined ? undefined : new AllowedOrigins(o.origins); // throws before anything listens
     this.pages = o.pages === undefined ? undefined : new StaticPages(o.pages, o.path); // so do bad page headers
-    this.plainUpgrades = nativeAddon !== undefined && o.enabled && o.verify === undefined && this.origins === undefined && typeof o.protocols !== 'function';
     this.settings = connectionSettings('server', o, this.sweeper);
     this.accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
     const deflateOptions = o.perMessageDeflate === true ? {} : o.perMessageDeflate || undefined;
@@ -292,8 +293,13 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (this.transport === 'native' && o.api !== 'fragment' && parkable(this.settings)) {
       this.parker = { sweep: () => this.parkIdle() };
     }
+    const plain = nativeAddon !== undefined && o.enabled && o.verify === undefined && this.origins === undefined && typeof o.protocols !== 'function';
+    this.plainUpgrades = !plain ? undefined : standalone && this.transport === 'native' ? 'listener' : 'first read';
     if (standalone && this.transport === 'native') {
-      const listener = new NativeListener((transport) => this.accept(transport, new NativeSocketAddresses(transport)));
+      const listener = new NativeListener(
+        (transport, age) => this.accept(transport, new NativeSocketAddresses(transport), age),
+        (transport, bytes, headLength) => this.openPlain(transport, new NativeSocketAddresses(transport), bytes, headLength, answeredByAddon),
+      );
       this.listener = listener;
       listener.listen(o.port!, o.host, o.backlog).then(
         () => this.listening(),
@@ -320,8 +326,26 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
    * open path, so it threw that code away and compiled it again in a fresh server's first burst.
    */
   private listening(): void {
-    if (this.options.handshakeTimeout > 0 && !this.closing) this.sweeper.add(this.headTimeouts);
+    const o = this.options;
+    if (o.handshakeTimeout > 0 && !this.closing) this.sweeper.add(this.headTimeouts);
+    if (this.plainUpgrades === 'listener' && !this.closing) {
+      // A silent connection reaches the server by half the handshake timeout, whose sweep then
+      // counts from its accept: it times out as late as one the server held from the start.
+      (this.listener as NativeListener).answerPlainUpgrades({
+        path: o.path,
+        maxHeaderSize: o.maxHeaderSize,
+        ignoreExtensionOffers: this.negotiators.length === 0,
+        announceAfter: o.handshakeTimeout > 0 ? Math.max(1, Math.floor(o.handshakeTimeout / 2)) : 0,
+        budget: this.plainUpgradeBudget(),
+      });
+    }
     this.emit('listening');
+  }
+
+  /** How many more connections the native listener may open on its own: maxConnections less those open (-1: no limit). */
+  private plainUpgradeBudget(): number {
+    const limit = this.options.maxConnections;
+    return limit > 0 ? Math.max(0, limit - this.clients.size - this.pendingHandshakes) : -1;
   }
 
   /** The listening address (standalone or attached). */
@@ -422,9 +446,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.accept(new NodeSocketTransport(socket), socket);
   };
 
-  /** Standalone: a new connection, whose request head is read next. */
-  private accept(transport: Transport, socket: Socket | SocketAddresses): void {
-    const pending = new PendingUpgrade(this, transport, socket, clock());
+  /** Standalone: a new connection, whose request head is read next (`age`: ms since its accept, when the native listener held it). */
+  private accept(transport: Transport, socket: Socket | SocketAddresses, age = 0): void {
+    const pending = new PendingUpgrade(this, transport, socket, (clock() - age) | 0);
     transport.setListener(pending);
     pending.headArriving = true;
     this.readingHead.add(pending);
@@ -469,22 +493,30 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
    */
   private answerPlainUpgrade(pending: PendingUpgrade, chunk: Uint8Array): boolean {
     const o = this.options;
-    if (!this.plainUpgrades || this.closing) return false;
+    if (this.plainUpgrades !== 'first read' || this.closing) return false;
     if (o.maxConnections > 0 && this.clients.size + this.pendingHandshakes >= o.maxConnections) return false;
     const response = Buffer.allocUnsafe(PLAIN_RESPONSE_SIZE);
     const headLength = nativeAddon!.plainUpgrade(chunk, this.negotiators.length === 0, response);
     if (headLength === 0 || headLength > o.maxHeaderSize) return false;
     // "GET " target " HTTP/1.1": the target is visible ASCII (the addon checked), so latin1 is exact.
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const url = bytes.toString('latin1', 4, bytes.indexOf(0x20, 4));
-    if (o.path !== undefined && pathOf(url) !== o.path) return false;
+    if (o.path !== undefined && pathOf(targetOf(bytes)) !== o.path) return false;
     this.stopReadingHead(pending);
+    this.openPlain(pending.transport, pending.socket!, bytes, headLength, new PlainAcceptance(response));
+    return true;
+  }
+
+  /**
+   * A plain upgrade, answered by the addon (`bytes`: the first read, `headLength` of it the
+   * head): the connection opens as through upgrade(), with the request made from the head's bytes
+   * only when read (src/hosting/standalone-request.ts).
+   */
+  private openPlain(transport: Transport, socket: Socket | SocketAddresses, bytes: Buffer, headLength: number, acceptance: Acceptance): void {
     const started = this.accessLog !== undefined ? Date.now() : 0;
     // Usually the head is the whole read: no views to make of it.
     const whole = headLength === bytes.length;
-    const request = new StandaloneRequest({ method: 'GET', url, httpVersion: '1.1', rawHeaders: whole ? bytes : bytes.subarray(0, headLength) }, pending.socket!);
-    this.open(request, pending, whole ? nothingAfterHead : bytes.subarray(headLength), started, new PlainAcceptance(response), undefined, undefined);
-    return true;
+    const request = new StandaloneRequest({ method: 'GET', url: targetOf(bytes), httpVersion: '1.1', rawHeaders: whole ? bytes : bytes.subarray(0, headLength) }, socket);
+    this.open(request, transport, whole ? nothingAfterHead : bytes.subarray(headLength), started, acceptance, undefined, undefined);
   }
 
   /** `pages`: a plain request's answer, then close (page requests are not upgrade attempts: not counted, not logged). */
@@ -500,8 +532,9 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   }
 
   private sweepHeadTimeouts(now: number): void {
+    // Every one is looked at: the native listener hands over a connection it held some time after its accept.
     for (const pending of this.readingHead) {
-      if (elapsed(pending.accepted, now) < this.options.handshakeTimeout) return; // the rest arrived later
+      if (elapsed(pending.accepted, now) < this.options.handshakeTimeout) continue;
       this.stopReadingHead(pending);
       this.refuseConnection(pending, 408, 'WS_ERR_HANDSHAKE_TIMEOUT', 'handshake timeout');
     }
@@ -541,7 +574,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     }
     // Without verify the connection opens in this same turn: no promise per handshake.
     if (o.verify !== undefined) void this.verifyThenOpen(o.verify, request, pending, head, started, verdict);
-    else this.open(request, pending, head, started, verdict, undefined, undefined);
+    else this.open(request, pending.transport, head, started, verdict, undefined, undefined);
   }
 
   /** The verify hook decides: refuse with its status, or open with the user and headers it gave. */
@@ -578,13 +611,13 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     }
     const accepted = typeof result === 'object' ? result : undefined;
     pending.transport.resume();
-    this.open(request, pending, head, started, verdict, accepted?.user, accepted?.headers);
+    this.open(request, pending.transport, head, started, verdict, accepted?.user, accepted?.headers);
   }
 
   /** Accept: negotiate, write the 101, hand the transport to a new connection, announce it. */
   private open(
     request: UpgradeRequestInfo,
-    pending: PendingUpgrade,
+    transport: Transport,
     head: Buffer,
     started: number,
     verdict: Acceptance,
@@ -600,7 +633,6 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     const extensions = negotiateExtensions(verdict.extensions, this.negotiators);
     const deflate =
       extensions.length === 0 ? undefined : (extensions.find((extension) => extension.name === 'permessage-deflate')?.acceptance as DeflateAcceptance | undefined);
-    let transport = pending.transport;
     // Attached or handleUpgrade: the connection moves into the addon before the 101 is written
     // (paused, as it starts there). Every other transport reads already.
     const handedOver = this.transport === 'native' && transport instanceof NodeSocketTransport ? handOver(transport, head) : undefined;
@@ -630,6 +662,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (this.parker !== undefined && client instanceof WebSocket && !client.parked) this.awake.push(client);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
+    if (o.maxConnections > 0 && this.plainUpgrades === 'listener') (this.listener as NativeListener).plainUpgradeBudget(this.plainUpgradeBudget());
     if (this.parker !== undefined && this.clients.size === 1 && !this.closing) this.sweeper.add(this.parker);
     // Only when someone listens: reading `headers` makes them (src/hosting/standalone-request.ts).
     if (channels.open.hasSubscribers) {
@@ -657,6 +690,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   clientClosed(client: WebSocket | WebSocketContext): void {
     this.clients.delete(client);
     this.stats.connections = this.clients.size;
+    if (this.options.maxConnections > 0 && this.plainUpgrades === 'listener' && !this.closing) (this.listener as NativeListener).plainUpgradeBudget(this.plainUpgradeBudget());
   }
 
   private refuse(
@@ -692,6 +726,11 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
 const PLAIN_RESPONSE_SIZE = 129;
 /** What follows a head that was the whole read (read only: start() takes it as the first frames' bytes). */
 const nothingAfterHead = Buffer.alloc(0);
+
+/** The request target of a plain upgrade's head: "GET " target " HTTP/1.1", visible ASCII (the addon checked), so latin1 is exact. */
+function targetOf(head: Buffer): string {
+  return head.toString('latin1', 4, head.indexOf(0x20, 4));
+}
 
 /** The path of a request target, without its query (what the `path` option is compared with). */
 export function pathOf(url: string | undefined): string {

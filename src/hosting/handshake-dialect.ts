@@ -49,6 +49,13 @@ export class PlainAcceptance implements Acceptance {
 
 const nothingOffered: readonly never[] = Object.freeze([]);
 
+/** A plain upgrade the native listener answered itself (NativeListener.answerPlainUpgrades): its 101 is written already. */
+export const answeredByAddon: Acceptance = {
+  protocols: nothingOffered,
+  extensions: nothingOffered,
+  accept: () => 101,
+};
+
 export interface HandshakeDialect {
   validate(request: UpgradeRequest, options: UpgradeRequestOptions): AcceptableHandshake | RefusedUpgrade;
   /** Send a complete refusal, then close (the socket, or the stream). */
