@@ -6,7 +6,8 @@
  *
  *   node --expose-gc bench/handshake-micro.mjs [--iterations 200000]
  *
- * Prints, for loadgen's minimal head and a browser's head, the CPU per handshake (min and median
+ * Prints, for loadgen's minimal head and a browser's head answered on the first read, and for
+ * loadgen's answered by the native listener (the server's part only), the CPU per handshake (min and median
  * of 5 batches, warm) and the young-generation bytes allocated per handshake (measured with a
  * young generation large enough that no scavenge runs during the count: run with
  * --min-semi-space-size=64 --max-semi-space-size=64 for that figure, else it is left out).
@@ -14,6 +15,7 @@
 import v8 from 'node:v8';
 import { parseArgs } from 'node:util';
 import { WebSocketServer } from '../dist/index.js';
+import { answeredByAddon } from '../dist/hosting/handshake-dialect.js';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '200000' } } });
 const iterations = Number(values.iterations);
@@ -62,13 +64,23 @@ const server = new WebSocketServer({});
 server.on('connection', (ws) => ws.on('message', () => {}));
 const addresses = { remoteAddress: '127.0.0.1', remotePort: 1, remoteFamily: 'IPv4', localAddress: '127.0.0.1', localPort: 9001 };
 
-/** n handshakes; each gets its own copy of the head, as the addon hands out a fresh Buffer per read. */
-function handshakes(n, chunks) {
+/**
+ * n handshakes; each gets its own copy of the head, as the addon hands out a fresh Buffer per read.
+ * The server answers on the first read (as on a net.Socket, asking the addon's plainUpgrade), or,
+ * `byListener`, the native listener answered and wrote the 101 and the server opens the connection
+ * (its opened event: src/server.ts, openPlain).
+ */
+function handshakes(n, chunks, byListener) {
   for (let i = 0; i < n; i++) {
     const transport = new FakeTransport();
-    server.accept(transport, addresses);
-    transport.listener.onData(chunks[i % chunks.length]);
-    if (transport.written === 0) throw new Error('no 101 written');
+    const chunk = chunks[i % chunks.length];
+    if (byListener) {
+      server.openPlain(transport, addresses, chunk, chunk.length, answeredByAddon);
+    } else {
+      server.accept(transport, addresses);
+      transport.listener.onData(chunk);
+      if (transport.written === 0) throw new Error('no 101 written');
+    }
     if (server.clients.size >= 20000) server.clients.clear(); // keep as many alive as the benchmark holds
   }
 }
@@ -76,13 +88,18 @@ function handshakes(n, chunks) {
 const youngGeneration = () => v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_used_size;
 const largeYoungGeneration = process.execArgv.some((flag) => flag.startsWith('--min-semi-space-size'));
 
-for (const [name, text] of Object.entries(heads)) {
+const runs = [
+  ['loadgen head', heads.loadgen, false],
+  ['browser head', heads.browser, false],
+  ['loadgen head, answered by the native listener', heads.loadgen, true],
+];
+for (const [name, text, byListener] of runs) {
   const chunks = Array.from({ length: 2000 }, () => Buffer.from(text, 'latin1'));
-  handshakes(50_000, chunks);
+  handshakes(50_000, chunks, byListener);
   const perHandshake = [];
   for (let batch = 0; batch < 5; batch++) {
     const before = process.cpuUsage();
-    handshakes(iterations / 5, chunks);
+    handshakes(iterations / 5, chunks, byListener);
     const used = process.cpuUsage(before);
     perHandshake.push((used.user + used.system) / (iterations / 5));
   }
@@ -92,8 +109,8 @@ for (const [name, text] of Object.entries(heads)) {
     server.clients.clear();
     globalThis.gc?.();
     const before = youngGeneration();
-    handshakes(1000, chunks);
+    handshakes(1000, chunks, byListener);
     allocated = `, ${Math.round((youngGeneration() - before) / 1000)} B allocated per handshake`;
   }
-  console.log(`${name} head: ${perHandshake[0].toFixed(2)} µs CPU per handshake (median ${perHandshake[2].toFixed(2)})${allocated}`);
+  console.log(`${name}: ${perHandshake[0].toFixed(2)} µs CPU per handshake (median ${perHandshake[2].toFixed(2)})${allocated}`);
 }
