@@ -39,8 +39,12 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'isa'> {
  * call a no-op that returns UV_EBADF. Results below 0 are libuv error numbers.
  */
 export interface NativeTransportFunctions {
-  /** The one function every event is delivered to: (event, slot index, value, and for data the byte count). */
-  init(callback: (event: number, index: number, value: unknown, length: number) => void): void;
+  /**
+   * The one function every event is delivered to: (event, slot index, value, a number: for data
+   * the byte count, for accepted the age in ms; for opened also the handle, the head's length and
+   * the bytes of the 101 queued).
+   */
+  init(callback: (event: number, index: number, value: unknown, length: number, handle?: number, headLength?: number, queued?: number) => void): void;
   /** Listens on an IP address; the listener's handle, or an error. */
   listen(ip: string, port: number, backlog: number, ipv6Only: boolean): number;
   closeListener(handle: number): number;

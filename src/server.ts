@@ -251,7 +251,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
    * (listening), or the server on a connection's first read (answerPlainUpgrade: net.Socket).
    */
   private readonly plainUpgrades: 'listener' | 'first read' | undefined;
-  /** Standalone: connections whose request head is still arriving, in order of arrival. */
+  /** Standalone: connections whose request head is still arriving (a native listener's join when it hands them over). */
   private readonly readingHead = new Set<PendingUpgrade>();
   /** The handshake timeout of all of them, on the sweeper's one timer while the server listens (listening). */
   private readonly headTimeouts: Sweepable = { sweep: (now) => this.sweepHeadTimeouts(now) };
@@ -346,6 +346,13 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private plainUpgradeBudget(): number {
     const limit = this.options.maxConnections;
     return limit > 0 ? Math.max(0, limit - this.clients.size - this.pendingHandshakes) : -1;
+  }
+
+  /** A connection opened or closed: with maxConnections, the listener's budget follows (the listener is gone once closing). */
+  private updatePlainUpgradeBudget(): void {
+    if (this.options.maxConnections > 0 && this.plainUpgrades === 'listener' && !this.closing) {
+      (this.listener as NativeListener).plainUpgradeBudget(this.plainUpgradeBudget());
+    }
   }
 
   /** The listening address (standalone or attached). */
@@ -662,7 +669,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     if (this.parker !== undefined && client instanceof WebSocket && !client.parked) this.awake.push(client);
     this.clients.add(client);
     this.stats.connections = this.clients.size;
-    if (o.maxConnections > 0 && this.plainUpgrades === 'listener') (this.listener as NativeListener).plainUpgradeBudget(this.plainUpgradeBudget());
+    this.updatePlainUpgradeBudget();
     if (this.parker !== undefined && this.clients.size === 1 && !this.closing) this.sweeper.add(this.parker);
     // Only when someone listens: reading `headers` makes them (src/hosting/standalone-request.ts).
     if (channels.open.hasSubscribers) {
@@ -690,7 +697,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   clientClosed(client: WebSocket | WebSocketContext): void {
     this.clients.delete(client);
     this.stats.connections = this.clients.size;
-    if (this.options.maxConnections > 0 && this.plainUpgrades === 'listener' && !this.closing) (this.listener as NativeListener).plainUpgradeBudget(this.plainUpgradeBudget());
+    this.updatePlainUpgradeBudget();
   }
 
   private refuse(
