@@ -162,6 +162,18 @@ describe('the standalone server reads the request head itself', () => {
     client.destroy();
   });
 
+  itOverTcp('handshakeTimeout answers 408 to a client that sends nothing at all, counted from its accept (the native listener holds such a one first)', async () => {
+    const { port, server } = await startServer({ handshakeTimeout: 300 }, echo);
+    const client = await RawClient.open(port);
+    const opened = Date.now();
+    await client.waitClosed(5000);
+    const waited = Date.now() - opened;
+    expect(await client.rest()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(server.stats.statuses[408]).toBe(1);
+    expect(waited).toBeGreaterThanOrEqual(290);
+    expect(waited).toBeLessThan(300 * 4); // the sweep's tick is a quarter of it; the listener hands it over by half
+  });
+
   it('handshakeTimeout answers 408 before closing', async () => {
     const { port, server } = await startServer({ handshakeTimeout: 100 }, echo);
     const client = await RawClient.open(port);
