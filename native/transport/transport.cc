@@ -1,6 +1,5 @@
 #include "transport.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -279,7 +278,7 @@ void Transport::on_connection(Listener* listener, int status) {
   }
   connection->flags |= kReading;
   unannounced_[connection->index] = Unannounced{handle, listener->index, uv_now(loop_)};
-  if (plain->second.announce_after_ms > 0) start_announce_timer();
+  if (plain->second.announce_after_ms > 0) start_announce_timer(plain->second.announce_after_ms);
 }
 
 int Transport::answer_plain_upgrades(Handle handle, const PlainUpgrades& plain) {
@@ -298,8 +297,10 @@ int Transport::plain_upgrade_budget(Handle handle, int64_t budget) {
   return 0;
 }
 
-void Transport::start_announce_timer() {
-  if (timer_started_) return;
+void Transport::start_announce_timer(uint64_t wait_ms) {
+  // As often as the shortest wait of the connections waiting: one is announced at most that late.
+  // A timer already running for longer waits (another listener's) is started again, shorter.
+  if (timer_started_ && timer_interval_ <= wait_ms) return;
   if (!timer_initialised_) {
     if (uv_timer_init(loop_, &announce_timer_) != 0) return;
     announce_timer_.data = this;
@@ -307,14 +308,10 @@ void Transport::start_announce_timer() {
     timer_initialised_ = true;
     open_handles_++;
   }
-  // As often as the shortest wait of any listener: a silent connection is announced at most
-  // that late.
-  uint64_t interval = UINT64_MAX;
-  for (const auto& entry : plain_) {
-    if (entry.second.announce_after_ms > 0) interval = std::min(interval, entry.second.announce_after_ms);
+  if (uv_timer_start(&announce_timer_, wsframe::transport::on_announce_timer, wait_ms, wait_ms) == 0) {
+    timer_started_ = true;
+    timer_interval_ = wait_ms;
   }
-  if (interval == UINT64_MAX) return;
-  if (uv_timer_start(&announce_timer_, wsframe::transport::on_announce_timer, interval, interval) == 0) timer_started_ = true;
 }
 
 void Transport::on_announce_timer() {

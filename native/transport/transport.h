@@ -222,7 +222,7 @@ class Transport {
   int64_t write(Connection* connection, const uv_buf_t* buffers, unsigned count);
   // A first read of a connection not yet announced: open it here, or announce it.
   void first_read(Connection* connection, char* bytes, size_t length);
-  void start_announce_timer();
+  void start_announce_timer(uint64_t wait_ms);
   void close(Connection* connection, int error);
   void shutdown(Connection* connection);
   void handle_closed();
@@ -255,6 +255,7 @@ class Transport {
   // Announces silent ones; runs only while some may be due (unreferenced: it keeps no loop alive).
   uv_timer_t announce_timer_;
   bool timer_started_ = false;
+  uint64_t timer_interval_ = 0;  // ms, while started
   bool timer_initialised_ = false;
   uint64_t plain_opened_ = 0;    // connections opened on their own (first_read)
   uint64_t plain_declined_ = 0;  // first reads that were not a plain upgrade to answer

@@ -597,6 +597,23 @@ describe.skipIf(nativeTransport === undefined)('a native listener answering plai
     silent.destroy();
   });
 
+  it('a listener with a shorter wait is not held to another\'s: its silent connection is announced by its own time', async () => {
+    const connectionsBefore = nativeTransport!.stats().connections;
+    const slow = await listen({ plain: { announceAfter: 10_000 } });
+    const waiting = await client(slow.port); // the timer starts, for waits of 10 s
+    await expect.poll(() => nativeTransport!.stats().unannounced).toBeGreaterThanOrEqual(1);
+    const fast = await listen({ plain: { announceAfter: 60 } }); // a listener that came later
+    const silent = await client(fast.port);
+    const started = Date.now();
+    await fast.settled(1);
+    expect(Date.now() - started).toBeLessThan(2000); // within a few of its waits, not 10 s
+    expect(fast.ages[0]).toBeGreaterThanOrEqual(60);
+    expect(slow.accepted.length + slow.opened.length).toBe(0);
+    waiting.destroy();
+    silent.destroy();
+    await expect.poll(() => nativeTransport!.stats().connections).toBe(connectionsBefore);
+  });
+
   it('a peer that leaves before sending anything, or sends a FIN alone, is closed without an event', async () => {
     const { port, accepted, opened } = await listen({ plain: { announceAfter: 0 } });
     const connectionsBefore = nativeTransport!.stats().connections;
