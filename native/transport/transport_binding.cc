@@ -332,6 +332,9 @@ napi_value Adopt(napi_env env, napi_callback_info info) {
   return number(env, static_cast<double>(call.binding->transport().adopt(fd)));
 }
 
+// A listener's budget from JavaScript: negative (and anything past what a counter reaches) is no limit.
+int64_t to_budget(double budget) { return budget >= 0 && budget < 1e15 ? static_cast<int64_t>(budget) : -1; }
+
 // answerPlainUpgrades(listener, path (null: any), maxHeaderSize, ignoreExtensionOffers,
 // announceAfterMs, budget) → 0 or a libuv error (Transport::answer_plain_upgrades)
 napi_value AnswerPlainUpgrades(napi_env env, napi_callback_info info) {
@@ -342,10 +345,12 @@ napi_value AnswerPlainUpgrades(napi_env env, napi_callback_info info) {
   napi_valuetype type;
   if (napi_typeof(env, call.argv[1], &type) != napi_ok) return nullptr;
   if (type == napi_string) {
+    // UTF-8, not latin1 (which drops each character's high byte: "/š" would become "/a"): a target
+    // is visible ASCII, so it equals the path's bytes exactly when the server's strings are equal.
     size_t length;
-    if (napi_get_value_string_latin1(env, call.argv[1], nullptr, 0, &length) != napi_ok) return nullptr;
+    if (napi_get_value_string_utf8(env, call.argv[1], nullptr, 0, &length) != napi_ok) return nullptr;
     plain.path.resize(length + 1);
-    if (napi_get_value_string_latin1(env, call.argv[1], &plain.path[0], length + 1, &length) != napi_ok) return nullptr;
+    if (napi_get_value_string_utf8(env, call.argv[1], &plain.path[0], length + 1, &length) != napi_ok) return nullptr;
     plain.path.resize(length);
     plain.any_path = false;
   }
@@ -359,7 +364,7 @@ napi_value AnswerPlainUpgrades(napi_env env, napi_callback_info info) {
   }
   plain.max_head_size = max_head_size < 1e15 ? static_cast<size_t>(max_head_size) : SIZE_MAX;
   plain.announce_after_ms = announce_after < 1e15 ? static_cast<uint64_t>(announce_after) : 0;
-  plain.budget = budget < 0 ? -1 : budget < 1e15 ? static_cast<int64_t>(budget) : -1;
+  plain.budget = to_budget(budget);
   return number(env, call.binding->transport().answer_plain_upgrades(handle, plain));
 }
 
@@ -373,7 +378,7 @@ napi_value PlainUpgradeBudget(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The budget must be a number");
     return nullptr;
   }
-  return number(env, call.binding->transport().plain_upgrade_budget(handle, budget < 0 ? -1 : budget < 1e15 ? static_cast<int64_t>(budget) : -1));
+  return number(env, call.binding->transport().plain_upgrade_budget(handle, to_budget(budget)));
 }
 
 // closeListener, end, destroy, pause, resume: (handle) → 0 or a libuv error

@@ -573,6 +573,10 @@ describe.skipIf(nativeTransport === undefined)('a native listener answering plai
       [upgradeRequest(port, { 'X-Padding': 'x'.repeat(200) }, '/chat'), 'accepted'], // a head over 300 bytes
       [upgradeRequest(port, { 'Sec-WebSocket-Extensions': 'permessage-deflate' }, '/chat'), 'accepted'], // the server negotiates one
     ]);
+    // A path outside ASCII is compared as the server compares it, not by its characters' low bytes ("/š" is not "/a").
+    listener.answerPlainUpgrades({ path: '/\u0161', maxHeaderSize: 300, ignoreExtensionOffers: false, announceAfter: 0, budget: -1 });
+    await run([[upgradeRequest(port, {}, '/a'), 'accepted']]);
+    listener.answerPlainUpgrades({ path: '/chat', maxHeaderSize: 300, ignoreExtensionOffers: false, announceAfter: 0, budget: -1 });
     listener.plainUpgradeBudget(0);
     await run([[upgradeRequest(port, {}, '/chat'), 'accepted']]);
     for (const socket of sockets) socket.destroy();
