@@ -300,7 +300,8 @@ int Transport::plain_upgrade_budget(Handle handle, int64_t budget) {
 void Transport::start_announce_timer(uint64_t wait_ms) {
   // As often as the shortest wait of the connections waiting: one is announced at most that late.
   // A timer already running for longer waits (another listener's) is started again, shorter.
-  if (timer_started_ && timer_interval_ <= wait_ms) return;
+  const auto* timer = reinterpret_cast<const uv_handle_t*>(&announce_timer_);
+  if (timer_initialised_ && uv_is_active(timer) && uv_timer_get_repeat(&announce_timer_) <= wait_ms) return;
   if (!timer_initialised_) {
     if (uv_timer_init(loop_, &announce_timer_) != 0) return;
     announce_timer_.data = this;
@@ -308,10 +309,7 @@ void Transport::start_announce_timer(uint64_t wait_ms) {
     timer_initialised_ = true;
     open_handles_++;
   }
-  if (uv_timer_start(&announce_timer_, wsframe::transport::on_announce_timer, wait_ms, wait_ms) == 0) {
-    timer_started_ = true;
-    timer_interval_ = wait_ms;
-  }
+  uv_timer_start(&announce_timer_, wsframe::transport::on_announce_timer, wait_ms, wait_ms);
 }
 
 void Transport::on_announce_timer() {
@@ -328,10 +326,7 @@ void Transport::on_announce_timer() {
       waiting = true;
     }
   }
-  if (!waiting) {
-    uv_timer_stop(&announce_timer_);
-    timer_started_ = false;
-  }
+  if (!waiting) uv_timer_stop(&announce_timer_);
   // Collected first: announcing runs JavaScript, which may open or close connections.
   for (const uint32_t index : due) {
     const auto entry = unannounced_.find(index);

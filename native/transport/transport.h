@@ -254,8 +254,6 @@ class Transport {
   std::unordered_map<uint32_t, Unannounced> unannounced_;
   // Announces silent ones; runs only while some may be due (unreferenced: it keeps no loop alive).
   uv_timer_t announce_timer_;
-  bool timer_started_ = false;
-  uint64_t timer_interval_ = 0;  // ms, while started
   bool timer_initialised_ = false;
   uint64_t plain_opened_ = 0;    // connections opened on their own (first_read)
   uint64_t plain_declined_ = 0;  // first reads that were not a plain upgrade to answer
