@@ -109,7 +109,16 @@ export class RawClient {
   readonly socket: Duplex;
   /** The HTTP/2 session under the stream (only over HTTP/2); closed with the stream. */
   private session: http2.ClientHttp2Session | undefined;
+  /** Received bytes not parsed yet, joined into one Buffer. */
   private buffer = Buffer.alloc(0);
+  /**
+   * Reads that arrived while the frame at the start of `buffer` was still incomplete: they are
+   * joined to it once `needed` bytes are there, not read by read (a 16 MiB frame arrives in
+   * thousands of reads, and joining at each one copied gigabytes).
+   */
+  private unjoined: Buffer[] = [];
+  private unjoinedBytes = 0;
+  private needed = 0;
   private head: HttpHead | undefined;
   private readonly frames: ServerFrame[] = [];
   private waiting: (() => void) | undefined;
@@ -121,7 +130,10 @@ export class RawClient {
     this.session = session;
     this.head = head;
     socket.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.unjoined.push(chunk);
+      this.unjoinedBytes += chunk.length;
+      if (this.buffer.length + this.unjoinedBytes < this.needed) return;
+      this.join();
       this.parse();
       this.wake();
     });
@@ -130,6 +142,7 @@ export class RawClient {
       this.wake();
     });
     socket.on('close', () => {
+      this.join();
       this.closed = true;
       this.session?.close();
       this.wake();
@@ -277,7 +290,15 @@ export class RawClient {
     this.waiting?.();
   }
 
+  private join(): void {
+    if (this.unjoinedBytes === 0) return;
+    this.buffer = Buffer.concat([this.buffer, ...this.unjoined]);
+    this.unjoined = [];
+    this.unjoinedBytes = 0;
+  }
+
   private parse(): void {
+    this.needed = 0;
     if (this.head === undefined) {
       const end = this.buffer.indexOf('\r\n\r\n');
       if (end === -1) return;
@@ -298,7 +319,10 @@ export class RawClient {
       const frame = frameExtent(b);
       if (frame === undefined) return;
       if (frame.masked) throw new Error('server frames must not be masked (RFC 6455 §5.1)');
-      if (b.length < frame.end) return;
+      if (b.length < frame.end) {
+        this.needed = frame.end;
+        return;
+      }
       this.frames.push({ fin: (b[0]! & 0x80) !== 0, rsv: (b[0]! >> 4) & 7, opcode: b[0]! & 0x0f, payload: Buffer.from(b.subarray(frame.payloadStart, frame.end)) });
       this.buffer = b.subarray(frame.end);
     }
