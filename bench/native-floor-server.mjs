@@ -61,7 +61,7 @@ const listener = new NativeListener(
 );
 await listener.listen(Number(values.port), values.host);
 if (values.plain) {
-  listener.answerPlainUpgrades({ path: undefined, maxHeaderSize: 16 * 1024, ignoreExtensionOffers: true, announceAfter: 2500, budget: -1 });
+  listener.answerPlainUpgrades({ path: undefined, maxHeaderSize: 16 * 1024, ignoreExtensionOffers: true, announceAfter: 2500, budget: -1, deferAccept: true });
 }
 const { address, port } = listener.address();
 process.stdout.write(`native floor listening on ws://${address}:${port}\n`);

@@ -55,9 +55,13 @@ export interface NativeTransportFunctions {
    * (plainUpgrade) with its path `path` (null: any) and a head of at most `maxHeaderSize` bytes
    * is answered by the addon and announced with the opened event; any other is announced as
    * accepted, with its first read as data, or as accepted alone after `announceAfterMs` of
-   * silence (0: never). `budget`: how many it may open so (maxConnections; -1: no limit). 0 or an error.
+   * silence (0: never). `budget`: how many it may open so (maxConnections; -1: no limit).
+   * `deferAccept`: the kernel holds a connection until its first bytes arrive, `deferAcceptMs` at
+   * most (Linux; elsewhere ignored). 0 or an error.
    */
-  answerPlainUpgrades(listener: number, path: string | null, maxHeaderSize: number, ignoreExtensionOffers: boolean, announceAfterMs: number, budget: number): number;
+  answerPlainUpgrades(listener: number, path: string | null, maxHeaderSize: number, ignoreExtensionOffers: boolean, announceAfterMs: number, budget: number, deferAccept: boolean): number;
+  /** The longest the kernel holds a deferred connection for its first bytes; one accepted silent is counted this old. */
+  readonly deferAcceptMs: number;
   /** How many more connections the listener may open on its own (-1: no limit); 0 or an error. */
   plainUpgradeBudget(listener: number, budget: number): number;
   /** Bytes left queued (0: all handed to the kernel now), or an error. */

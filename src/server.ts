@@ -49,7 +49,7 @@ import type { StandaloneListener } from './hosting/http2-server.js';
 import type { WebSocketErrorCode } from './protocol/errors.js';
 import { channels, publishHandshakeFailed, publishOpen } from './diagnostics.js';
 import { StandaloneRequest } from './hosting/standalone-request.js';
-import { NativeListener, NativeSocketAddresses, nativeTransport, transportWanted } from './transport/native-transport.js';
+import { NativeListener, NativeSocketAddresses, deferAcceptMs, nativeTransport, transportWanted } from './transport/native-transport.js';
 import { nativeAddon } from './native.js';
 import { canAdoptSockets, handOver } from './transport/adopt-socket.js';
 import { StaticPages, endpointOnly } from './hosting/static-pages.js';
@@ -337,6 +337,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         ignoreExtensionOffers: this.negotiators.length === 0,
         announceAfter: o.handshakeTimeout > 0 ? Math.max(1, Math.floor(o.handshakeTimeout / 2)) : 0,
         budget: this.plainUpgradeBudget(),
+        // The kernel's wait for a silent peer counts toward its handshake timeout: not for one shorter.
+        deferAccept: o.handshakeTimeout === 0 || o.handshakeTimeout >= deferAcceptMs(),
       });
     }
     this.emit('listening');

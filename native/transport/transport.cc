@@ -8,6 +8,8 @@
 
 #ifndef _WIN32
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #endif
@@ -277,14 +279,57 @@ void Transport::on_connection(Listener* listener, int status) {
     return;
   }
   connection->flags |= kReading;
-  unannounced_[connection->index] = Unannounced{handle, listener->index, uv_now(loop_)};
-  if (plain->second.announce_after_ms > 0) start_announce_timer(plain->second.announce_after_ms);
+  const uint32_t index = connection->index;
+  const uint64_t announce_after_ms = plain->second.announce_after_ms;
+  unannounced_[index] = Unannounced{handle, listener->index, uv_now(loop_)};
+  // A deferred accept mostly comes with the head: read it now, not one turn of the loop later
+  // once the descriptor just added reports it readable. One with nothing to read has been silent
+  // through the kernel's wait: as old as that, and due now if the server's wait is no longer.
+  if (listener->deferred && !read_at_accept(connection)) {
+    unannounced_[index].accepted_at -= kDeferAcceptMs;
+    if (announce_after_ms > 0 && announce_after_ms <= kDeferAcceptMs) {
+      announce(index, uv_now(loop_));
+      return;
+    }
+  }
+  if (announce_after_ms > 0 && unannounced_.count(index) != 0) start_announce_timer(announce_after_ms);
+}
+
+bool Transport::read_at_accept(Connection* connection) {
+#ifdef _WIN32
+  (void)connection;
+  return false;
+#else
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&connection->tcp), &fd) != 0) return false;
+  uv_buf_t buffer;
+  on_alloc(connection, &buffer);
+  ssize_t nread;
+  do {
+    nread = ::recv(fd, buffer.base, buffer.len, 0);  // non-blocking: libuv made it so
+  } while (nread < 0 && errno == EINTR);
+  if (nread < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    on_read(connection, 0);  // as libuv reports an empty read: the lent buffer goes back
+    return false;
+  }
+  on_read(connection, nread > 0 ? nread : nread == 0 ? UV_EOF : uv_translate_sys_error(errno));
+  return true;
+#endif
 }
 
 int Transport::answer_plain_upgrades(Handle handle, const PlainUpgrades& plain) {
   Listener* listener = listeners_.find(handle);
   if (listener == nullptr || listener->closing) return UV_EBADF;
   plain_[listener->index] = plain;
+#ifdef TCP_DEFER_ACCEPT
+  // Elsewhere (no such option) accepts are not deferred, and reads wait for readiness as before.
+  if (plain.defer_accept && !listener->deferred) {
+    uv_os_fd_t fd;
+    int seconds = kDeferAcceptSeconds;
+    listener->deferred = uv_fileno(reinterpret_cast<const uv_handle_t*>(&listener->tcp), &fd) == 0 &&
+                         setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof(seconds)) == 0;
+  }
+#endif
   return 0;
 }
 
@@ -328,16 +373,18 @@ void Transport::on_announce_timer() {
   }
   if (!waiting) uv_timer_stop(&announce_timer_);
   // Collected first: announcing runs JavaScript, which may open or close connections.
-  for (const uint32_t index : due) {
-    const auto entry = unannounced_.find(index);
-    if (entry == unannounced_.end()) continue;
-    const Unannounced silent = entry->second;
-    unannounced_.erase(entry);
-    Connection* connection = connections_.find(silent.handle);
-    if (connection == nullptr || (connection->flags & kClosing) || sink_ == nullptr) continue;
-    connection->flags |= kAnnounced;
-    sink_->accepted(silent.listener, silent.handle, now - silent.accepted_at);
-  }
+  for (const uint32_t index : due) announce(index, now);
+}
+
+void Transport::announce(uint32_t index, uint64_t now) {
+  const auto entry = unannounced_.find(index);
+  if (entry == unannounced_.end()) return;
+  const Unannounced silent = entry->second;
+  unannounced_.erase(entry);
+  Connection* connection = connections_.find(silent.handle);
+  if (connection == nullptr || (connection->flags & kClosing) || sink_ == nullptr) return;
+  connection->flags |= kAnnounced;
+  sink_->accepted(silent.listener, silent.handle, now - silent.accepted_at);
 }
 
 void Transport::on_timer_closed() { handle_closed(); }

@@ -35,6 +35,13 @@ constexpr size_t kReusedReadBufferSize = 256 * 1024;
 
 // How often a read_into() target that is still filling is reported (filled(), done false).
 constexpr uint64_t kTargetReportMs = 1000;
+// How long the kernel holds a connection for its first bytes with TCP_DEFER_ACCEPT
+// (PlainUpgrades::defer_accept): one SYN-ACK retransmission, at the initial retransmission
+// timeout of RFC 6298 §2.1. One accepted with nothing to read has been silent that long (were
+// one accepted without the wait, as the kernel may under SYN cookies, it is counted as old all
+// the same: a silent peer's 408 comes up to that much sooner, never later).
+constexpr int kDeferAcceptSeconds = 1;
+constexpr uint64_t kDeferAcceptMs = 1000 * kDeferAcceptSeconds;
 
 // What the transport reports. Every event is called from a libuv callback (never from inside a
 // call into the transport), with the connection's slot index; the connection's memory stays
@@ -100,6 +107,10 @@ struct PlainUpgrades {
   // A connection that sends nothing is announced (`accepted`) after this many ms, for the
   // server's handshake timeout to see it; 0: never (its listener's close drops it).
   uint64_t announce_after_ms = 0;
+  // The kernel holds a connection until its first bytes arrive (TCP_DEFER_ACCEPT, Linux), at most
+  // kDeferAcceptMs, and the accept reads them at once. For a server whose handshake timeout is
+  // none or at least that long: a silent peer is counted as that old when it is accepted.
+  bool defer_accept = false;
 };
 
 struct Listener {
@@ -107,6 +118,7 @@ struct Listener {
   uint32_t index;
   bool closing;
   bool quiet;  // failed to listen: closed without an event (the caller got the error)
+  bool deferred;  // TCP_DEFER_ACCEPT: accepts once the head arrives, and reads it at the accept
 };
 
 // Objects stored in place, in chunks that never move (libuv keeps pointers to its handles), and
@@ -170,7 +182,9 @@ class Transport {
   // plain upgrade the server would accept (`plain`) is answered here with the 101: the connection
   // is announced with `opened`, the only crossing into JavaScript its opening needs. Any other
   // first read (or silence, after plain.announce_after_ms) announces it with `accepted`, its bytes
-  // with `data`, and the server answers as before.
+  // with `data`, and the server answers as before. With plain.defer_accept the kernel accepts a
+  // connection once its first bytes are in, and the accept reads them: one wake-up per opening.
+  // Calling it again changes the rules; a deferred accept stays deferred.
   int answer_plain_upgrades(Handle listener, const PlainUpgrades& plain);
   // How many more connections the listener may open so (negative: no limit; 0: none).
   int plain_upgrade_budget(Handle listener, int64_t budget);
@@ -222,7 +236,12 @@ class Transport {
   int64_t write(Connection* connection, const uv_buf_t* buffers, unsigned count);
   // A first read of a connection not yet announced: open it here, or announce it.
   void first_read(Connection* connection, char* bytes, size_t length);
+  // Reads a connection's first bytes now, as libuv would once it is readable; false if there
+  // were none yet.
+  bool read_at_accept(Connection* connection);
   void start_announce_timer(uint64_t wait_ms);
+  // Hands a silent connection (unannounced_) to the sink with its age.
+  void announce(uint32_t index, uint64_t now);
   void close(Connection* connection, int error);
   void shutdown(Connection* connection);
   void handle_closed();

@@ -336,9 +336,9 @@ napi_value Adopt(napi_env env, napi_callback_info info) {
 int64_t to_budget(double budget) { return budget >= 0 && budget < 1e15 ? static_cast<int64_t>(budget) : -1; }
 
 // answerPlainUpgrades(listener, path (null: any), maxHeaderSize, ignoreExtensionOffers,
-// announceAfterMs, budget) → 0 or a libuv error (Transport::answer_plain_upgrades)
+// announceAfterMs, budget, deferAccept) → 0 or a libuv error (Transport::answer_plain_upgrades)
 napi_value AnswerPlainUpgrades(napi_env env, napi_callback_info info) {
-  Call<6> call;
+  Call<7> call;
   Handle handle;
   if (!call.read(env, info) || !read_handle(env, call.argv[0], &handle)) return nullptr;
   PlainUpgrades plain;
@@ -358,8 +358,9 @@ napi_value AnswerPlainUpgrades(napi_env env, napi_callback_info info) {
   if (napi_get_value_double(env, call.argv[2], &max_head_size) != napi_ok ||
       napi_get_value_bool(env, call.argv[3], &plain.ignore_extension_offers) != napi_ok ||
       napi_get_value_double(env, call.argv[4], &announce_after) != napi_ok ||
-      napi_get_value_double(env, call.argv[5], &budget) != napi_ok || !(max_head_size >= 0) || !(announce_after >= 0)) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "answerPlainUpgrades(listener, path, maxHeaderSize, ignoreExtensionOffers, announceAfterMs, budget)");
+      napi_get_value_double(env, call.argv[5], &budget) != napi_ok ||
+      napi_get_value_bool(env, call.argv[6], &plain.defer_accept) != napi_ok || !(max_head_size >= 0) || !(announce_after >= 0)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "answerPlainUpgrades(listener, path, maxHeaderSize, ignoreExtensionOffers, announceAfterMs, budget, deferAccept)");
     return nullptr;
   }
   plain.max_head_size = max_head_size < 1e15 ? static_cast<size_t>(max_head_size) : SIZE_MAX;
@@ -529,6 +530,7 @@ bool register_transport(napi_env env, napi_value exports) {
       return false;
     }
   }
+  if (napi_set_named_property(env, transport, "deferAcceptMs", number(env, static_cast<double>(kDeferAcceptMs))) != napi_ok) return false;
   return napi_set_named_property(env, exports, "transport", transport) == napi_ok;
 }
 

@@ -387,6 +387,18 @@ export interface PlainUpgradeRules {
   readonly announceAfter: number;
   /** How many connections it may open on its own (maxConnections); -1: no limit. */
   readonly budget: number;
+  /**
+   * The kernel holds a connection until its first bytes arrive (TCP_DEFER_ACCEPT, Linux), at most
+   * deferAcceptMs(), and the accept reads them at once: one wake-up of the loop per opening, not
+   * two. One accepted with nothing to read is handed on as that old. For a handshake timeout that
+   * is none or at least that long.
+   */
+  readonly deferAccept: boolean;
+}
+
+/** The longest a deferred accept (PlainUpgradeRules.deferAccept) holds a silent connection, in ms. */
+export function deferAcceptMs(): number {
+  return addon().deferAcceptMs;
 }
 
 /**
@@ -410,7 +422,7 @@ export class NativeListener {
    */
   answerPlainUpgrades(rules: PlainUpgradeRules): void {
     if (this.handle < 0) return;
-    addon().answerPlainUpgrades(this.handle, rules.path ?? null, rules.maxHeaderSize, rules.ignoreExtensionOffers, rules.announceAfter, rules.budget);
+    addon().answerPlainUpgrades(this.handle, rules.path ?? null, rules.maxHeaderSize, rules.ignoreExtensionOffers, rules.announceAfter, rules.budget, rules.deferAccept);
   }
 
   /** How many more connections the addon may open on its own (-1: no limit). */

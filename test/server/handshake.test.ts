@@ -174,6 +174,18 @@ describe('the standalone server reads the request head itself', () => {
     expect(waited).toBeLessThan(300 * 4); // the sweep's tick is a quarter of it; the listener hands it over by half
   });
 
+  itOverTcp('handshakeTimeout of a second or more is kept for a client that sends nothing, though the native listener defers its accept that long (TCP_DEFER_ACCEPT)', async () => {
+    const { port, server } = await startServer({ handshakeTimeout: 1200 }, echo);
+    const client = await RawClient.open(port);
+    const opened = Date.now();
+    await client.waitClosed(5000);
+    const waited = Date.now() - opened;
+    expect(await client.rest()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(server.stats.statuses[408]).toBe(1);
+    expect(waited).toBeGreaterThanOrEqual(1150);
+    expect(waited).toBeLessThan(1200 + 1000); // the sweep's tick is a quarter of it; not the kernel's wait (1 s) on top
+  });
+
   it('handshakeTimeout answers 408 before closing', async () => {
     const { port, server } = await startServer({ handshakeTimeout: 100 }, echo);
     const client = await RawClient.open(port);

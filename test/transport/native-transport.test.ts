@@ -13,7 +13,7 @@ import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NativeListener, NativeSocketAddresses, NativeTransport as NativeTransportClass, nativeTransport } from '../../src/transport/native-transport.js';
+import { NativeListener, NativeSocketAddresses, NativeTransport as NativeTransportClass, deferAcceptMs, nativeTransport } from '../../src/transport/native-transport.js';
 import type { PlainUpgradeRules } from '../../src/transport/native-transport.js';
 import type { NativeTransport } from '../../src/transport/native-transport.js';
 import type { TransportListener } from '../../src/transport/transport.js';
@@ -99,7 +99,7 @@ async function listen(options: { read?: boolean; onBytes?: (recorder: Recorder, 
   await listener.listen(0, '127.0.0.1');
   listening.add(listener);
   if (options.plain !== undefined) {
-    listener.answerPlainUpgrades({ path: undefined, maxHeaderSize: 16 * 1024, ignoreExtensionOffers: true, announceAfter: 0, budget: -1, ...options.plain });
+    listener.answerPlainUpgrades({ path: undefined, maxHeaderSize: 16 * 1024, ignoreExtensionOffers: true, announceAfter: 0, budget: -1, deferAccept: false, ...options.plain });
   }
   const port = listener.address()!.port;
   const next = async (index: number): Promise<Recorder> => {
@@ -574,9 +574,9 @@ describe.skipIf(nativeTransport === undefined)('a native listener answering plai
       [upgradeRequest(port, { 'Sec-WebSocket-Extensions': 'permessage-deflate' }, '/chat'), 'accepted'], // the server negotiates one
     ]);
     // A path outside ASCII is compared as the server compares it, not by its characters' low bytes ("/š" is not "/a").
-    listener.answerPlainUpgrades({ path: '/\u0161', maxHeaderSize: 300, ignoreExtensionOffers: false, announceAfter: 0, budget: -1 });
+    listener.answerPlainUpgrades({ path: '/\u0161', maxHeaderSize: 300, ignoreExtensionOffers: false, announceAfter: 0, budget: -1, deferAccept: false });
     await run([[upgradeRequest(port, {}, '/a'), 'accepted']]);
-    listener.answerPlainUpgrades({ path: '/chat', maxHeaderSize: 300, ignoreExtensionOffers: false, announceAfter: 0, budget: -1 });
+    listener.answerPlainUpgrades({ path: '/chat', maxHeaderSize: 300, ignoreExtensionOffers: false, announceAfter: 0, budget: -1, deferAccept: false });
     listener.plainUpgradeBudget(0);
     await run([[upgradeRequest(port, {}, '/chat'), 'accepted']]);
     for (const socket of sockets) socket.destroy();
@@ -631,6 +631,49 @@ describe.skipIf(nativeTransport === undefined)('a native listener answering plai
     expect(accepted.length + opened.length).toBe(0);
   });
 
+  describe.runIf(process.platform === 'linux')('with deferAccept (TCP_DEFER_ACCEPT)', () => {
+    it('the kernel holds a connection until its head arrives, and the accept answers it; a silent one comes after the kernel\'s wait, counted as that old and due at once', async () => {
+      const before = nativeTransport!.stats().connections;
+      const { port, accepted, ages, opened, settled } = await listen({ plain: { announceAfter: 500, deferAccept: true } });
+      const silent = await client(port);
+      const connectedAt = Date.now();
+      const talking = await client(port);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(nativeTransport!.stats().connections).toBe(before); // both still the kernel's
+      talking.write(upgradeRequest(port));
+      await settled(1);
+      expect(opened).toHaveLength(1);
+      expect((await readBytes(talking, ACCEPT_101.length)).toString('latin1')).toBe(ACCEPT_101);
+      expect(nativeTransport!.stats()).toMatchObject({ connections: before + 1, unannounced: 0 });
+      await settled(2);
+      expect(Date.now() - connectedAt).toBeGreaterThanOrEqual(deferAcceptMs() - 50);
+      expect(accepted).toHaveLength(1);
+      expect(accepted[0]!.chunks).toHaveLength(0);
+      expect(ages[0]).toBeGreaterThanOrEqual(deferAcceptMs()); // its 500 ms had passed in the kernel: announced at its accept
+      expect(ages[0]).toBeLessThan(deferAcceptMs() + 500);
+      silent.destroy();
+      talking.destroy();
+      await expect.poll(() => nativeTransport!.stats().connections).toBe(before);
+    });
+
+    it('a silent connection accepted after the kernel\'s wait still gets its head answered by the listener; one that sends a FIN alone is closed without an event', async () => {
+      const before = nativeTransport!.stats().connections;
+      const { port, accepted, opened, settled } = await listen({ plain: { announceAfter: 0, deferAccept: true } });
+      const late = await client(port);
+      const fin = await client(port);
+      fin.end();
+      await once(fin, 'close');
+      await expect.poll(() => nativeTransport!.stats().unannounced, { timeout: 3 * deferAcceptMs() }).toBe(1);
+      late.write(upgradeRequest(port));
+      await settled(1);
+      expect(opened).toHaveLength(1);
+      expect((await readBytes(late, ACCEPT_101.length)).toString('latin1')).toBe(ACCEPT_101);
+      expect(accepted).toHaveLength(0);
+      late.destroy();
+      await expect.poll(() => nativeTransport!.stats().connections).toBe(before);
+    });
+  });
+
   it('thousands opened by the listener and closed from both sides leave no handle, descriptor or slot', async () => {
     const { port, opened, settled } = await listen({ plain: { announceAfter: 1000 } });
     const fdsBefore = openDescriptors();
@@ -662,7 +705,7 @@ describe.skipIf(nativeTransport === undefined)('a native listener answering plai
       const { NativeListener } = require(${JSON.stringify(resolve(repoRoot, 'dist/transport/native-transport.js'))});
       const listener = new NativeListener(() => {}, () => {});
       listener.listen(0, '127.0.0.1').then(() => {
-        listener.answerPlainUpgrades({ path: undefined, maxHeaderSize: 16384, ignoreExtensionOffers: true, announceAfter: 10000, budget: -1 });
+        listener.answerPlainUpgrades({ path: undefined, maxHeaderSize: 16384, ignoreExtensionOffers: true, announceAfter: 10000, budget: -1, deferAccept: false });
         parentPort.postMessage(listener.address().port);
       });
       `,
@@ -709,8 +752,8 @@ describe.skipIf(nativeTransport === undefined)('the standalone server on the nat
     const { server, port } = await startServer({ transport: 'native', closeTimeout: 100 }, (ws) => ws.on('message', (data) => ws.send(data)));
     const clients = await Promise.all(Array.from({ length: 20 }, () => RawClient.upgraded(port)));
     const pending = await RawClient.open(port); // still sending its head
-    pending.write('GET / HTTP/1.1\r\n');
-    expect(nativeTransport!.stats().connections).toBe(before.connections + 21);
+    pending.write('GET / HTTP/1.1\r\n'); // accepted once these bytes are in (a deferred accept)
+    await expect.poll(() => nativeTransport!.stats().connections).toBe(before.connections + 21);
     await server.close();
     await Promise.all(clients.map((client) => client.waitClosed()));
     await pending.waitClosed();
