@@ -145,11 +145,13 @@ async function measure(binary, name, conns) {
     const after = await ask(server, { cmd: 'measure' });
     await closeIdle(client);
     const reopenCpus = [];
+    const reopenSeconds = []; // the load generator's wall time to open them again
     for (let i = 0; args.reopen && i < Number(args.reopens); i++) {
       await sleep(1000); // the server's closes of the ones before
       const cpuAgain = procCpuSeconds(server.pid);
       const again = await openIdle(binary, server.port, conns);
       reopenCpus.push((procCpuSeconds(server.pid) - cpuAgain) * (client.ready.connected / again.ready.connected));
+      reopenSeconds.push(again.ready.connect_s);
       await closeIdle(again);
     }
     const per = (key) => (after[key] - before[key]) / client.ready.connected;
@@ -161,6 +163,7 @@ async function measure(binary, name, conns) {
       connectSeconds: client.ready.connect_s,
       openCpu,
       reopenCpus,
+      reopenSeconds,
       rss: per('rss'),
       heapUsed: per('heapUsed'),
       external: per('external'),
@@ -252,7 +255,7 @@ async function main() {
         console.error(
           `round ${round + 1}/${rounds} ${String(conns).padStart(6)} ${name.padEnd(8)} connected ${r.connected} ` +
             `rss ${round0(r.rss)} B/conn heap ${round0(r.heapUsed)} external ${round0(r.external)} (connect ${r.connectSeconds}s, server CPU ${r.openCpu.toFixed(2)} s` +
-            `${r.reopenCpus.length > 0 ? `, opening again ${r.reopenCpus.map((cpu) => cpu.toFixed(2)).join(', ')} s` : ''}; ` +
+            `${r.reopenCpus.length > 0 ? `, opening again ${r.reopenCpus.map((cpu) => cpu.toFixed(2)).join(', ')} s in ${r.reopenSeconds.join(', ')} s` : ''}; ` +
             `RSS ${round0(r.rssBefore / 1024)} → ${round0(r.rssAfter / 1024)} KiB)`,
         );
       }

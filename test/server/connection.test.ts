@@ -359,13 +359,13 @@ describe('heartbeats and timeouts', () => {
   });
 
   it('idleTimeout is reset by the bytes of one large frame that trickles in for longer than the timeout', async () => {
-    const { port } = await startServer({ idleTimeout: 2000 }, echo);
+    const { port } = await startServer({ idleTimeout: 1000 }, echo);
     const client = await RawClient.upgraded(port);
     const payload = Buffer.from(Array.from({ length: 200 * 1024 }, (_, i) => i & 0xff));
     const frame = clientFrame(BINARY, payload);
-    client.write(frame.subarray(0, 72 * 1024)); // then 8 KiB every 250 ms: 4 s for the rest
+    client.write(frame.subarray(0, 72 * 1024)); // then 8 KiB every 125 ms: 2 s for the rest
     for (let at = 72 * 1024; at < frame.length; at += 8 * 1024) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 125));
       expect(client.closed).toBe(false);
       client.write(frame.subarray(at, at + 8 * 1024));
     }
