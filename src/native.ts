@@ -67,7 +67,7 @@ export interface NativeTransportFunctions {
   /** Bytes left queued (0: all handed to the kernel now), or an error. */
   write(handle: number, chunks: Uint8Array | readonly Uint8Array[]): number;
   /** The next `target.length` bytes read go into `target` (the filled event reports them); 0 or an error. */
-  readInto(handle: number, target: Uint8Array): number;
+  readInto(handle: number, target: Uint8Array, reportEveryMs: number): number;
   /** The connection's reads go to one buffer the addon reuses (the lent-data event); 0 or an error. */
   lendReads(handle: number): number;
   end(handle: number): number;

@@ -182,13 +182,13 @@ int Transport::lend_reads(Handle handle) {
   return 0;
 }
 
-int Transport::read_into(Handle handle, char* base, size_t length) {
+int Transport::read_into(Handle handle, char* base, size_t length, uint64_t report_every_ms) {
   Connection* connection = connections_.find(handle);
   if (connection == nullptr) return UV_EBADF;
   if (connection->flags & (kPeerEnded | kClosing)) return UV_EOF;
   if (connection->flags & kTarget) return UV_EBUSY;
   if (length == 0) return UV_EINVAL;
-  targets_[connection->index] = Target{base, length, 0, 0, uv_now(loop_)};
+  targets_[connection->index] = Target{base, length, 0, 0, uv_now(loop_), report_every_ms};
   connection->flags |= kTarget;
   return 0;
 }
@@ -596,7 +596,7 @@ void Transport::on_read(Connection* connection, ssize_t nread) {
     target.filled += static_cast<size_t>(nread);
     const bool done = target.filled == target.length;
     const uint64_t now = uv_now(loop_);
-    if (!done && now - target.reported_at < kTargetReportMs) return;
+    if (!done && now - target.reported_at < target.report_every_ms) return;
     const size_t bytes_now = target.filled - target.reported;
     target.reported = target.filled;
     target.reported_at = now;

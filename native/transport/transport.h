@@ -33,8 +33,6 @@ constexpr size_t kReadBufferSize = 64 * 1024;
 // all a busy peer has sent (bench/RESULTS.md: 4 frames of 16 KiB in one read, not 2 reads).
 constexpr size_t kReusedReadBufferSize = 256 * 1024;
 
-// How often a read_into() target that is still filling is reported (filled(), done false).
-constexpr uint64_t kTargetReportMs = 1000;
 // How long the kernel holds a connection for its first bytes with TCP_DEFER_ACCEPT
 // (PlainUpgrades::defer_accept): one SYN-ACK retransmission, at the initial retransmission
 // timeout of RFC 6298 §2.1. One accepted with nothing to read has been silent that long (were
@@ -69,7 +67,7 @@ class EventSink {
   virtual void data(uint32_t index, char* bytes, size_t length) = 0;
   // `bytes` more were read into the connection's read_into() target (`done`: it is full, and
   // reads go to read_buffer() again). Reported when the target is full, and at most every
-  // kTargetReportMs while it fills, so a slow peer's bytes still count as activity.
+  // report_every_ms (read_into) while it fills, so a slow peer's bytes still count as activity.
   virtual void filled(uint32_t index, size_t bytes, bool done) = 0;
   // Whether the connection's read_into() target may still be written: asked before every read
   // into it (JavaScript can detach an ArrayBuffer; its memory may then be gone).
@@ -200,7 +198,7 @@ class Transport {
   // The next `length` bytes read go to `base` (memory the caller keeps valid until the target is
   // done or the connection closed), not to the read buffer: a large payload straight into the
   // message it belongs to. One target at a time; UV_EBUSY while one is filling.
-  int read_into(Handle handle, char* base, size_t length);
+  int read_into(Handle handle, char* base, size_t length, uint64_t report_every_ms);
   // The connection's listener copies whatever it keeps of a read past data(): its reads go to
   // the sink's reused buffer (read_buffer(true)) from now on.
   int lend_reads(Handle handle);
@@ -257,6 +255,7 @@ class Transport {
     size_t filled;
     size_t reported;
     uint64_t reported_at;  // uv_now of the last report (or of the start)
+    uint64_t report_every_ms;
   };
   std::unordered_map<uint32_t, Target> targets_;
   Table<Connection> connections_;

@@ -130,11 +130,11 @@ class Binding final : public EventSink {
     napi_delete_reference(env_, handed);
   }
   // readInto(): the target stays alive (a reference) until it is full or its connection closed.
-  int read_into(Handle handle, napi_value target, char* base, size_t length) {
+  int read_into(Handle handle, napi_value target, char* base, size_t length, uint64_t report_every_ms) {
     const auto index = static_cast<uint32_t>(handle & kIndexMask);
     napi_ref keep;
     if (napi_create_reference(env_, target, 1, &keep) != napi_ok) return UV_ENOMEM;
-    const int error = transport_.read_into(handle, base, length);
+    const int error = transport_.read_into(handle, base, length, report_every_ms);
     if (error != 0) {
       napi_delete_reference(env_, keep);
       return error;
@@ -421,17 +421,23 @@ napi_value Write(napi_env env, napi_callback_info info) {
   return number(env, static_cast<double>(call.binding->transport().write(handle, buffers, count)));
 }
 
-// readInto(handle, target: Uint8Array) → 0, or a libuv error (UV_EBUSY: a target is filling;
-// UV_EOF: the peer ended or the connection is closing)
+// readInto(handle, target: Uint8Array, reportEveryMs) → 0, or a libuv error (UV_EBUSY: a target
+// is filling; UV_EOF: the peer ended or the connection is closing)
 napi_value ReadInto(napi_env env, napi_callback_info info) {
-  Call<2> call;
+  Call<3> call;
   Handle handle;
   Bytes target;
+  double report_every_ms;
   if (!call.read(env, info) || !read_handle(env, call.argv[0], &handle) ||
       !read_bytes(env, call.argv[1], "The target must be a Uint8Array or Buffer", &target)) {
     return nullptr;
   }
-  return number(env, call.binding->read_into(handle, call.argv[1], reinterpret_cast<char*>(target.data), target.length));
+  if (napi_get_value_double(env, call.argv[2], &report_every_ms) != napi_ok || !(report_every_ms >= 0)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "readInto(handle, target, reportEveryMs)");
+    return nullptr;
+  }
+  const auto every = report_every_ms < 1e15 ? static_cast<uint64_t>(report_every_ms) : UINT64_MAX;
+  return number(env, call.binding->read_into(handle, call.argv[1], reinterpret_cast<char*>(target.data), target.length, every));
 }
 
 // address(handle, which) with which 0: a connection's local end, 1: its peer, 2: a listener's

@@ -240,7 +240,10 @@ export class Connection implements ProtocolListener, TransportListener, Sweepabl
     const transport = this.transport;
     if (transport.readInto === undefined) return;
     const target = this.protocol.payloadTarget();
-    if (target !== undefined) transport.readInto(target);
+    // Its bytes are reported as they arrive often enough for idleTimeout to see them (a quarter
+    // of it, as often as the sweep looks), else only once it is full.
+    const idleTimeout = this.settings.idleTimeout;
+    if (target !== undefined) transport.readInto(target, idleTimeout > 0 ? Math.max(1, Math.floor(idleTimeout / 4)) : Infinity);
   }
 
   /** Stop reading (the application is not keeping up); the carrier's flow control does the rest. */

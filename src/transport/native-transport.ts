@@ -228,8 +228,8 @@ export class NativeTransport implements Transport {
     addon().pause(this.handle);
   }
 
-  readInto(target: Uint8Array): boolean {
-    return addon().readInto(this.handle, target) === 0;
+  readInto(target: Uint8Array, reportEveryMs: number): boolean {
+    return addon().readInto(this.handle, target, reportEveryMs) === 0;
   }
 
   lendReads(): void {

@@ -52,12 +52,13 @@ export interface Transport {
   /**
    * Where the carrier can, read the next `target.length` bytes straight into `target` (a large
    * payload into its message: no copy) and report them with `onFilled` — at the latest when
-   * `target` is full, and at least once a second while it fills — instead of `onData`. The
+   * `target` is full, and at least every `reportEveryMs` while bytes arrive (so they count as
+   * activity for an idle timeout as every chunk of `onData` would) — instead of `onData`. The
    * caller keeps `target` as it is until then. False when the carrier cannot (then `onData`
    * goes on). Only the native transport can: a net.Socket or an HTTP/2 stream reads into
    * buffers of its own.
    */
-  readInto?(target: Uint8Array): boolean;
+  readInto?(target: Uint8Array, reportEveryMs: number): boolean;
   /**
    * The listener copies whatever it keeps of a chunk past `onData` (see there): the carrier may
    * read into memory it reuses. Only the native transport does; others hand out fresh chunks

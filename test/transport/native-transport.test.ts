@@ -278,8 +278,8 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     const socket = await client(port);
     const recorder = await next(0);
     const target = new Uint8Array(300 * 1024);
-    expect(recorder.transport.readInto(target)).toBe(true);
-    expect(recorder.transport.readInto(new Uint8Array(10))).toBe(false); // one target at a time (EBUSY)
+    expect(recorder.transport.readInto(target, 1000)).toBe(true);
+    expect(recorder.transport.readInto(new Uint8Array(10), 1000)).toBe(false); // one target at a time (EBUSY)
     const payload = Buffer.from(Array.from({ length: target.length }, (_, i) => (i * 7) & 0xff));
     socket.write(Buffer.concat([payload, Buffer.from('after')]));
     await expect.poll(() => recorder.received.toString()).toBe('after');
@@ -288,18 +288,36 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     socket.destroy();
   });
 
+  it('readInto(): a target that fills slowly is reported every reportEveryMs while bytes arrive (activity for an idle timeout), and when full', async () => {
+    const { port, next } = await listen();
+    const socket = await client(port);
+    const recorder = await next(0);
+    const target = new Uint8Array(8 * 1024);
+    expect(recorder.transport.readInto(target, 100)).toBe(true);
+    for (let at = 0; at < target.length; at += 1024) {
+      socket.write(Buffer.alloc(1024, 5));
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    }
+    await expect.poll(() => recorder.filled.reduce((sum, bytes) => sum + bytes, 0)).toBe(target.length);
+    // 8 pieces over ~480 ms: a report at least every 100 ms of arrivals, not one at the end alone.
+    expect(recorder.filled.length).toBeGreaterThanOrEqual(3);
+    expect(recorder.filled.length).toBeLessThan(8);
+    expect(target.every((byte) => byte === 5)).toBe(true);
+    socket.destroy();
+  });
+
   it('a peer that leaves in the middle of a target: the connection closes once, its target is dropped, nothing is left', async () => {
     const { port, next } = await listen();
     const socket = await client(port);
     const recorder = await next(0);
     const target = new Uint8Array(512 * 1024);
-    expect(recorder.transport.readInto(target)).toBe(true);
+    expect(recorder.transport.readInto(target, 1000)).toBe(true);
     socket.write(Buffer.alloc(100 * 1024, 9)); // a fifth of it, then gone
     await expect.poll(() => target[100 * 1024 - 1]).toBe(9);
     socket.destroy();
     await expect.poll(() => recorder.events).toEqual(['end', 'close']);
     expect(recorder.filled).toEqual([]); // not full, and under a second: nothing reported
-    expect(recorder.transport.readInto(new Uint8Array(10))).toBe(false); // the handle is stale
+    expect(recorder.transport.readInto(new Uint8Array(10), 1000)).toBe(false); // the handle is stale
     expect(nativeTransport!.stats().connections).toBe(0);
   });
 
@@ -308,7 +326,7 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     const socket = await client(port);
     const recorder = await next(0);
     const target = new Uint8Array(128 * 1024);
-    expect(recorder.transport.readInto(target)).toBe(true);
+    expect(recorder.transport.readInto(target, 1000)).toBe(true);
     socket.on('error', () => {}); // the close with unread bytes resets the client's side
     const moved = new Uint8Array(structuredClone(target.buffer, { transfer: [target.buffer] }));
     expect(target.byteLength).toBe(0); // detached
@@ -324,9 +342,9 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     const { port } = await startServer({}, (ws) => ws.on('message', (data: Buffer) => ws.send(data)));
     const targets: number[] = [];
     const readInto = NativeTransportClass.prototype.readInto;
-    NativeTransportClass.prototype.readInto = function (this: NativeTransport, target: Uint8Array) {
+    NativeTransportClass.prototype.readInto = function (this: NativeTransport, target: Uint8Array, reportEveryMs: number) {
       targets.push(target.length);
-      return readInto.call(this, target);
+      return readInto.call(this, target, reportEveryMs);
     };
     try {
       const raw = await RawClient.upgraded(port);
