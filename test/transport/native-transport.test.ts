@@ -664,7 +664,7 @@ describe.skipIf(nativeTransport === undefined)('a native listener answering plai
       expect((await readBytes(talking, ACCEPT_101.length)).toString('latin1')).toBe(ACCEPT_101);
       expect(nativeTransport!.stats()).toMatchObject({ connections: before + 1, unannounced: 0 });
       await settled(2);
-      expect(Date.now() - connectedAt).toBeGreaterThanOrEqual(deferAcceptMs() - 50);
+      expect(Date.now() - connectedAt).toBeGreaterThanOrEqual(deferAcceptMs() / 2); // (this process's own delays aside)
       expect(accepted).toHaveLength(1);
       expect(accepted[0]!.chunks).toHaveLength(0);
       expect(ages[0]).toBeGreaterThanOrEqual(deferAcceptMs()); // its 500 ms had passed in the kernel: announced at its accept
