@@ -336,7 +336,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
         maxHeaderSize: o.maxHeaderSize,
         ignoreExtensionOffers: this.negotiators.length === 0,
         announceAfter: o.handshakeTimeout > 0 ? Math.max(1, Math.floor(o.handshakeTimeout / 2)) : 0,
-        budget: this.plainUpgradeBudget(),
+        budget: this.connectionsLeft(),
         // The kernel's wait for a silent peer counts toward its handshake timeout: not for one shorter.
         deferAccept: o.handshakeTimeout === 0 || o.handshakeTimeout >= deferAcceptMs(),
       });
@@ -344,8 +344,8 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
     this.emit('listening');
   }
 
-  /** How many more connections the native listener may open on its own: maxConnections less those open (-1: no limit). */
-  private plainUpgradeBudget(): number {
+  /** How many more connections maxConnections admits: less those open and those in verify() (-1: no limit). */
+  private connectionsLeft(): number {
     const limit = this.options.maxConnections;
     return limit > 0 ? Math.max(0, limit - this.clients.size - this.pendingHandshakes) : -1;
   }
@@ -353,7 +353,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   /** A connection opened or closed: with maxConnections, the listener's budget follows (the listener is gone once closing). */
   private updatePlainUpgradeBudget(): void {
     if (this.options.maxConnections > 0 && this.plainUpgrades === 'listener' && !this.closing) {
-      (this.listener as NativeListener).plainUpgradeBudget(this.plainUpgradeBudget());
+      (this.listener as NativeListener).plainUpgradeBudget(this.connectionsLeft());
     }
   }
 
@@ -503,7 +503,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
   private answerPlainUpgrade(pending: PendingUpgrade, chunk: Uint8Array): boolean {
     const o = this.options;
     if (this.plainUpgrades !== 'first read' || this.closing) return false;
-    if (o.maxConnections > 0 && this.clients.size + this.pendingHandshakes >= o.maxConnections) return false;
+    if (this.connectionsLeft() === 0) return false;
     const response = Buffer.allocUnsafe(PLAIN_RESPONSE_SIZE);
     const headLength = nativeAddon!.plainUpgrade(chunk, this.negotiators.length === 0, response);
     if (headLength === 0 || headLength > o.maxHeaderSize) return false;
@@ -577,7 +577,7 @@ export class WebSocketServer extends EventEmitter implements ClientRegistry {
       return;
     }
     // Count handshakes in flight too, so a burst cannot slip past the limit during verify().
-    if (o.maxConnections > 0 && this.clients.size + this.pendingHandshakes >= o.maxConnections) {
+    if (this.connectionsLeft() === 0) {
       this.refuse(request, pending, started, 503, 'WS_ERR_HANDSHAKE_UNAVAILABLE', 'too many connections');
       return;
     }

@@ -230,7 +230,6 @@ int Transport::close_listener(Handle handle) {
     Connection* connection = connections_.find(entry.second.handle);
     if (connection != nullptr) close(connection, 0);
   }
-  plain_.erase(listener->index);
   if (!listener->closing) {
     listener->closing = true;
     uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), on_listener_close);

@@ -273,12 +273,18 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
     expect(nativeTransport!.lendReads(recorder.transport.handle)).toBe(EBADF); // a stale handle
   });
 
-  it('readInto(): the next bytes go into the target, reported once it is full; then reads come as data again', async () => {
+  /** A connection whose next `size` bytes go into a target (readInto), reported every `reportEveryMs`. */
+  async function connectionReadingInto(size: number, reportEveryMs = 1000) {
     const { port, next } = await listen();
     const socket = await client(port);
     const recorder = await next(0);
-    const target = new Uint8Array(300 * 1024);
-    expect(recorder.transport.readInto(target, 1000)).toBe(true);
+    const target = new Uint8Array(size);
+    expect(recorder.transport.readInto(target, reportEveryMs)).toBe(true);
+    return { socket, recorder, target };
+  }
+
+  it('readInto(): the next bytes go into the target, reported once it is full; then reads come as data again', async () => {
+    const { socket, recorder, target } = await connectionReadingInto(300 * 1024);
     expect(recorder.transport.readInto(new Uint8Array(10), 1000)).toBe(false); // one target at a time (EBUSY)
     const payload = Buffer.from(Array.from({ length: target.length }, (_, i) => (i * 7) & 0xff));
     socket.write(Buffer.concat([payload, Buffer.from('after')]));
@@ -289,11 +295,7 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
   });
 
   it('readInto(): a target that fills slowly is reported every reportEveryMs while bytes arrive (activity for an idle timeout), and when full', async () => {
-    const { port, next } = await listen();
-    const socket = await client(port);
-    const recorder = await next(0);
-    const target = new Uint8Array(8 * 1024);
-    expect(recorder.transport.readInto(target, 100)).toBe(true);
+    const { socket, recorder, target } = await connectionReadingInto(8 * 1024, 100);
     for (let at = 0; at < target.length; at += 1024) {
       socket.write(Buffer.alloc(1024, 5));
       await new Promise((resolve) => setTimeout(resolve, 60));
@@ -307,11 +309,7 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
   });
 
   it('a peer that leaves in the middle of a target: the connection closes once, its target is dropped, nothing is left', async () => {
-    const { port, next } = await listen();
-    const socket = await client(port);
-    const recorder = await next(0);
-    const target = new Uint8Array(512 * 1024);
-    expect(recorder.transport.readInto(target, 1000)).toBe(true);
+    const { socket, recorder, target } = await connectionReadingInto(512 * 1024);
     socket.write(Buffer.alloc(100 * 1024, 9)); // a fifth of it, then gone
     await expect.poll(() => target[100 * 1024 - 1]).toBe(9);
     socket.destroy();
@@ -322,11 +320,7 @@ describe.skipIf(nativeTransport === undefined)('native transport', () => {
   });
 
   it('a target whose ArrayBuffer was detached is never written: the connection closes with an error, the process goes on', async () => {
-    const { port, next } = await listen();
-    const socket = await client(port);
-    const recorder = await next(0);
-    const target = new Uint8Array(128 * 1024);
-    expect(recorder.transport.readInto(target, 1000)).toBe(true);
+    const { socket, recorder, target } = await connectionReadingInto(128 * 1024);
     socket.on('error', () => {}); // the close with unread bytes resets the client's side
     const moved = new Uint8Array(structuredClone(target.buffer, { transfer: [target.buffer] }));
     expect(target.byteLength).toBe(0); // detached
